@@ -1,0 +1,274 @@
+//! Clients: closed-loop state machines that issue one operation at a time, and the generated
+//! workloads that give them their operations.
+//!
+//! A client is bound to one replica (its *home*) but any one operation may name another: a client that
+//! moves between replicas is how session anomalies such as losing one's own write appear. Like the
+//! replicas, a client is sans-IO: the engine tells it the time and what happened (it woke up, or its
+//! reply came), and drains what it wants next from [`Client::poll_action`].
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::ids::{ClientId, ReplicaId, Time};
+use crate::op::{Op, Reply, Request, RequestId};
+use crate::sim::network::Delay;
+
+/// One step of a client's script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Send `op` to `replica` (the client's home when `None`) and wait for the reply.
+    Op { op: Op, replica: Option<ReplicaId> },
+    /// Do nothing for this many ms.
+    Sleep(Time),
+}
+
+/// A validated `"workload"`: clients whose scripts are drawn from the seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    pub clients: u32,
+    /// Operations per client.
+    pub ops: u32,
+    /// Keys are `k0` … `k{keys-1}`, chosen uniformly.
+    pub keys: u32,
+    /// The fraction of operations that are reads.
+    pub reads: f64,
+    /// The pause before each operation.
+    pub think: Delay,
+    /// The fraction of operations sent to a replica other than the client's home.
+    pub switch: f64,
+}
+
+impl Workload {
+    /// Draws the scripts of the workload's clients, whose ids start at `first` and whose homes go
+    /// round the `replicas` in turn.
+    ///
+    /// Every write writes a value never written before, `c<client>.<n>` for the client's n-th write,
+    /// so a read shows exactly which write it saw.
+    pub fn generate(
+        &self,
+        first: u32,
+        replicas: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> Vec<(ClientId, ReplicaId, Vec<Step>)> {
+        let mut clients = Vec::with_capacity(self.clients as usize);
+        for i in 0..self.clients {
+            let id = ClientId(first + i);
+            let home = ReplicaId(i % replicas as u32);
+            let mut steps = Vec::with_capacity(2 * self.ops as usize);
+            let mut writes = 0;
+            for _ in 0..self.ops {
+                let think = self.think.sample(rng);
+                if think > 0 {
+                    steps.push(Step::Sleep(think));
+                }
+                let key = format!("k{}", rng.random_range(0..self.keys));
+                let op = if rng.random_bool(self.reads) {
+                    Op::Get { key }
+                } else {
+                    writes += 1;
+                    Op::Put {
+                        key,
+                        value: format!("c{}.{writes}", id.0),
+                    }
+                };
+                let replica = if self.switch > 0.0 && replicas > 1 && rng.random_bool(self.switch) {
+                    // Any replica but home: draw among the others and skip over home.
+                    let other = rng.random_range(0..replicas as u32 - 1);
+                    Some(ReplicaId(if other >= home.0 { other + 1 } else { other }))
+                } else {
+                    None
+                };
+                steps.push(Step::Op { op, replica });
+            }
+            clients.push((id, home, steps));
+        }
+        clients
+    }
+}
+
+/// What a client wants the engine to do next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientAction {
+    /// Send this request to `replica`; the client waits for the reply.
+    Invoke {
+        replica: ReplicaId,
+        request: Request,
+    },
+    /// Wake the client at this time.
+    WakeAt(Time),
+}
+
+/// A closed-loop client working through its script.
+#[derive(Clone, Debug)]
+pub struct Client {
+    id: ClientId,
+    home: ReplicaId,
+    steps: Vec<Step>,
+    /// The next step to run.
+    next: usize,
+    /// The request waiting for its reply, if any.
+    waiting: Option<RequestId>,
+    /// How many operations it has invoked: the next request's `seq`.
+    invoked: u32,
+    action: Option<ClientAction>,
+}
+
+impl Client {
+    pub fn new(id: ClientId, home: ReplicaId, steps: Vec<Step>) -> Self {
+        Client {
+            id,
+            home,
+            steps,
+            next: 0,
+            waiting: None,
+            invoked: 0,
+            action: None,
+        }
+    }
+
+    pub fn id(&self) -> ClientId {
+        self.id
+    }
+
+    pub fn home(&self) -> ReplicaId {
+        self.home
+    }
+
+    /// The client is woken: at its start time, or at the end of a sleep.
+    pub fn handle_wake(&mut self, now: Time) {
+        if self.waiting.is_none() {
+            self.advance(now);
+        }
+    }
+
+    /// The reply to the outstanding request arrives. A reply to anything else is ignored.
+    pub fn handle_reply(&mut self, now: Time, reply: &Reply) {
+        if self.waiting == Some(reply.id) {
+            self.waiting = None;
+            self.advance(now);
+        }
+    }
+
+    /// What the client wants next, if anything.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<ClientAction> {
+        self.action.take()
+    }
+
+    /// Whether every step has run and no reply is outstanding.
+    pub fn is_done(&self) -> bool {
+        self.waiting.is_none() && self.next == self.steps.len()
+    }
+
+    fn advance(&mut self, now: Time) {
+        let Some(step) = self.steps.get(self.next) else {
+            return;
+        };
+        self.next += 1;
+        self.action = Some(match step {
+            Step::Sleep(ms) => ClientAction::WakeAt(now + ms),
+            Step::Op { op, replica } => {
+                let id = RequestId {
+                    client: self.id,
+                    seq: self.invoked,
+                };
+                self.invoked += 1;
+                self.waiting = Some(id);
+                ClientAction::Invoke {
+                    replica: replica.unwrap_or(self.home),
+                    request: Request { id, op: op.clone() },
+                }
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn get(key: &str) -> Step {
+        Step::Op {
+            op: Op::Get { key: key.into() },
+            replica: None,
+        }
+    }
+
+    #[test]
+    fn a_client_waits_for_each_reply_before_the_next_op() {
+        let steps = vec![
+            get("x"),
+            Step::Sleep(10),
+            Step::Op {
+                op: Op::Get { key: "y".into() },
+                replica: Some(ReplicaId(2)),
+            },
+        ];
+        let mut c = Client::new(ClientId(4), ReplicaId(1), steps);
+        c.handle_wake(0);
+        let Some(ClientAction::Invoke { replica, request }) = c.poll_action() else {
+            panic!("expected an invoke")
+        };
+        assert_eq!(replica, ReplicaId(1), "sent home by default");
+        c.handle_wake(3);
+        assert_eq!(
+            c.poll_action(),
+            None,
+            "a closed-loop client does not run ahead of its reply"
+        );
+        c.handle_reply(
+            5,
+            &Reply {
+                id: request.id,
+                value: None,
+            },
+        );
+        assert_eq!(c.poll_action(), Some(ClientAction::WakeAt(15)));
+        c.handle_wake(15);
+        let Some(ClientAction::Invoke { replica, request }) = c.poll_action() else {
+            panic!("expected an invoke")
+        };
+        assert_eq!(replica, ReplicaId(2), "this op names another replica");
+        assert_eq!(request.id.seq, 1);
+        assert!(!c.is_done());
+        c.handle_reply(
+            20,
+            &Reply {
+                id: request.id,
+                value: None,
+            },
+        );
+        assert!(c.is_done());
+    }
+
+    #[test]
+    fn generated_writes_never_repeat_a_value() {
+        let workload = Workload {
+            clients: 5,
+            ops: 50,
+            keys: 2,
+            reads: 0.3,
+            think: Delay::Uniform(0, 3),
+            switch: 0.5,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let mut values = std::collections::BTreeSet::new();
+        let mut switched = 0;
+        for (_, home, steps) in workload.generate(2, 3, &mut rng) {
+            for step in steps {
+                if let Step::Op { op, replica } = step {
+                    if let Op::Put { value, .. } = op {
+                        assert!(values.insert(value), "a value was written twice");
+                    }
+                    if let Some(r) = replica {
+                        assert_ne!(r, home);
+                        assert!(r.0 < 3);
+                        switched += 1;
+                    }
+                }
+            }
+        }
+        assert!(!values.is_empty() && switched > 0);
+    }
+}

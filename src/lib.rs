@@ -1,0 +1,34 @@
+//! kvsim: a deterministic discrete-event simulator of a replicated key-value store, under four
+//! consistency models side by side.
+//!
+//! Replicas and clients are sans-IO state machines driven by one seeded event queue with simulated
+//! network delays, so the same scenario and seed always give the same interleaving, byte for byte.
+//! Run one scenario under linearizable, sequential, causal and eventual replicas and see where their
+//! answers differ, and why.
+//!
+//! # Layout
+//!
+//! Read the modules in this order:
+//!
+//! - [`ids`] and [`op`]: replicas, clients, time; the operations clients ask for.
+//! - [`protocol`]: the replicas, one module per consistency model, with what they share —
+//!   [`protocol::clocks`] (Lamport and vector clocks), [`protocol::tob`] (totally-ordered multicast),
+//!   [`protocol::lww`] (last-writer-wins).
+//! - [`client`]: closed-loop clients and generated workloads.
+//! - [`scenario`]: the scenario file format, validated into a [`scenario::Config`].
+//! - [`sim`]: the engine — event queue, network, the loop that drives everything.
+//! - [`history`] and [`run`]: what a run produces.
+//! - [`report`]: the text and JSON renderings of runs.
+//!
+//! Data flows one way: scenario → config → simulation → run → report. Nothing in the library prints
+//! or exits; the `kvsim` binary does that.
+
+pub mod client;
+pub mod history;
+pub mod ids;
+pub mod op;
+pub mod protocol;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod sim;

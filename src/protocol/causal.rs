@@ -1,0 +1,241 @@
+//! Causally consistent replicas: vector clocks, and a hold-back queue for writes that arrive before
+//! what they depend on.
+//!
+//! A write is applied at its client's replica and answered at once, then sent to every other replica
+//! with the replica's vector clock, which counts every write the replica had applied — so it records
+//! everything the client could have seen before writing. A receiving replica holds the write back until
+//! it has applied all of those (the causal-delivery condition of [`VectorClock::can_deliver`]): nobody
+//! can see an effect here before its cause. Reads are answered from the local store.
+//!
+//! Writes that are *concurrent* (neither depends on the other) may be applied in different orders at
+//! different replicas; that is allowed. So that replicas still end equal, the store is
+//! [last-writer-wins](super::lww): of two writes to one key, the one with the higher
+//! (Lamport time, replica) stamp stays. Lamport stamps respect causality, so this rule only ever decides
+//! between concurrent writes.
+//!
+//! What this does not give: guarantees to a client that moves between replicas. A replica knows what
+//! *it* has applied, not what the client saw elsewhere, so a client that writes at one replica and
+//! reads at another may miss its own write.
+
+use super::clocks::{LamportClock, Stamp, VectorClock};
+use super::lww::LwwStore;
+use super::{CommitEntry, Outbox, Output, Replica, Store};
+use crate::ids::{ClientId, ReplicaId, Time};
+use crate::op::{Key, Op, OpKind, Reply, Request, Value};
+
+/// A write on its way from the replica that applied it first to the others.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CausalWrite {
+    /// Lamport stamp, for last-writer-wins; `stamp.replica` is the origin.
+    pub stamp: Stamp,
+    /// The origin's vector clock after applying the write: the write and everything it depends on.
+    pub deps: VectorClock,
+    pub client: ClientId,
+    pub key: Key,
+    pub value: Value,
+}
+
+/// A replica of the causally consistent store.
+#[derive(Debug)]
+pub struct CausalReplica {
+    id: ReplicaId,
+    replicas: usize,
+    /// Entry `i`: how many of replica `i`'s writes this replica has applied.
+    applied: VectorClock,
+    lamport: LamportClock,
+    store: LwwStore,
+    /// Writes received whose dependencies are not all applied yet, in arrival order.
+    held_back: Vec<CausalWrite>,
+    outbox: Outbox<CausalWrite>,
+}
+
+impl CausalReplica {
+    /// How many received writes wait for their dependencies.
+    pub fn held_back(&self) -> usize {
+        self.held_back.len()
+    }
+
+    fn apply(&mut self, now: Time, write: &CausalWrite) {
+        let stored = self.store.apply(&write.key, &write.value, write.stamp);
+        self.outbox.push_back(Output::Commit(CommitEntry {
+            at: now,
+            op: OpKind::Put,
+            key: write.key.clone(),
+            value: Some(write.value.clone()),
+            client: write.client,
+            stamp: write.stamp,
+            superseded: !stored,
+        }));
+    }
+
+    /// Applies every held-back write whose dependencies are now met. Applying one can unblock another,
+    /// so this scans again after each until a full pass applies nothing.
+    fn deliver_ready(&mut self, now: Time) {
+        while let Some(i) = self
+            .held_back
+            .iter()
+            .position(|w| self.applied.can_deliver(w.stamp.replica, &w.deps))
+        {
+            let write = self.held_back.remove(i);
+            self.applied.increment(write.stamp.replica);
+            self.lamport.observe(write.stamp.time);
+            self.apply(now, &write);
+        }
+    }
+}
+
+impl Replica for CausalReplica {
+    type Message = CausalWrite;
+
+    fn new(id: ReplicaId, replicas: usize) -> Self {
+        CausalReplica {
+            id,
+            replicas,
+            applied: VectorClock::new(replicas),
+            lamport: LamportClock::new(id),
+            store: LwwStore::default(),
+            held_back: Vec::new(),
+            outbox: Outbox::new(),
+        }
+    }
+
+    fn handle_request(&mut self, now: Time, request: Request) {
+        match request.op {
+            Op::Get { key } => {
+                let value = self.store.get(&key).cloned();
+                self.outbox.push_back(Output::Reply(Reply {
+                    id: request.id,
+                    value,
+                }));
+            }
+            Op::Put { key, value } => {
+                self.applied.increment(self.id);
+                let write = CausalWrite {
+                    stamp: self.lamport.tick(),
+                    deps: self.applied.clone(),
+                    client: request.id.client,
+                    key,
+                    value,
+                };
+                self.apply(now, &write);
+                self.outbox.push_back(Output::Reply(Reply {
+                    id: request.id,
+                    value: Some(write.value.clone()),
+                }));
+                for to in ReplicaId::all(self.replicas).filter(|&r| r != self.id) {
+                    self.outbox.push_back(Output::Send {
+                        to,
+                        msg: write.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn handle_message(&mut self, now: Time, _from: ReplicaId, msg: CausalWrite) {
+        self.held_back.push(msg);
+        self.deliver_ready(now);
+    }
+
+    fn poll_output(&mut self) -> Option<Output<CausalWrite>> {
+        self.outbox.pop_front()
+    }
+
+    fn store(&self) -> Store {
+        self.store.to_store()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::RequestId;
+
+    fn drain(replica: &mut CausalReplica) -> Vec<Output<CausalWrite>> {
+        std::iter::from_fn(|| replica.poll_output()).collect()
+    }
+
+    fn put(client: u32, key: &str, value: &str) -> Request {
+        Request {
+            id: RequestId {
+                client: ClientId(client),
+                seq: 0,
+            },
+            op: Op::Put {
+                key: key.into(),
+                value: value.into(),
+            },
+        }
+    }
+
+    fn sent(out: &[Output<CausalWrite>]) -> Vec<CausalWrite> {
+        out.iter()
+            .filter_map(|o| match o {
+                Output::Send { msg, .. } => Some(msg.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_write_is_applied_answered_and_sent_with_its_vector_clock() {
+        let mut r = CausalReplica::new(ReplicaId(1), 3);
+        r.handle_request(0, put(0, "x", "1"));
+        let out = drain(&mut r);
+        assert!(matches!(&out[0], Output::Commit(c) if !c.superseded));
+        assert!(matches!(&out[1], Output::Reply(reply) if reply.value.as_deref() == Some("1")));
+        let writes = sent(&out);
+        assert_eq!(writes.len(), 2);
+        assert_eq!(writes[0].deps.to_string(), "[0,1,0]");
+    }
+
+    #[test]
+    fn causal_holds_back_write_until_dependency_arrives() {
+        // Replica 0 writes x; replica 1 applies it and then writes y, which so depends on x.
+        let mut r0 = CausalReplica::new(ReplicaId(0), 3);
+        let mut r1 = CausalReplica::new(ReplicaId(1), 3);
+        let mut r2 = CausalReplica::new(ReplicaId(2), 3);
+        r0.handle_request(0, put(0, "x", "1"));
+        let x = sent(&drain(&mut r0)).remove(0);
+        r1.handle_message(1, ReplicaId(0), x.clone());
+        drain(&mut r1);
+        r1.handle_request(2, put(1, "y", "2"));
+        let y = sent(&drain(&mut r1)).remove(0);
+
+        // y reaches replica 2 first: it must wait.
+        r2.handle_message(3, ReplicaId(1), y);
+        assert!(drain(&mut r2).is_empty());
+        assert_eq!(r2.held_back(), 1);
+        assert!(r2.store().is_empty(), "y is invisible until x is applied");
+
+        // x arrives: both are applied, x first.
+        r2.handle_message(9, ReplicaId(0), x);
+        let keys: Vec<_> = drain(&mut r2)
+            .into_iter()
+            .filter_map(|o| match o {
+                Output::Commit(c) => Some(c.key),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(keys, vec!["x", "y"]);
+        assert_eq!(r2.held_back(), 0);
+    }
+
+    #[test]
+    fn concurrent_writes_converge_by_last_writer_wins() {
+        let mut r0 = CausalReplica::new(ReplicaId(0), 2);
+        let mut r1 = CausalReplica::new(ReplicaId(1), 2);
+        r0.handle_request(0, put(0, "x", "a"));
+        r1.handle_request(0, put(1, "x", "b"));
+        let a = sent(&drain(&mut r0)).remove(0);
+        let b = sent(&drain(&mut r1)).remove(0);
+        r0.handle_message(5, ReplicaId(1), b);
+        r1.handle_message(5, ReplicaId(0), a);
+        // Both stamped at Lamport time 1; replica 1's stamp is higher, so "b" stays everywhere.
+        assert_eq!(r0.store().get("x").map(String::as_str), Some("b"));
+        assert_eq!(r1.store(), r0.store());
+        assert!(drain(&mut r1)
+            .iter()
+            .any(|o| matches!(o, Output::Commit(c) if c.superseded)));
+    }
+}

@@ -1,0 +1,199 @@
+//! Eventually consistent replicas: apply at once, propagate in the background, last writer wins.
+//!
+//! A write is applied at its client's replica and answered at once, then sent to every other replica,
+//! which applies it the moment it arrives — no waiting for anything. Reads are answered from the local
+//! store. Nothing orders the writes, so a replica can show an effect before its cause (a *causal
+//! reversal*) and replicas disagree while writes are in flight. What eventual consistency does promise
+//! is convergence: conflicts are resolved [last-writer-wins](super::lww) by (Lamport time, replica), so
+//! once every write has reached every replica, all stores are equal.
+
+use super::clocks::{LamportClock, Stamp};
+use super::lww::LwwStore;
+use super::{CommitEntry, Outbox, Output, Replica, Store};
+use crate::ids::{ClientId, ReplicaId, Time};
+use crate::op::{Key, Op, OpKind, Reply, Request, Value};
+
+/// A write on its way to the other replicas.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventualWrite {
+    /// Lamport stamp, for last-writer-wins; `stamp.replica` is the origin.
+    pub stamp: Stamp,
+    pub client: ClientId,
+    pub key: Key,
+    pub value: Value,
+}
+
+/// A replica of the eventually consistent store.
+#[derive(Debug)]
+pub struct EventualReplica {
+    id: ReplicaId,
+    replicas: usize,
+    lamport: LamportClock,
+    store: LwwStore,
+    outbox: Outbox<EventualWrite>,
+}
+
+impl EventualReplica {
+    fn apply(&mut self, now: Time, write: &EventualWrite) {
+        let stored = self.store.apply(&write.key, &write.value, write.stamp);
+        self.outbox.push_back(Output::Commit(CommitEntry {
+            at: now,
+            op: OpKind::Put,
+            key: write.key.clone(),
+            value: Some(write.value.clone()),
+            client: write.client,
+            stamp: write.stamp,
+            superseded: !stored,
+        }));
+    }
+}
+
+impl Replica for EventualReplica {
+    type Message = EventualWrite;
+
+    fn new(id: ReplicaId, replicas: usize) -> Self {
+        EventualReplica {
+            id,
+            replicas,
+            lamport: LamportClock::new(id),
+            store: LwwStore::default(),
+            outbox: Outbox::new(),
+        }
+    }
+
+    fn handle_request(&mut self, now: Time, request: Request) {
+        match request.op {
+            Op::Get { key } => {
+                let value = self.store.get(&key).cloned();
+                self.outbox.push_back(Output::Reply(Reply {
+                    id: request.id,
+                    value,
+                }));
+            }
+            Op::Put { key, value } => {
+                let write = EventualWrite {
+                    stamp: self.lamport.tick(),
+                    client: request.id.client,
+                    key,
+                    value,
+                };
+                self.apply(now, &write);
+                self.outbox.push_back(Output::Reply(Reply {
+                    id: request.id,
+                    value: Some(write.value.clone()),
+                }));
+                for to in ReplicaId::all(self.replicas).filter(|&r| r != self.id) {
+                    self.outbox.push_back(Output::Send {
+                        to,
+                        msg: write.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn handle_message(&mut self, now: Time, _from: ReplicaId, msg: EventualWrite) {
+        self.lamport.observe(msg.stamp.time);
+        self.apply(now, &msg);
+    }
+
+    fn poll_output(&mut self) -> Option<Output<EventualWrite>> {
+        self.outbox.pop_front()
+    }
+
+    fn store(&self) -> Store {
+        self.store.to_store()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::op::RequestId;
+
+    fn drain(replica: &mut EventualReplica) -> Vec<Output<EventualWrite>> {
+        std::iter::from_fn(|| replica.poll_output()).collect()
+    }
+
+    fn write(time: u64, replica: u32, key: &str, value: &str) -> EventualWrite {
+        EventualWrite {
+            stamp: Stamp {
+                time,
+                replica: ReplicaId(replica),
+            },
+            client: ClientId(0),
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn a_write_is_answered_at_once_and_sent_to_all_others() {
+        let mut r = EventualReplica::new(ReplicaId(0), 3);
+        let request = Request {
+            id: RequestId {
+                client: ClientId(0),
+                seq: 0,
+            },
+            op: Op::Put {
+                key: "x".into(),
+                value: "1".into(),
+            },
+        };
+        r.handle_request(0, request);
+        let out = drain(&mut r);
+        assert!(matches!(&out[1], Output::Reply(reply) if reply.value.as_deref() == Some("1")));
+        let destinations: Vec<_> = out
+            .iter()
+            .filter_map(|o| match o {
+                Output::Send { to, .. } => Some(*to),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(destinations, vec![ReplicaId(1), ReplicaId(2)]);
+    }
+
+    #[test]
+    fn eventual_applies_an_effect_before_its_cause() {
+        // y was written after x, but reaches this replica first: it is applied at once, so a reader
+        // here sees y without x.
+        let mut r = EventualReplica::new(ReplicaId(2), 3);
+        r.handle_message(3, ReplicaId(1), write(3, 1, "y", "2"));
+        assert_eq!(r.store().get("y").map(String::as_str), Some("2"));
+        assert_eq!(r.store().get("x"), None);
+    }
+
+    #[test]
+    fn a_late_older_write_is_superseded() {
+        let mut r = EventualReplica::new(ReplicaId(0), 3);
+        r.handle_message(1, ReplicaId(2), write(5, 2, "x", "new"));
+        r.handle_message(2, ReplicaId(1), write(4, 1, "x", "old"));
+        let out = drain(&mut r);
+        assert!(matches!(&out[1], Output::Commit(c) if c.superseded));
+        assert_eq!(r.store().get("x").map(String::as_str), Some("new"));
+    }
+
+    #[test]
+    fn local_writes_are_stamped_after_everything_seen() {
+        let mut r = EventualReplica::new(ReplicaId(0), 2);
+        r.handle_message(1, ReplicaId(1), write(7, 1, "x", "a"));
+        drain(&mut r);
+        let request = Request {
+            id: RequestId {
+                client: ClientId(0),
+                seq: 0,
+            },
+            op: Op::Put {
+                key: "x".into(),
+                value: "b".into(),
+            },
+        };
+        r.handle_request(2, request);
+        drain(&mut r);
+        assert_eq!(
+            r.store().get("x").map(String::as_str),
+            Some("b"),
+            "a later write wins over what it saw"
+        );
+    }
+}

@@ -1,0 +1,190 @@
+//! The replicas: one sans-IO state machine per consistency model, and the interface they share.
+//!
+//! A replica never touches the event queue, the random number generator or a clock. The engine hands
+//! it the current time and one input — a client's [`Request`] through [`Replica::handle_request`], or
+//! a message from another replica through [`Replica::handle_message`] — and then drains what the input
+//! caused through [`Replica::poll_output`]: messages to send, replies to clients, and commits (writes,
+//! and for linearizable also reads, applied to the local store). Because nothing else goes in or out,
+//! each protocol can be unit-tested by feeding it messages by hand, and could run over real sockets
+//! unchanged.
+//!
+//! ```text
+//!            handle_request(now, request)      poll_output() ─► Send { to, msg }
+//!   engine ─►                                ─►               ─► Reply { reply }
+//!            handle_message(now, from, msg)                   ─► Commit(entry)
+//! ```
+//!
+//! Call order: after each `handle_*` call, call `poll_output` until it returns `None`.
+//!
+//! The four models, weakest last:
+//! - [`linearizable`]: reads and writes both go through the [`tob`] totally-ordered multicast;
+//! - [`sequential`]: writes through the multicast, reads from the local store;
+//! - [`causal`]: writes applied at once, propagated with [`clocks::VectorClock`]s and held back until
+//!   their dependencies are applied;
+//! - [`eventual`]: writes applied at once, propagated in any order, last writer wins.
+
+pub mod causal;
+pub mod clocks;
+pub mod eventual;
+pub mod linearizable;
+pub mod lww;
+pub mod sequential;
+pub mod tob;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ClientId, ReplicaId, Time};
+use crate::op::{Key, Op, OpKind, Reply, Request, Value};
+use clocks::Stamp;
+
+/// The key-value contents of one replica, in key order.
+pub type Store = BTreeMap<Key, Value>;
+
+/// A consistency model, and so the replica protocol that implements it.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Model {
+    Linearizable,
+    Sequential,
+    Causal,
+    Eventual,
+}
+
+impl Model {
+    /// All four, strongest first: the order in which `--model all` runs and prints them.
+    pub const ALL: [Model; 4] = [
+        Model::Linearizable,
+        Model::Sequential,
+        Model::Causal,
+        Model::Eventual,
+    ];
+
+    /// The lowercase name used on the command line, in JSON and in snapshot names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Linearizable => "linearizable",
+            Model::Sequential => "sequential",
+            Model::Causal => "causal",
+            Model::Eventual => "eventual",
+        }
+    }
+}
+
+impl fmt::Display for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One operation as a replica applied it to its store: the replica's committed order is the sequence
+/// of these.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CommitEntry {
+    /// When the replica applied it.
+    pub at: Time,
+    pub op: OpKind,
+    pub key: Key,
+    /// For a put, the value written; for a get (linearizable only), the value read.
+    pub value: Option<Value>,
+    /// The client whose operation this was.
+    pub client: ClientId,
+    /// The (Lamport time, replica) stamp the operation's first replica gave it: the order of the
+    /// totally-ordered multicast, and the tie-breaker of last-writer-wins.
+    pub stamp: Stamp,
+    /// True for a write that reached this replica after a newer write (by stamp) to the same key had
+    /// already been applied, so last-writer-wins kept the newer value and this one changed nothing.
+    /// Only causal and eventual replicas produce these.
+    pub superseded: bool,
+}
+
+/// Something a replica wants done after an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output<M> {
+    /// Send a message to another replica over the simulated network.
+    Send { to: ReplicaId, msg: M },
+    /// Answer a client's request.
+    Reply(Reply),
+    /// The replica applied an operation to its store.
+    Commit(CommitEntry),
+}
+
+/// A replica of one consistency model, as a sans-IO state machine (see the module docs for the call
+/// order).
+pub trait Replica {
+    /// What replicas of this model send each other.
+    type Message: Clone + fmt::Debug;
+
+    /// Replica `id` of a cluster of `replicas`, with an empty store.
+    fn new(id: ReplicaId, replicas: usize) -> Self;
+
+    /// A client's request arrives at `now`.
+    fn handle_request(&mut self, now: Time, request: Request);
+
+    /// A message from replica `from` arrives at `now`.
+    fn handle_message(&mut self, now: Time, from: ReplicaId, msg: Self::Message);
+
+    /// The next thing the replica wants done, oldest first; `None` once all are drained.
+    #[must_use]
+    fn poll_output(&mut self) -> Option<Output<Self::Message>>;
+
+    /// The replica's store as it stands.
+    fn store(&self) -> Store;
+}
+
+/// A buffer of outputs shared by the protocols: each pushes while it handles an input, and
+/// [`Replica::poll_output`] pops.
+pub(crate) type Outbox<M> = std::collections::VecDeque<Output<M>>;
+
+/// Drains a totally-ordered multicast into its replica's outbox, as the linearizable and sequential
+/// replicas both do: sends pass through, and each delivered request is applied to `store`, recorded as
+/// a commit, and answered if this replica is the one its client sent it to.
+pub(crate) fn drain_tob(
+    me: ReplicaId,
+    now: Time,
+    tob: &mut tob::TotalOrderMulticast<Request>,
+    store: &mut Store,
+    outbox: &mut Outbox<tob::TobMessage<Request>>,
+) {
+    while let Some(output) = tob.poll_output() {
+        match output {
+            tob::TobOutput::Send { to, msg } => outbox.push_back(Output::Send { to, msg }),
+            tob::TobOutput::Deliver {
+                stamp,
+                payload: request,
+            } => {
+                let op = request.op.kind();
+                let (key, value) = match request.op {
+                    Op::Put { key, value } => {
+                        store.insert(key.clone(), value.clone());
+                        (key, Some(value))
+                    }
+                    Op::Get { key } => {
+                        let read = store.get(&key).cloned();
+                        (key, read)
+                    }
+                };
+                outbox.push_back(Output::Commit(CommitEntry {
+                    at: now,
+                    op,
+                    key,
+                    value: value.clone(),
+                    client: request.id.client,
+                    stamp,
+                    superseded: false,
+                }));
+                if stamp.replica == me {
+                    outbox.push_back(Output::Reply(Reply {
+                        id: request.id,
+                        value,
+                    }));
+                }
+            }
+        }
+    }
+}

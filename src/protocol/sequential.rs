@@ -1,0 +1,181 @@
+//! Sequentially consistent replicas: writes go through the totally-ordered multicast, reads are
+//! answered at once from the local store.
+//!
+//! Every replica applies the same writes in the same order, and a client is answered only when its own
+//! replica has applied its write, so all clients see one order of writes that respects each client's
+//! program order. But a read looks only at the local store, which may not yet have applied a write
+//! that has already been answered elsewhere: a *stale read*, which sequential consistency allows and
+//! linearizability forbids. Reads are fast; writes cost a round of acknowledgements.
+
+use super::tob::{TobMessage, TotalOrderMulticast};
+use super::{drain_tob, Outbox, Output, Replica, Store};
+use crate::ids::{ReplicaId, Time};
+use crate::op::{Op, Reply, Request};
+
+/// A replica of the sequentially consistent store.
+#[derive(Debug)]
+pub struct SequentialReplica {
+    id: ReplicaId,
+    tob: TotalOrderMulticast<Request>,
+    store: Store,
+    outbox: Outbox<TobMessage<Request>>,
+}
+
+impl Replica for SequentialReplica {
+    type Message = TobMessage<Request>;
+
+    fn new(id: ReplicaId, replicas: usize) -> Self {
+        SequentialReplica {
+            id,
+            tob: TotalOrderMulticast::new(id, replicas),
+            store: Store::new(),
+            outbox: Outbox::new(),
+        }
+    }
+
+    fn handle_request(&mut self, now: Time, request: Request) {
+        match &request.op {
+            Op::Get { key } => {
+                let value = self.store.get(key).cloned();
+                self.outbox.push_back(Output::Reply(Reply {
+                    id: request.id,
+                    value,
+                }));
+            }
+            Op::Put { .. } => {
+                self.tob.multicast(request);
+                drain_tob(
+                    self.id,
+                    now,
+                    &mut self.tob,
+                    &mut self.store,
+                    &mut self.outbox,
+                );
+            }
+        }
+    }
+
+    fn handle_message(&mut self, now: Time, _from: ReplicaId, msg: Self::Message) {
+        self.tob.handle_message(msg);
+        drain_tob(
+            self.id,
+            now,
+            &mut self.tob,
+            &mut self.store,
+            &mut self.outbox,
+        );
+    }
+
+    fn poll_output(&mut self) -> Option<Output<Self::Message>> {
+        self.outbox.pop_front()
+    }
+
+    fn store(&self) -> Store {
+        self.store.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ClientId;
+    use crate::op::RequestId;
+    use crate::protocol::clocks::Stamp;
+
+    fn drain(replica: &mut SequentialReplica) -> Vec<Output<TobMessage<Request>>> {
+        std::iter::from_fn(|| replica.poll_output()).collect()
+    }
+
+    fn request(seq: u32, op: Op) -> Request {
+        Request {
+            id: RequestId {
+                client: ClientId(0),
+                seq,
+            },
+            op,
+        }
+    }
+
+    #[test]
+    fn a_read_is_answered_at_once_from_the_local_store() {
+        let mut r = SequentialReplica::new(ReplicaId(0), 3);
+        r.handle_request(0, request(0, Op::Get { key: "x".into() }));
+        assert_eq!(
+            drain(&mut r),
+            vec![Output::Reply(Reply {
+                id: RequestId {
+                    client: ClientId(0),
+                    seq: 0
+                },
+                value: None
+            })]
+        );
+    }
+
+    #[test]
+    fn sequential_reads_can_be_stale() {
+        // Replica 1 has received replica 0's write but not yet every acknowledgement: the write is
+        // still held back, so a read here returns the old value even though the write exists.
+        let mut r = SequentialReplica::new(ReplicaId(1), 3);
+        let put = request(
+            0,
+            Op::Put {
+                key: "x".into(),
+                value: "1".into(),
+            },
+        );
+        let stamp = Stamp {
+            time: 1,
+            replica: ReplicaId(0),
+        };
+        r.handle_message(
+            5,
+            ReplicaId(0),
+            TobMessage::Multicast {
+                stamp,
+                payload: put,
+            },
+        );
+        drain(&mut r);
+        r.handle_request(6, request(1, Op::Get { key: "x".into() }));
+        assert_eq!(
+            drain(&mut r),
+            vec![Output::Reply(Reply {
+                id: RequestId {
+                    client: ClientId(0),
+                    seq: 1
+                },
+                value: None
+            })]
+        );
+        r.handle_message(7, ReplicaId(2), TobMessage::Ack { stamp, clock: 2 });
+        assert!(drain(&mut r)
+            .iter()
+            .any(|o| matches!(o, Output::Commit(c) if c.at == 7)));
+        assert_eq!(r.store().get("x").map(String::as_str), Some("1"));
+    }
+
+    #[test]
+    fn a_write_is_answered_only_when_committed() {
+        let mut r = SequentialReplica::new(ReplicaId(0), 2);
+        r.handle_request(
+            0,
+            request(
+                0,
+                Op::Put {
+                    key: "x".into(),
+                    value: "1".into(),
+                },
+            ),
+        );
+        assert!(!drain(&mut r).iter().any(|o| matches!(o, Output::Reply(_))));
+        let stamp = Stamp {
+            time: 1,
+            replica: ReplicaId(0),
+        };
+        r.handle_message(4, ReplicaId(1), TobMessage::Ack { stamp, clock: 2 });
+        let out = drain(&mut r);
+        assert!(matches!(&out[0], Output::Commit(c) if c.value.as_deref() == Some("1")));
+        assert!(matches!(&out[1], Output::Reply(reply) if reply.value.as_deref() == Some("1")));
+    }
+}
