@@ -1,0 +1,31 @@
+//! Snapshot tests: every scenario in `scenarios/` under every model, stored in the top-level
+//! `snapshots/` as `<model>@<scenario>.snap`, plus the side-by-side comparison as
+//! `side-by-side@<scenario>.snap`.
+//!
+//! A changed snapshot is a changed behaviour: review it with `cargo insta review` (or read the
+//! `.snap.new` file) before accepting it.
+
+use kvsim::protocol::Model;
+use kvsim::report::{render_run, render_side_by_side};
+use kvsim::scenario::Scenario;
+use kvsim::sim::simulate;
+
+#[test]
+fn every_scenario_under_every_model() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::glob!("../scenarios", "*.json", |path| {
+            let config =
+                Scenario::load(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            let mut runs = Vec::new();
+            for model in Model::ALL {
+                let run = simulate(&config, model);
+                insta::assert_snapshot!(model.name(), render_run(&config, &run));
+                runs.push(run);
+            }
+            insta::assert_snapshot!("side-by-side", render_side_by_side(&config, &runs));
+        });
+    });
+}
