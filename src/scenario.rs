@@ -184,6 +184,19 @@ pub const DEFAULT_DELAY: Delay = Delay::Uniform(1, 10);
 impl Scenario {
     /// Parses scenario JSON. Errors carry the line, column and field path.
     pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
+        // serde would read a top-level array as a struct's fields in order, and then complain about
+        // the wrong thing; say plainly what a scenario is instead.
+        if let Some((line, column, c)) = first_char(json) {
+            if c != '{' {
+                return Err(ScenarioError::Syntax {
+                    line,
+                    column,
+                    field: String::new(),
+                    message: "a scenario is a JSON object: `{\"replicas\": 3, \"clients\": [...]}`"
+                        .into(),
+                });
+            }
+        }
         let de = &mut serde_json::Deserializer::from_str(json);
         serde_path_to_error::deserialize(de).map_err(|err| {
             let field = err.path().to_string();
@@ -191,11 +204,21 @@ impl Scenario {
             // serde_json's message ends in " at line L column C"; we print the place first instead.
             let full = inner.to_string();
             let place = format!(" at line {} column {}", inner.line(), inner.column());
-            let message = full.strip_suffix(&place).unwrap_or(&full).to_string();
+            let message = full
+                .strip_suffix(&place)
+                .unwrap_or(&full)
+                // Every integer field of a scenario is a count or a time in ms.
+                .replace("expected u64", "expected a whole number, 0 or more")
+                .replace("expected u32", "expected a whole number, 0 or more");
             ScenarioError::Syntax {
                 line: inner.line(),
                 column: inner.column(),
-                field: if field == "." { String::new() } else { field },
+                // The path is "." at the top level and "?" where parsing stopped before any field.
+                field: if field == "." || field == "?" {
+                    String::new()
+                } else {
+                    field
+                },
                 message,
             }
         })
@@ -325,6 +348,23 @@ impl Scenario {
             limits,
         })
     }
+}
+
+/// The first character that is not whitespace, with its line and column (both from 1).
+fn first_char(text: &str) -> Option<(usize, usize, char)> {
+    let (mut line, mut column) = (1, 0);
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+            column = 0;
+            continue;
+        }
+        column += 1;
+        if !c.is_whitespace() {
+            return Some((line, column, c));
+        }
+    }
+    None
 }
 
 fn check_delay(field: &str, delay: Delay) -> Result<(), ScenarioError> {

@@ -1,0 +1,243 @@
+//! The command line as a user meets it: the demo, `run` in text and JSON, `--seed`, `--help`, and
+//! every kind of bad input giving exit status 2 and a message that names the file and the problem.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kvsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kvsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the kvsim binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// Writes `content` to a scenario file of its own in the test's scratch folder.
+fn scenario_file(name: &str, content: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}.json"));
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn no_arguments_runs_the_demo_with_all_four_models_side_by_side() {
+    let output = kvsim(&[]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.starts_with("kvsim demo"));
+    let header = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("client") && l.contains("operation"))
+        .expect("a table of operations");
+    for model in ["linearizable", "sequential", "causal", "eventual"] {
+        assert!(header.contains(model), "{model} missing from {header}");
+    }
+    assert_eq!(
+        kvsim(&["demo"]).stdout,
+        output.stdout,
+        "`kvsim demo` is the same demo"
+    );
+}
+
+#[test]
+fn run_prints_every_section_for_every_model() {
+    let output = kvsim(&["run", "scenarios/stale-read.json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    for section in [
+        "=== linearizable ===",
+        "=== sequential ===",
+        "=== causal ===",
+        "=== eventual ===",
+        "committed order",
+        "final stores",
+        "history",
+        "stats",
+        "=== side by side ===",
+    ] {
+        assert!(text.contains(section), "missing {section}");
+    }
+    assert!(text.contains("A stale read."), "the description is shown");
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let output = kvsim(&[
+        "run",
+        "scenarios/stale-read.json",
+        "--model",
+        "sequential",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    assert_eq!(doc["scenario"], "stale-read");
+    assert_eq!(doc["seed"], 7);
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(run["model"], "sequential");
+    let replica = &run["replicas"][0];
+    assert_eq!(replica["id"], 0);
+    let commit = &replica["committed"][0];
+    for field in ["at", "op", "key", "value", "client", "stamp", "superseded"] {
+        assert!(
+            commit.get(field).is_some(),
+            "committed entries have {field}"
+        );
+    }
+    assert_eq!(replica["store"]["x"], "1");
+    let read = &run["history"][2];
+    assert_eq!(read["client"], 1);
+    assert_eq!(read["replica"], 1);
+    assert_eq!(read["op"], "get");
+    assert_eq!(
+        read["value"],
+        serde_json::Value::Null,
+        "the stale read saw nothing"
+    );
+    assert_eq!(read["invoked_at"], 100);
+    assert_eq!(read["returned_at"], 100);
+    for field in [
+        "operations",
+        "completed",
+        "messages",
+        "events",
+        "duration",
+        "stopped",
+        "reads",
+        "writes",
+    ] {
+        assert!(run["stats"].get(field).is_some(), "stats have {field}");
+    }
+}
+
+#[test]
+fn seed_flag_overrides_the_scenarios_seed_and_output_is_reproducible() {
+    let a = kvsim(&[
+        "run",
+        "scenarios/largest.json",
+        "--model",
+        "causal",
+        "--seed",
+        "5",
+        "--json",
+    ]);
+    let b = kvsim(&[
+        "run",
+        "scenarios/largest.json",
+        "--model",
+        "causal",
+        "--seed",
+        "5",
+        "--json",
+    ]);
+    let c = kvsim(&[
+        "run",
+        "scenarios/largest.json",
+        "--model",
+        "causal",
+        "--seed",
+        "6",
+        "--json",
+    ]);
+    assert_eq!(a.stdout, b.stdout, "same seed, same bytes");
+    assert_ne!(a.stdout, c.stdout);
+    let doc: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(doc["seed"], 5);
+}
+
+#[test]
+fn help_explains_each_command_with_an_example() {
+    for args in [&["--help"][..], &["run", "--help"], &["demo", "--help"]] {
+        let output = kvsim(args);
+        assert!(output.status.success());
+        let text = stdout(&output);
+        assert!(text.contains("Example"), "{args:?} has no example:\n{text}");
+    }
+}
+
+/// Each kind of bad input, with a fragment the message must contain.
+const BAD_SCENARIOS: &[(&str, &str, &str)] = &[
+    ("malformed", "{\"replicas\": 3,", "line 1, column 15: EOF while parsing"),
+    ("not-an-object", "[1, 2]", "a scenario is a JSON object"),
+    ("unknown-field", r#"{"replicas": 3, "clients": [], "colour": 1}"#, "colour: unknown field `colour`"),
+    ("zero-replicas", r#"{"replicas": 0, "clients": []}"#, "replicas: a scenario needs at least 1 replica, got 0"),
+    ("missing-replica", r#"{"replicas": 3, "clients": [{"replica": 5, "ops": []}]}"#,
+     "clients[0].replica: client 0 is bound to replica 5, but the scenario has 3"),
+    ("op-to-missing-replica", r#"{"replicas": 2, "clients": [{"replica": 0, "ops": [{"get": "x", "replica": 2}]}]}"#,
+     "clients[0].ops[0].replica: the op is sent to replica 2"),
+    ("uniform-min-above-max", r#"{"replicas": 3, "network": {"delay": {"uniform": [10, 1]}}, "clients": []}"#,
+     "network.delay.uniform: the range [10, 1] has min greater than max"),
+    ("negative-delay", r#"{"replicas": 3, "network": {"delay": {"constant": -5}}, "clients": []}"#,
+     "network.delay.constant: invalid value: integer `-5`"),
+    ("fractional-delay", r#"{"replicas": 3, "network": {"links": [{"from": 0, "to": 1, "delay": {"exponential": 2.5}}]}, "clients": []}"#,
+     "network.links[0].delay.exponential: invalid type: floating point `2.5`"),
+    ("unknown-op", "{\"replicas\": 3,\n \"clients\": [{\"replica\": 0, \"ops\": [{\"delete\": \"x\"}]}]}",
+     "line 2, column 45: clients[0].ops[0].delete: unknown field `delete`, expected one of `put`, `get`, `sleep`"),
+    ("empty-op", r#"{"replicas": 3, "clients": [{"replica": 0, "ops": [{}]}]}"#,
+     "clients[0].ops[0]: an op needs exactly one of `put`, `get` or `sleep`, found none"),
+    ("unknown-distribution", r#"{"replicas": 3, "network": {"delay": {"gaussian": 3}}, "clients": []}"#,
+     "unknown variant `gaussian`, expected one of `constant`, `uniform`, `exponential`"),
+    ("self-link", r#"{"replicas": 3, "network": {"links": [{"from": 1, "to": 1, "delay": {"constant": 3}}]}, "clients": []}"#,
+     "network.links[0]: a link joins two different replicas"),
+    ("reads-not-a-fraction", r#"{"replicas": 3, "workload": {"clients": 2, "ops": 2, "keys": 1, "reads": 1.5}}"#,
+     "workload.reads: a fraction between 0 and 1, got 1.5"),
+    ("nothing-to-do", r#"{"replicas": 3}"#, "a scenario needs `clients`, `workload`, or both"),
+];
+
+#[test]
+fn bad_scenarios_exit_2_with_a_message_naming_file_place_and_problem() {
+    for (name, content, expected) in BAD_SCENARIOS {
+        let path = scenario_file(name, content);
+        let output = kvsim(&["run", path.to_str().unwrap()]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{name}: {message}");
+        assert!(output.stdout.is_empty(), "{name}: nothing on stdout");
+        assert!(
+            message.starts_with(&format!("kvsim: {}: ", path.display())),
+            "{name}: {message}"
+        );
+        assert!(
+            message.contains(expected),
+            "{name}: expected {expected:?} in {message:?}"
+        );
+        assert_eq!(
+            message.lines().count(),
+            1,
+            "{name}: one message, not a cascade: {message}"
+        );
+        assert!(!message.contains("panicked"), "{name}: {message}");
+    }
+}
+
+#[test]
+fn an_unreadable_file_exits_2() {
+    let output = kvsim(&["run", "scenarios/no-such-scenario.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("kvsim: scenarios/no-such-scenario.json: cannot read the file")
+    );
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let output = kvsim(&["run", "scenarios/stale-read.json", "--model", "strong"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output)
+        .contains("possible values: linearizable, sequential, causal, eventual, all"));
+    assert_eq!(
+        kvsim(&["run", "scenarios/stale-read.json", "--seed", "-1"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
