@@ -166,7 +166,7 @@ impl Client {
         };
         self.next += 1;
         self.action = Some(match step {
-            Step::Sleep(ms) => ClientAction::WakeAt(now + ms),
+            Step::Sleep(ms) => ClientAction::WakeAt(now.saturating_add(*ms)),
             Step::Op { op, replica } => {
                 let id = RequestId {
                     client: self.id,

@@ -20,6 +20,36 @@
 //! - [`history`] and [`run`]: what a run produces.
 //! - [`report`]: the text and JSON renderings of runs.
 //!
+//! # Example
+//!
+//! The library does what the `kvsim` binary does, without printing:
+//!
+//! ```
+//! use kvsim::protocol::Model;
+//! use kvsim::scenario::Scenario;
+//! use kvsim::sim::simulate;
+//!
+//! // Client 0 writes x at replica 0; client 1 reads it at replica 1 at once.
+//! let json = r#"{
+//!     "replicas": 2,
+//!     "network": {"delay": {"constant": 10}},
+//!     "clients": [
+//!         {"replica": 0, "ops": [{"put": ["x", "1"]}]},
+//!         {"replica": 1, "ops": [{"get": "x"}]}
+//!     ]
+//! }"#;
+//! let config = Scenario::parse(json)?.validate("example")?;
+//!
+//! // Eventual replicas answer the read from replica 1's store, which has not heard of the write yet.
+//! let eventual = simulate(&config, Model::Eventual);
+//! assert_eq!(eventual.history[1].value, None);
+//!
+//! // Linearizable replicas order the read with the write (stamps 1.0 before 1.1) and return it.
+//! let linearizable = simulate(&config, Model::Linearizable);
+//! assert_eq!(linearizable.history[1].value.as_deref(), Some("1"));
+//! # Ok::<(), kvsim::scenario::ScenarioError>(())
+//! ```
+//!
 //! Data flows one way: scenario → config → simulation → run → report. Nothing in the library prints
 //! or exits; the `kvsim` binary does that.
 

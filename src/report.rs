@@ -266,9 +266,9 @@ pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
         .collect();
 
     out.push_str("\nwhat each operation returned (t=invoked..answered)\n");
-    let mut header = vec!["client".to_string(), "operation".to_string()];
-    header.extend(runs.iter().map(|r| r.model.name().to_string()));
-    let mut rows = vec![header];
+    let mut rows = vec![model_row(["client", "operation"], runs, |r| {
+        r.model.name().to_string()
+    })];
     for position in &positions {
         let first = by_position
             .iter()
@@ -291,42 +291,38 @@ pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
     table(&mut out, "  ", &rows);
 
     out.push_str("\nfinal stores\n");
-    let mut rows = Vec::new();
+    let mut rows = vec![model_row([""], runs, |r| r.model.name().to_string())];
     for i in 0..config.replicas {
-        let mut row = vec![format!("r{i}")];
-        row.extend(runs.iter().map(|r| store_line(&r.replicas[i].store)));
-        rows.push(row);
+        rows.push(model_row([&format!("r{i}")], runs, |r| {
+            store_line(&r.replicas[i].store)
+        }));
     }
-    let mut agree = vec!["agree?".to_string()];
-    agree.extend(
-        runs.iter()
-            .map(|r| if r.converged() { "yes" } else { "NO" }.to_string()),
-    );
-    rows.push(agree);
-    let mut header = vec![String::new()];
-    header.extend(runs.iter().map(|r| r.model.name().to_string()));
-    rows.insert(0, header);
+    rows.push(model_row(["agree?"], runs, |r| {
+        if r.converged() { "yes" } else { "NO" }.to_string()
+    }));
     table(&mut out, "  ", &rows);
 
     out.push_str("\ncost\n");
-    let mut rows = vec![{
-        let mut header = vec![String::new()];
-        header.extend(runs.iter().map(|r| r.model.name().to_string()));
-        header
-    }];
-    let stat_rows: [(&str, fn(&Run) -> String); 4] = [
-        ("messages", |r| r.stats.messages.to_string()),
-        ("read latency", |r| mean_latency(&r.stats.reads)),
-        ("write latency", |r| mean_latency(&r.stats.writes)),
-        ("duration", |r| format!("{} ms", r.stats.duration)),
+    let rows = vec![
+        model_row([""], runs, |r| r.model.name().to_string()),
+        model_row(["messages"], runs, |r| r.stats.messages.to_string()),
+        model_row(["read latency"], runs, |r| mean_latency(&r.stats.reads)),
+        model_row(["write latency"], runs, |r| mean_latency(&r.stats.writes)),
+        model_row(["duration"], runs, |r| format!("{} ms", r.stats.duration)),
     ];
-    for (name, stat) in stat_rows {
-        let mut row = vec![name.to_string()];
-        row.extend(runs.iter().map(stat));
-        rows.push(row);
-    }
     table(&mut out, "  ", &rows);
     out
+}
+
+/// A row of the side-by-side tables: leading label cells, then one cell per run.
+fn model_row<const N: usize>(
+    labels: [&str; N],
+    runs: &[Run],
+    cell: impl Fn(&Run) -> String,
+) -> Vec<String> {
+    let mut row: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+    row.extend(runs.iter().map(cell));
+    row
 }
 
 fn mean_latency(latency: &Latency) -> String {

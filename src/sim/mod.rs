@@ -217,7 +217,7 @@ impl<R: Replica> Simulation<R> {
                         invoked_at: now,
                         returned_at: None,
                     });
-                    let at = now + self.client_delay.sample(&mut self.network_rng);
+                    let at = now.saturating_add(self.client_delay.sample(&mut self.network_rng));
                     self.queue
                         .push(at, Event::RequestArrives { replica, request });
                 }
@@ -235,7 +235,7 @@ impl<R: Replica> Simulation<R> {
                         .push(at, Event::MessageArrives { from: id, to, msg });
                 }
                 Output::Reply(reply) => {
-                    let at = now + self.client_delay.sample(&mut self.network_rng);
+                    let at = now.saturating_add(self.client_delay.sample(&mut self.network_rng));
                     self.queue.push(at, Event::ReplyArrives(reply));
                 }
                 Output::Commit(entry) => self.committed[id.index()].push(entry),

@@ -79,7 +79,7 @@ impl Network {
         rng: &mut ChaCha8Rng,
     ) -> Time {
         let link = from.index() * self.replicas + to.index();
-        let mut at = now + self.delays[link].sample(rng);
+        let mut at = now.saturating_add(self.delays[link].sample(rng));
         if self.fifo {
             at = at.max(self.last_arrival[link]);
             self.last_arrival[link] = at;
