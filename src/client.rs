@@ -126,14 +126,6 @@ impl Client {
         }
     }
 
-    pub fn id(&self) -> ClientId {
-        self.id
-    }
-
-    pub fn home(&self) -> ReplicaId {
-        self.home
-    }
-
     /// The client is woken: at its start time, or at the end of a sleep.
     pub fn handle_wake(&mut self, now: Time) {
         if self.waiting.is_none() {

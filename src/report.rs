@@ -102,10 +102,13 @@ fn store_line(store: &Store) -> String {
 fn history_row(op: &Operation) -> Vec<String> {
     let (returned, result) = match op.returned_at {
         Some(t) => (format!("{t}"), describe(op.op, &op.key, &op.value)),
-        None => (
-            "-".to_string(),
-            format!("{} {}  (never answered)", op.op, op.key),
-        ),
+        None => {
+            let what = match op.op {
+                OpKind::Put => describe(op.op, &op.key, &op.value),
+                OpKind::Get => format!("get {}", op.key),
+            };
+            ("-".to_string(), format!("{what}  (never answered)"))
+        }
     };
     vec![
         format!("t={}..{returned}", op.invoked_at),

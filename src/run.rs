@@ -37,6 +37,8 @@ pub enum Stop {
     TimeLimit,
     /// The scenario's event limit was reached.
     EventLimit,
+    /// More events were waiting than kvsim holds in memory (too many messages in flight at once).
+    QueueLimit,
 }
 
 impl Stop {
@@ -45,6 +47,7 @@ impl Stop {
             Stop::Idle => "idle (nothing left to do)",
             Stop::TimeLimit => "time limit reached",
             Stop::EventLimit => "event limit reached",
+            Stop::QueueLimit => "too many events in flight (queue limit reached)",
         }
     }
 }

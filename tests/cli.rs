@@ -192,6 +192,10 @@ const BAD_SCENARIOS: &[(&str, &str, &str)] = &[
     ("reads-not-a-fraction", r#"{"replicas": 3, "workload": {"clients": 2, "ops": 2, "keys": 1, "reads": 1.5}}"#,
      "workload.reads: a fraction between 0 and 1, got 1.5"),
     ("nothing-to-do", r#"{"replicas": 3}"#, "a scenario needs `clients`, `workload`, or both"),
+    ("time-too-large", r#"{"replicas": 1, "clients": [{"replica": 0, "ops": [{"sleep": 2000000000000}]}]}"#,
+     "clients[0].ops[0].sleep: 2000000000000 ms is more than"),
+    ("too-many-generated-clients", r#"{"replicas": 1, "workload": {"clients": 4294967295, "ops": 0, "keys": 1, "reads": 0.5}}"#,
+     "workload.clients: at most 100000 generated clients"),
 ];
 
 #[test]
@@ -217,6 +221,16 @@ fn bad_scenarios_exit_2_with_a_message_naming_file_place_and_problem() {
         );
         assert!(!message.contains("panicked"), "{name}: {message}");
     }
+}
+
+#[test]
+fn a_byte_order_mark_before_the_json_is_accepted() {
+    let path = scenario_file(
+        "bom",
+        "\u{feff}{\"replicas\": 1, \"clients\": [{\"replica\": 0, \"ops\": [{\"get\": \"x\"}]}]}",
+    );
+    let output = kvsim(&["run", path.to_str().unwrap(), "--model", "eventual"]);
+    assert!(output.status.success(), "{}", stderr(&output));
 }
 
 #[test]

@@ -15,13 +15,15 @@
 //!
 //! What this does not give: guarantees to a client that moves between replicas. A replica knows what
 //! *it* has applied, not what the client saw elsewhere, so a client that writes at one replica and
-//! reads at another may miss its own write.
+//! reads at another may miss its own write, and its later write may be stamped lower than its earlier
+//! one and lose to it. Causal consistency holds for clients that stay at their replica; the
+//! `read-your-writes` scenario shows what happens to one that moves.
 
 use super::clocks::{LamportClock, Stamp, VectorClock};
 use super::lww::LwwStore;
-use super::{CommitEntry, Outbox, Output, Replica, Store};
+use super::{Outbox, Output, Replica, Store};
 use crate::ids::{ClientId, ReplicaId, Time};
-use crate::op::{Key, Op, OpKind, Reply, Request, Value};
+use crate::op::{Key, Op, Reply, Request, Value};
 
 /// A write on its way from the replica that applied it first to the others.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,16 +58,10 @@ impl CausalReplica {
     }
 
     fn apply(&mut self, now: Time, write: &CausalWrite) {
-        let stored = self.store.apply(&write.key, &write.value, write.stamp);
-        self.outbox.push_back(Output::Commit(CommitEntry {
-            at: now,
-            op: OpKind::Put,
-            key: write.key.clone(),
-            value: Some(write.value.clone()),
-            client: write.client,
-            stamp: write.stamp,
-            superseded: !stored,
-        }));
+        let entry = self
+            .store
+            .commit(now, write.client, &write.key, &write.value, write.stamp);
+        self.outbox.push_back(Output::Commit(entry));
     }
 
     /// Applies every held-back write whose dependencies are now met. Applying one can unblock another,

@@ -6,7 +6,6 @@
 //! `b` then `stamp(a) < stamp(b)`. The converse does not hold, which is why causal consistency needs
 //! [`VectorClock`]s, which tell "happened before" from "concurrent".
 
-use std::cmp::Ordering;
 use std::fmt;
 
 use serde::{Serialize, Serializer};
@@ -101,22 +100,6 @@ impl VectorClock {
         }
         ok
     }
-
-    /// The happened-before partial order: `Less` if `self` happened before `other`, `Greater` if after,
-    /// `Equal` if the same, and `None` when the two are concurrent.
-    pub fn compare(&self, other: &VectorClock) -> Option<Ordering> {
-        let (mut less, mut greater) = (false, false);
-        for (a, b) in self.0.iter().zip(&other.0) {
-            less |= a < b;
-            greater |= a > b;
-        }
-        match (less, greater) {
-            (false, false) => Some(Ordering::Equal),
-            (true, false) => Some(Ordering::Less),
-            (false, true) => Some(Ordering::Greater),
-            (true, true) => None,
-        }
-    }
 }
 
 impl fmt::Display for VectorClock {
@@ -190,16 +173,5 @@ mod tests {
             !here.can_deliver(ReplicaId(0), &VectorClock(vec![1, 0, 0])),
             "already applied"
         );
-    }
-
-    #[test]
-    fn vector_clocks_tell_concurrent_from_ordered() {
-        let a = VectorClock(vec![1, 0]);
-        let b = VectorClock(vec![1, 1]);
-        let c = VectorClock(vec![0, 1]);
-        assert_eq!(a.compare(&b), Some(Ordering::Less));
-        assert_eq!(b.compare(&a), Some(Ordering::Greater));
-        assert_eq!(a.compare(&a), Some(Ordering::Equal));
-        assert_eq!(a.compare(&c), None);
     }
 }

@@ -9,9 +9,9 @@
 
 use super::clocks::{LamportClock, Stamp};
 use super::lww::LwwStore;
-use super::{CommitEntry, Outbox, Output, Replica, Store};
+use super::{Outbox, Output, Replica, Store};
 use crate::ids::{ClientId, ReplicaId, Time};
-use crate::op::{Key, Op, OpKind, Reply, Request, Value};
+use crate::op::{Key, Op, Reply, Request, Value};
 
 /// A write on its way to the other replicas.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,16 +35,10 @@ pub struct EventualReplica {
 
 impl EventualReplica {
     fn apply(&mut self, now: Time, write: &EventualWrite) {
-        let stored = self.store.apply(&write.key, &write.value, write.stamp);
-        self.outbox.push_back(Output::Commit(CommitEntry {
-            at: now,
-            op: OpKind::Put,
-            key: write.key.clone(),
-            value: Some(write.value.clone()),
-            client: write.client,
-            stamp: write.stamp,
-            superseded: !stored,
-        }));
+        let entry = self
+            .store
+            .commit(now, write.client, &write.key, &write.value, write.stamp);
+        self.outbox.push_back(Output::Commit(entry));
     }
 }
 

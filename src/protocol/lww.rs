@@ -4,14 +4,16 @@
 //! overwrote, replicas that saw two concurrent writes in opposite orders would end with different values
 //! for ever. Keeping the write with the higher (Lamport time, replica) stamp makes the outcome the same
 //! whatever the arrival order, so replicas converge once they have seen the same writes. Lamport stamps
-//! respect causality, so a write never loses to one that happened before it: only concurrent writes are
-//! decided by the rule.
+//! respect causality *among the replicas*: a write never loses to one its replica had already applied.
+//! A client that moves to another replica carries no clock, though, so its later write can get a lower
+//! stamp than its earlier one and lose to it — a lost update that the session checkers name.
 
 use std::collections::BTreeMap;
 
 use super::clocks::Stamp;
-use super::Store;
-use crate::op::{Key, Value};
+use super::{CommitEntry, Store};
+use crate::ids::{ClientId, Time};
+use crate::op::{Key, OpKind, Value};
 
 /// Values with the stamp of the write that produced them.
 #[derive(Clone, Debug, Default)]
@@ -33,6 +35,27 @@ impl LwwStore {
                 self.entries.insert(key.clone(), (value.clone(), stamp));
                 true
             }
+        }
+    }
+
+    /// Applies a write at `now` and records it as a commit (marked superseded if it changed nothing).
+    pub fn commit(
+        &mut self,
+        now: Time,
+        client: ClientId,
+        key: &Key,
+        value: &Value,
+        stamp: Stamp,
+    ) -> CommitEntry {
+        let stored = self.apply(key, value, stamp);
+        CommitEntry {
+            at: now,
+            op: OpKind::Put,
+            key: key.clone(),
+            value: Some(value.clone()),
+            client,
+            stamp,
+            superseded: !stored,
         }
     }
 

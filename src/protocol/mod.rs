@@ -34,7 +34,6 @@ pub mod tob;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientId, ReplicaId, Time};
@@ -45,9 +44,7 @@ use clocks::Stamp;
 pub type Store = BTreeMap<Key, Value>;
 
 /// A consistency model, and so the replica protocol that implements it.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Model {
     Linearizable,

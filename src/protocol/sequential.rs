@@ -6,6 +6,10 @@
 //! program order. But a read looks only at the local store, which may not yet have applied a write
 //! that has already been answered elsewhere: a *stale read*, which sequential consistency allows and
 //! linearizability forbids. Reads are fast; writes cost a round of acknowledgements.
+//!
+//! The argument needs each client to stay at one replica. A client that writes at one replica and then
+//! reads at another can miss its own write, which breaks program order and so sequential consistency:
+//! the `read-your-writes` scenario shows it.
 
 use super::tob::{TobMessage, TotalOrderMulticast};
 use super::{drain_tob, Outbox, Output, Replica, Store};

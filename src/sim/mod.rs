@@ -7,8 +7,8 @@
 //! ```text
 //!   Wake(client) ──────► client ── Invoke ──► RequestArrives(replica)   after a client hop delay
 //!                                └─ WakeAt ─► Wake(client)              after a sleep
-//!   RequestArrives ────► replica ── Send ───► MessageArrives(to)        after a link delay
-//!   MessageArrives ────► replica ── Reply ──► ReplyArrives(client)      after a client hop delay
+//!   RequestArrives ─┬──► replica ── Send ───► MessageArrives(to)        after a link delay
+//!   MessageArrives ─┘            ├─ Reply ──► ReplyArrives(client)      after a client hop delay
 //!                                └─ Commit ─► the replica's committed order
 //!   ReplyArrives ──────► client (and the history records the answer)
 //! ```
@@ -37,6 +37,11 @@ use crate::run::{ReplicaRun, Run, Stats, Stop};
 use crate::scenario::{Config, Limits};
 use network::{Delay, Network};
 use queue::EventQueue;
+
+/// The most events that may wait in the queue at once. Each message in flight is an event, and the
+/// totally-ordered multicast sends n² messages per operation, so a large cluster with many clients can
+/// have millions in flight; past this the run stops rather than exhaust memory.
+pub const MAX_PENDING_EVENTS: usize = 10_000_000;
 
 /// The random stream for network delays.
 const NETWORK_STREAM: u64 = 0;
@@ -143,6 +148,9 @@ impl<R: Replica> Simulation<R> {
             }
             if self.events >= self.limits.events {
                 break Stop::EventLimit;
+            }
+            if self.queue.len() > MAX_PENDING_EVENTS {
+                break Stop::QueueLimit;
             }
             let Some((time, event)) = self.queue.pop() else {
                 break Stop::Idle;

@@ -2,12 +2,12 @@
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::ids::{ReplicaId, Time};
 
 /// A distribution of message delays, in whole milliseconds, as written in scenario files.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Delay {
     /// Always this many ms: `{"constant": 5}`.

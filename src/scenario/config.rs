@@ -1,137 +1,15 @@
-//! The scenario file format: its raw serde shape, its validation, and its errors.
-//!
-//! Parsing goes in two steps, as ripgrep does with its flags: [`Scenario`] is exactly what the JSON
-//! says (unknown fields are refused), then [`Scenario::validate`] checks what serde cannot — replica
-//! numbers in range, `min <= max` — and builds a [`Config`] that cannot be invalid, so nothing later
-//! re-checks input. Every error says where the problem is: line and column for what the JSON parser
-//! finds, the field path (`clients[1].replica`) for what validation finds, and both when it can.
+//! A validated scenario, and the validation that builds it from the raw [`Scenario`].
 
 use std::collections::BTreeSet;
-use std::fmt;
-use std::path::Path;
 
-use serde::Deserialize;
-
+use super::{
+    invalid, Scenario, ScenarioError, StepSpec, WorkloadSpec, MAX_REPLICAS, MAX_TIME,
+    MAX_WORKLOAD_CLIENTS, MAX_WORKLOAD_OPS,
+};
 use crate::client::{Step, Workload};
 use crate::ids::{ReplicaId, Time};
-use crate::op::{Key, Op, Value};
+use crate::op::Op;
 use crate::sim::network::Delay;
-
-/// The most replicas a scenario may have. The totally-ordered multicast sends n² messages per
-/// operation and a vector clock has n entries, so beyond this a run is impractically slow anyway.
-pub const MAX_REPLICAS: u32 = 256;
-
-/// The most operations a generated workload may have in all (clients × ops).
-pub const MAX_WORKLOAD_OPS: u64 = 10_000_000;
-
-/// What went wrong reading a scenario. The messages leave out the file name: the caller knows it and
-/// adds it (`kvsim: scenarios/x.json: …`).
-#[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    #[error("cannot read the file: {0}")]
-    Read(#[from] std::io::Error),
-    #[error("line {line}, column {column}: {}{message}", at_field(field))]
-    Syntax {
-        line: usize,
-        column: usize,
-        /// The field path where parsing stopped, empty at the top level.
-        field: String,
-        message: String,
-    },
-    #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
-}
-
-fn at_field(field: &str) -> String {
-    if field.is_empty() {
-        String::new()
-    } else {
-        format!("{field}: ")
-    }
-}
-
-fn invalid(field: impl fmt::Display, message: impl fmt::Display) -> ScenarioError {
-    ScenarioError::Invalid {
-        field: field.to_string(),
-        message: message.to_string(),
-    }
-}
-
-/// A scenario file as written. See the README for every field.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Scenario {
-    pub name: Option<String>,
-    pub description: Option<String>,
-    pub seed: Option<u64>,
-    pub replicas: u32,
-    #[serde(default)]
-    pub network: NetworkSpec,
-    pub clients: Option<Vec<ClientSpec>>,
-    pub workload: Option<WorkloadSpec>,
-    #[serde(default)]
-    pub limits: LimitsSpec,
-}
-
-/// `"network"`: delays between replicas and between clients and replicas.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NetworkSpec {
-    pub delay: Option<Delay>,
-    pub fifo: Option<bool>,
-    #[serde(default)]
-    pub links: Vec<LinkSpec>,
-    pub client_delay: Option<Delay>,
-}
-
-/// One entry of `"network.links"`: the delay of one directed link.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LinkSpec {
-    pub from: u32,
-    pub to: u32,
-    pub delay: Delay,
-}
-
-/// One entry of `"clients"`: a scripted client.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ClientSpec {
-    pub replica: u32,
-    pub start: Option<Time>,
-    pub ops: Vec<StepSpec>,
-}
-
-/// One entry of a client's `"ops"`: exactly one of `put`, `get`, `sleep`, and for `put` and `get` an
-/// optional `replica` to send this one operation to instead of the client's own.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StepSpec {
-    pub put: Option<(Key, Value)>,
-    pub get: Option<Key>,
-    pub sleep: Option<Time>,
-    pub replica: Option<u32>,
-}
-
-/// `"workload"`: clients whose operations are drawn from the seed.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WorkloadSpec {
-    pub clients: u32,
-    pub ops: u32,
-    pub keys: u32,
-    pub reads: f64,
-    pub think: Option<Delay>,
-    pub switch: Option<f64>,
-}
-
-/// `"limits"`: when to stop a run that has not gone quiet by itself.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitsSpec {
-    pub time: Option<Time>,
-    pub events: Option<u64>,
-}
 
 /// A validated scenario: everything the simulation needs, known to be consistent.
 #[derive(Clone, Debug)]
@@ -182,55 +60,6 @@ impl Limits {
 pub const DEFAULT_DELAY: Delay = Delay::Uniform(1, 10);
 
 impl Scenario {
-    /// Parses scenario JSON. Errors carry the line, column and field path.
-    pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
-        // serde would read a top-level array as a struct's fields in order, and then complain about
-        // the wrong thing; say plainly what a scenario is instead.
-        if let Some((line, column, c)) = first_char(json) {
-            if c != '{' {
-                return Err(ScenarioError::Syntax {
-                    line,
-                    column,
-                    field: String::new(),
-                    message: "a scenario is a JSON object: `{\"replicas\": 3, \"clients\": [...]}`"
-                        .into(),
-                });
-            }
-        }
-        let de = &mut serde_json::Deserializer::from_str(json);
-        serde_path_to_error::deserialize(de).map_err(|err| {
-            let field = err.path().to_string();
-            let inner = err.into_inner();
-            // serde_json's message ends in " at line L column C"; we print the place first instead.
-            let full = inner.to_string();
-            let place = format!(" at line {} column {}", inner.line(), inner.column());
-            let message = full
-                .strip_suffix(&place)
-                .unwrap_or(&full)
-                // Every integer field of a scenario is a count or a time in ms.
-                .replace("expected u64", "expected a whole number, 0 or more")
-                .replace("expected u32", "expected a whole number, 0 or more");
-            ScenarioError::Syntax {
-                line: inner.line(),
-                column: inner.column(),
-                // The path is "." at the top level and "?" where parsing stopped before any field.
-                field: if field == "." || field == "?" {
-                    String::new()
-                } else {
-                    field
-                },
-                message,
-            }
-        })
-    }
-
-    /// Reads, parses and validates a scenario file; the name defaults to the file's stem.
-    pub fn load(path: &Path) -> Result<Config, ScenarioError> {
-        let json = std::fs::read_to_string(path)?;
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        Scenario::parse(&json)?.validate(stem.as_deref().unwrap_or("scenario"))
-    }
-
     /// Checks everything serde could not and builds the [`Config`]. `default_name` is used when the
     /// scenario has no `name`.
     pub fn validate(self, default_name: &str) -> Result<Config, ScenarioError> {
@@ -313,7 +142,11 @@ impl Scenario {
             }
             clients.push(ClientConfig {
                 home,
-                start: spec.start.unwrap_or(0),
+                start: {
+                    let start = spec.start.unwrap_or(0);
+                    check_time(&format!("{field}.start"), start)?;
+                    start
+                },
                 steps,
             });
         }
@@ -333,6 +166,7 @@ impl Scenario {
             time: self.limits.time.unwrap_or(Limits::DEFAULT.time),
             events: self.limits.events.unwrap_or(Limits::DEFAULT.events),
         };
+        check_time("limits.time", limits.time)?;
         if limits.events == 0 {
             return Err(invalid("limits.events", "must be at least 1"));
         }
@@ -350,31 +184,27 @@ impl Scenario {
     }
 }
 
-/// The first character that is not whitespace, with its line and column (both from 1).
-fn first_char(text: &str) -> Option<(usize, usize, char)> {
-    let (mut line, mut column) = (1, 0);
-    for c in text.chars() {
-        if c == '\n' {
-            line += 1;
-            column = 0;
-            continue;
-        }
-        column += 1;
-        if !c.is_whitespace() {
-            return Some((line, column, c));
-        }
-    }
-    None
-}
-
 fn check_delay(field: &str, delay: Delay) -> Result<(), ScenarioError> {
     match delay {
+        Delay::Constant(ms) => check_time(&format!("{field}.constant"), ms),
+        Delay::Exponential(mean) => check_time(&format!("{field}.exponential"), mean),
         Delay::Uniform(min, max) if min > max => Err(invalid(
             format!("{field}.uniform"),
             format!("the range [{min}, {max}] has min greater than max"),
         )),
-        _ => Ok(()),
+        Delay::Uniform(_, max) => check_time(&format!("{field}.uniform"), max),
     }
+}
+
+/// Times and delays stay far below where adding them up could overflow.
+fn check_time(field: &str, ms: Time) -> Result<(), ScenarioError> {
+    if ms > MAX_TIME {
+        return Err(invalid(
+            field,
+            format!("{ms} ms is more than the {MAX_TIME} ms (about 35 years) kvsim supports"),
+        ));
+    }
+    Ok(())
 }
 
 fn validate_step(
@@ -412,6 +242,7 @@ fn validate_step(
                     "a sleep is not sent anywhere, so it takes no `replica`",
                 ));
             }
+            check_time(&format!("{field}.sleep"), ms)?;
             return Ok(Step::Sleep(ms));
         }
         _ => unreachable!("exactly one of put, get, sleep was checked above"),
@@ -420,6 +251,15 @@ fn validate_step(
 }
 
 fn validate_workload(spec: WorkloadSpec) -> Result<Workload, ScenarioError> {
+    if spec.clients > MAX_WORKLOAD_CLIENTS {
+        return Err(invalid(
+            "workload.clients",
+            format!(
+                "at most {MAX_WORKLOAD_CLIENTS} generated clients are supported, got {}",
+                spec.clients
+            ),
+        ));
+    }
     if spec.clients == 0 {
         return Err(invalid(
             "workload.clients",

@@ -1,0 +1,215 @@
+//! The scenario file format: its raw serde shape, its parsing, and its errors. Validation into a
+//! [`Config`] is in [`config`].
+//!
+//! Parsing goes in two steps, as ripgrep does with its flags: [`Scenario`] is exactly what the JSON
+//! says (unknown fields are refused), then [`Scenario::validate`] checks what serde cannot — replica
+//! numbers in range, `min <= max` — and builds a [`Config`] that cannot be invalid, so nothing later
+//! re-checks input. Every error says where the problem is: line and column for what the JSON parser
+//! finds, with the field path (`clients[1].replica`) where parsing stopped; the field path for what
+//! validation finds.
+
+mod config;
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+pub use config::{ClientConfig, Config, Limits, NetworkConfig, DEFAULT_DELAY};
+
+use crate::ids::Time;
+use crate::op::{Key, Value};
+use crate::sim::network::Delay;
+
+/// The most replicas a scenario may have. The totally-ordered multicast sends n² messages per
+/// operation and a vector clock has n entries, so beyond this a run is impractically slow anyway.
+pub const MAX_REPLICAS: u32 = 256;
+
+/// The most operations a generated workload may have in all (clients × ops).
+pub const MAX_WORKLOAD_OPS: u64 = 10_000_000;
+
+/// The most clients a generated workload may have.
+pub const MAX_WORKLOAD_CLIENTS: u32 = 100_000;
+
+/// The largest time or delay a scenario may give, in ms (2⁴⁰ ms, about 35 years): far beyond any
+/// meaningful simulation, and far below where sums of times could overflow.
+pub const MAX_TIME: Time = 1 << 40;
+
+/// What went wrong reading a scenario. The messages leave out the file name: the caller knows it and
+/// adds it (`kvsim: scenarios/x.json: …`).
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read the file: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("line {line}, column {column}: {}{message}", at_field(field))]
+    Syntax {
+        line: usize,
+        column: usize,
+        /// The field path where parsing stopped, empty at the top level.
+        field: String,
+        message: String,
+    },
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+}
+
+fn at_field(field: &str) -> String {
+    if field.is_empty() {
+        String::new()
+    } else {
+        format!("{field}: ")
+    }
+}
+
+fn invalid(field: impl fmt::Display, message: impl fmt::Display) -> ScenarioError {
+    ScenarioError::Invalid {
+        field: field.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// A scenario file as written. See the README for every field.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub seed: Option<u64>,
+    pub replicas: u32,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    pub clients: Option<Vec<ClientSpec>>,
+    pub workload: Option<WorkloadSpec>,
+    #[serde(default)]
+    pub limits: LimitsSpec,
+}
+
+/// `"network"`: delays between replicas and between clients and replicas.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    pub delay: Option<Delay>,
+    pub fifo: Option<bool>,
+    #[serde(default)]
+    pub links: Vec<LinkSpec>,
+    pub client_delay: Option<Delay>,
+}
+
+/// One entry of `"network.links"`: the delay of one directed link.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    pub from: u32,
+    pub to: u32,
+    pub delay: Delay,
+}
+
+/// One entry of `"clients"`: a scripted client.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    pub replica: u32,
+    pub start: Option<Time>,
+    pub ops: Vec<StepSpec>,
+}
+
+/// One entry of a client's `"ops"`: exactly one of `put`, `get`, `sleep`, and for `put` and `get` an
+/// optional `replica` to send this one operation to instead of the client's own.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub put: Option<(Key, Value)>,
+    pub get: Option<Key>,
+    pub sleep: Option<Time>,
+    pub replica: Option<u32>,
+}
+
+/// `"workload"`: clients whose operations are drawn from the seed.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    pub clients: u32,
+    pub ops: u32,
+    pub keys: u32,
+    pub reads: f64,
+    pub think: Option<Delay>,
+    pub switch: Option<f64>,
+}
+
+/// `"limits"`: when to stop a run that has not gone quiet by itself.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSpec {
+    pub time: Option<Time>,
+    pub events: Option<u64>,
+}
+
+impl Scenario {
+    /// Parses scenario JSON. Errors carry the line, column and field path.
+    pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
+        // Some editors start UTF-8 files with a byte order mark; it is not part of the JSON.
+        let json = json.strip_prefix('\u{feff}').unwrap_or(json);
+        // serde would read a top-level array as a struct's fields in order, and then complain about
+        // the wrong thing; say plainly what a scenario is instead.
+        if let Some((line, column, c)) = first_char(json) {
+            if c != '{' {
+                return Err(ScenarioError::Syntax {
+                    line,
+                    column,
+                    field: String::new(),
+                    message: "a scenario is a JSON object: `{\"replicas\": 3, \"clients\": [...]}`"
+                        .into(),
+                });
+            }
+        }
+        let de = &mut serde_json::Deserializer::from_str(json);
+        serde_path_to_error::deserialize(de).map_err(|err| {
+            let field = err.path().to_string();
+            let inner = err.into_inner();
+            // serde_json's message ends in " at line L column C"; we print the place first instead.
+            let full = inner.to_string();
+            let place = format!(" at line {} column {}", inner.line(), inner.column());
+            let message = full
+                .strip_suffix(&place)
+                .unwrap_or(&full)
+                // Every integer field of a scenario is a count or a time in ms.
+                .replace("expected u64", "expected a whole number, 0 or more")
+                .replace("expected u32", "expected a whole number, 0 or more");
+            ScenarioError::Syntax {
+                line: inner.line(),
+                column: inner.column(),
+                // The path is "." at the top level and "?" where parsing stopped before any field.
+                field: if field == "." || field == "?" {
+                    String::new()
+                } else {
+                    field
+                },
+                message,
+            }
+        })
+    }
+
+    /// Reads, parses and validates a scenario file; the name defaults to the file's stem.
+    pub fn load(path: &Path) -> Result<Config, ScenarioError> {
+        let json = std::fs::read_to_string(path)?;
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        Scenario::parse(&json)?.validate(stem.as_deref().unwrap_or("scenario"))
+    }
+}
+
+/// The first character that is not whitespace, with its line and column (both from 1).
+fn first_char(text: &str) -> Option<(usize, usize, char)> {
+    let (mut line, mut column) = (1, 0);
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+            column = 0;
+            continue;
+        }
+        column += 1;
+        if !c.is_whitespace() {
+            return Some((line, column, c));
+        }
+    }
+    None
+}
