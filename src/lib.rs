@@ -18,6 +18,7 @@
 //! - [`scenario`]: the scenario file format, validated into a [`scenario::Config`].
 //! - [`sim`]: the engine — event queue, network, the loop that drives everything.
 //! - [`history`] and [`run`]: what a run produces.
+//! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols.
 //! - [`report`]: the text and JSON renderings of runs.
 //!
 //! # Example
@@ -53,6 +54,7 @@
 //! Data flows one way: scenario → config → simulation → run → report. Nothing in the library prints
 //! or exits; the `kvsim` binary does that.
 
+pub mod check;
 pub mod client;
 pub mod history;
 pub mod ids;

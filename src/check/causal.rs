@@ -1,0 +1,215 @@
+//! Causal consistency, by the bad patterns of Bouajjani, Enea, Guerraoui and Hamza, "On Verifying
+//! Causal Consistency" (POPL 2017).
+//!
+//! For a history in which every value is written once, each read's source is known, and causal order is
+//! CO = (program order ∪ reads-from)⁺ ([`super::order`]). The paper shows such a history is causally
+//! consistent (CC) exactly when it contains none of these patterns:
+//!
+//! - **ThinAirRead**: a read returns a value no write wrote;
+//! - **CyclicCO**: CO has a cycle — an operation is, through reads and program order, its own cause;
+//! - **WriteCOInitRead**: a read returns the initial value although a write to its key is causally
+//!   before it;
+//! - **WriteCORead**: a read returns `w1` although another write `w2` to the key satisfies
+//!   `w1 <CO w2 <CO read` — it saw a write its cause had already overwritten.
+//!
+//! The last two are what a student calls a *causal reversal*: the effect is visible, the cause is not.
+//! Causal convergence (CCv) adds **CyclicCF**: replicas must also agree on one order of conflicting
+//! writes. `w1` must be ordered before `w2` when a read returns `w2` although `w1` (same key) is causally
+//! before that read; CCv fails when those constraints and CO form a cycle.
+//!
+//! Where a value was written more than once and a read returns it, the read's source is ambiguous: a
+//! violation found without it is still reported, but "holds" is never claimed — the verdict is unknown.
+
+use super::history::{CheckHistory, OpIndex};
+use super::order::{sources, CausalOrder, Source};
+use super::Verdict;
+
+/// Causal consistency (CC).
+pub fn check(history: &CheckHistory) -> Verdict {
+    let sources = sources(history);
+    match cc_violation(history, &sources) {
+        Err(verdict) => verdict,
+        Ok(order) => undecided_or(history, &sources, |_| Verdict::holds(), &order),
+    }
+}
+
+/// Causal convergence (CCv): CC, and one order of conflicting writes that all reads respect.
+pub fn check_convergence(history: &CheckHistory) -> Verdict {
+    let sources = sources(history);
+    match cc_violation(history, &sources) {
+        Err(verdict) => verdict,
+        Ok(order) => undecided_or(
+            history,
+            &sources,
+            |order| cyclic_cf(history, &sources, order),
+            &order,
+        ),
+    }
+}
+
+/// The four CC bad patterns. `Ok` carries the causal order when none is found.
+fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrder, Verdict> {
+    for (r, source) in sources.iter().enumerate() {
+        if *source == Source::Nowhere {
+            return Err(Verdict::broken(
+                "value read from nowhere (ThinAirRead)",
+                vec![format!(
+                    "{} returned a value that no write wrote to that key",
+                    history.describe(r)
+                )],
+            ));
+        }
+    }
+    let order = match CausalOrder::build(history, sources) {
+        Ok(order) => order,
+        Err(cycle) => return Err(cycle_verdict(history, &cycle, "causality cycle (CyclicCO)")),
+    };
+    for (r, source) in sources.iter().enumerate() {
+        let key = history.ops[r].key;
+        match *source {
+            Source::Initial => {
+                for s in 0..order.sessions() {
+                    if let Some(w) = order.last_write_seen(history, r, s, key) {
+                        return Err(Verdict::broken(
+                            "causal reversal (WriteCOInitRead)",
+                            vec![
+                                history.describe(w),
+                                format!("is causally before {}", history.describe(r)),
+                                "but the read saw no write at all".to_string(),
+                            ],
+                        ));
+                    }
+                }
+            }
+            Source::Write(w1) => {
+                for s in 0..order.sessions() {
+                    let Some(w2) = order.last_write_seen(history, r, s, key) else {
+                        continue;
+                    };
+                    if w2 != w1 && order.before(history, w1, w2) {
+                        return Err(Verdict::broken(
+                            "causal reversal (WriteCORead)",
+                            vec![
+                                history.describe(w1),
+                                format!("is causally before {}", history.describe(w2)),
+                                format!("which is causally before {}", history.describe(r)),
+                                "but the read saw the older write".to_string(),
+                            ],
+                        ));
+                    }
+                }
+            }
+            Source::NotARead | Source::Nowhere | Source::Ambiguous => {}
+        }
+    }
+    Ok(order)
+}
+
+/// With no violation found: unknown if some read's source is ambiguous, else what `decide` says.
+fn undecided_or(
+    history: &CheckHistory,
+    sources: &[Source],
+    decide: impl Fn(&CausalOrder) -> Verdict,
+    order: &CausalOrder,
+) -> Verdict {
+    let verdict = decide(order);
+    if verdict.ok == Some(false) {
+        return verdict;
+    }
+    if let Some(r) = sources.iter().position(|s| *s == Source::Ambiguous) {
+        let op = &history.ops[r];
+        return Verdict::unknown(format!(
+            "{} read a value written more than once to {}, so which write it saw is ambiguous; \
+             causal checking needs each value written once",
+            op.client,
+            history.key_name(op.key)
+        ));
+    }
+    verdict
+}
+
+/// CyclicCF: a cycle in CO ∪ CF. Per read `r` of `w2` and per session, only the session's last write
+/// to the key that is causally before `r` needs a CF edge to `w2`: its session's earlier writes reach
+/// `w2` through it by program order, so cycles are the same with far fewer edges.
+fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) -> Verdict {
+    let n = history.ops.len();
+    let mut edges: Vec<Vec<(OpIndex, bool)>> = vec![Vec::new(); n];
+    for (i, op) in history.ops.iter().enumerate() {
+        if let Some(&next) = history.sessions[op.session as usize].get(op.seq as usize + 1) {
+            edges[i].push((next, false));
+        }
+        if let Source::Write(w) = sources[i] {
+            edges[w].push((i, false));
+        }
+    }
+    for (r, source) in sources.iter().enumerate() {
+        let Source::Write(w2) = *source else { continue };
+        for s in 0..order.sessions() {
+            if let Some(w1) = order.last_write_seen(history, r, s, history.ops[r].key) {
+                if w1 != w2 {
+                    edges[w1].push((w2, true));
+                }
+            }
+        }
+    }
+    match find_cycle(&edges) {
+        None => Verdict::holds(),
+        Some(cycle) => {
+            let mut witness =
+                vec!["these operations would each have to come before the next:".to_string()];
+            witness.extend(cycle.iter().map(|&i| history.describe(i)));
+            witness.push(
+                "reads force one order of the conflicting writes, and causality forces the opposite".to_string(),
+            );
+            Verdict::broken(
+                "concurrent writes seen in different orders (CyclicCF)",
+                witness,
+            )
+        }
+    }
+}
+
+fn cycle_verdict(history: &CheckHistory, cycle: &[OpIndex], anomaly: &str) -> Verdict {
+    let mut witness = vec![
+        "each of these is causally before the next, and the last before the first:".to_string(),
+    ];
+    witness.extend(cycle.iter().map(|&i| history.describe(i)));
+    Verdict::broken(anomaly, witness)
+}
+
+/// A cycle in a directed graph, by iterative depth-first search (histories can be long, so no
+/// recursion), as the list of its nodes in order.
+pub(crate) fn find_cycle(edges: &[Vec<(OpIndex, bool)>]) -> Option<Vec<OpIndex>> {
+    const NEW: u8 = 0;
+    const ACTIVE: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![NEW; edges.len()];
+    let mut stack: Vec<(OpIndex, usize)> = Vec::new();
+    for root in 0..edges.len() {
+        if state[root] != NEW {
+            continue;
+        }
+        state[root] = ACTIVE;
+        stack.push((root, 0));
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&(to, _)) = edges[node].get(*next) {
+                *next += 1;
+                match state[to] {
+                    NEW => {
+                        state[to] = ACTIVE;
+                        stack.push((to, 0));
+                    }
+                    ACTIVE => {
+                        let from = stack.iter().position(|&(n, _)| n == to).unwrap_or(0);
+                        return Some(stack[from..].iter().map(|&(n, _)| n).collect());
+                    }
+                    _ => {}
+                }
+            } else {
+                state[node] = DONE;
+                stack.pop();
+            }
+        }
+    }
+    None
+}

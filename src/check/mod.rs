@@ -1,0 +1,170 @@
+//! Consistency checkers: black-box judges that look only at a history (and, for convergence, the final
+//! stores) and say which guarantees held — and when one broke, which anomaly broke it, with the few
+//! operations that prove it.
+//!
+//! | property | checker | idea |
+//! |---|---|---|
+//! | linearizable | [`linearizable`] | Wing–Gong/Lowe search per key, memoised on (done set, value) |
+//! | sequential | [`sequential`] | cheap pre-checks, then a memoised search over interleavings, with a budget |
+//! | causal | [`causal`] | the bad patterns of Bouajjani, Enea, Guerraoui and Hamza (POPL 2017) |
+//! | causal convergence | [`causal`] | the same, plus one order of conflicting writes (CCv) |
+//! | convergent | [`convergent`] | every replica's final store is the same |
+//! | session guarantees | [`session`] | read-your-writes, monotonic reads and writes, writes-follow-reads |
+//!
+//! A checker never looks at protocol internals: the same checkers judge a history recorded elsewhere
+//! (`kvsim check`). A verdict is `holds`, `broken` or `unknown` (a search ran out of budget, or the
+//! history is ambiguous); the checkers never guess.
+
+pub mod causal;
+pub mod convergent;
+pub mod history;
+pub mod linearizable;
+pub mod order;
+pub mod sequential;
+pub mod session;
+
+use serde::Serialize;
+
+pub use history::{CheckHistory, CheckOp, OpIndex};
+
+use crate::protocol::Store;
+
+/// The outcome of one checker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// `Some(true)`: the property holds; `Some(false)`: it is broken; `None`: unknown.
+    pub ok: Option<bool>,
+    /// For a broken property, the name of the anomaly; for an unknown verdict, why it is unknown.
+    pub anomaly: Option<String>,
+    /// For a broken property, the operations that prove it, in plain words.
+    pub witness: Vec<String>,
+}
+
+impl Verdict {
+    pub fn holds() -> Self {
+        Verdict {
+            ok: Some(true),
+            anomaly: None,
+            witness: Vec::new(),
+        }
+    }
+
+    pub fn broken(anomaly: impl Into<String>, witness: Vec<String>) -> Self {
+        Verdict {
+            ok: Some(false),
+            anomaly: Some(anomaly.into()),
+            witness,
+        }
+    }
+
+    pub fn unknown(reason: impl Into<String>) -> Self {
+        Verdict {
+            ok: None,
+            anomaly: Some(reason.into()),
+            witness: Vec::new(),
+        }
+    }
+
+    /// `holds`, `broken` or `unknown`.
+    pub fn word(&self) -> &'static str {
+        match self.ok {
+            Some(true) => "holds",
+            Some(false) => "broken",
+            None => "unknown",
+        }
+    }
+}
+
+/// The properties kvsim checks, in the order of the verdict matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Property {
+    Linearizable,
+    Sequential,
+    Causal,
+    CausalConvergence,
+    Convergent,
+    ReadYourWrites,
+    MonotonicReads,
+    MonotonicWrites,
+    WritesFollowReads,
+}
+
+impl Property {
+    pub const ALL: [Property; 9] = [
+        Property::Linearizable,
+        Property::Sequential,
+        Property::Causal,
+        Property::CausalConvergence,
+        Property::Convergent,
+        Property::ReadYourWrites,
+        Property::MonotonicReads,
+        Property::MonotonicWrites,
+        Property::WritesFollowReads,
+    ];
+
+    /// The name used in JSON and in the verdict matrix.
+    pub fn name(self) -> &'static str {
+        match self {
+            Property::Linearizable => "linearizable",
+            Property::Sequential => "sequential",
+            Property::Causal => "causal",
+            Property::CausalConvergence => "causal_convergence",
+            Property::Convergent => "convergent",
+            Property::ReadYourWrites => "read_your_writes",
+            Property::MonotonicReads => "monotonic_reads",
+            Property::MonotonicWrites => "monotonic_writes",
+            Property::WritesFollowReads => "writes_follow_reads",
+        }
+    }
+}
+
+/// Every property's verdict for one history. Field names are the JSON names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdicts {
+    pub linearizable: Verdict,
+    pub sequential: Verdict,
+    pub causal: Verdict,
+    pub causal_convergence: Verdict,
+    pub convergent: Verdict,
+    pub read_your_writes: Verdict,
+    pub monotonic_reads: Verdict,
+    pub monotonic_writes: Verdict,
+    pub writes_follow_reads: Verdict,
+}
+
+impl Verdicts {
+    /// The verdict of one property.
+    pub fn get(&self, property: Property) -> &Verdict {
+        match property {
+            Property::Linearizable => &self.linearizable,
+            Property::Sequential => &self.sequential,
+            Property::Causal => &self.causal,
+            Property::CausalConvergence => &self.causal_convergence,
+            Property::Convergent => &self.convergent,
+            Property::ReadYourWrites => &self.read_your_writes,
+            Property::MonotonicReads => &self.monotonic_reads,
+            Property::MonotonicWrites => &self.monotonic_writes,
+            Property::WritesFollowReads => &self.writes_follow_reads,
+        }
+    }
+}
+
+/// Runs every checker. `stores` are the replicas' final stores, for convergence; `None` when they are
+/// not known (a history file), which makes convergence unknown.
+pub fn check_all(history: &CheckHistory, stores: Option<&[Store]>) -> Verdicts {
+    let sessions = session::check(history);
+    Verdicts {
+        linearizable: linearizable::check(history),
+        sequential: sequential::check(history),
+        causal: causal::check(history),
+        causal_convergence: causal::check_convergence(history),
+        convergent: match stores {
+            Some(stores) => convergent::check(stores),
+            None => Verdict::unknown("the replicas' final stores are not part of this history"),
+        },
+        read_your_writes: sessions.read_your_writes,
+        monotonic_reads: sessions.monotonic_reads,
+        monotonic_writes: sessions.monotonic_writes,
+        writes_follow_reads: sessions.writes_follow_reads,
+    }
+}

@@ -1,0 +1,332 @@
+//! Evidence that the checkers are right: the textbook cases, each a test, and agreement with
+//! brute-force checkers on thousands of random small histories.
+
+mod brute;
+
+use kvsim::check::history::RawOp;
+use kvsim::check::{causal, linearizable, sequential, session, CheckHistory, Verdict};
+use kvsim::ids::ClientId;
+use kvsim::op::OpKind;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// `(client, "put"|"get", key, value or "", invoked, returned or -1)`.
+type Row = (u32, &'static str, &'static str, &'static str, u64, i64);
+
+fn history(rows: &[Row]) -> CheckHistory {
+    CheckHistory::new(
+        rows.iter()
+            .map(|&(client, op, key, value, invoked, returned)| RawOp {
+                client: ClientId(client),
+                kind: if op == "put" {
+                    OpKind::Put
+                } else {
+                    OpKind::Get
+                },
+                key: key.to_string(),
+                value: (!value.is_empty()).then(|| value.to_string()),
+                invoked_at: invoked,
+                returned_at: (returned >= 0).then_some(returned as u64),
+            }),
+    )
+}
+
+fn broken(verdict: &Verdict, anomaly: &str) {
+    assert_eq!(verdict.ok, Some(false), "expected broken, got {verdict:?}");
+    let name = verdict.anomaly.as_deref().unwrap_or("");
+    assert!(name.contains(anomaly), "expected {anomaly:?}, got {name:?}");
+    assert!(!verdict.witness.is_empty());
+}
+
+#[test]
+fn textbook_linearizable_register_history() {
+    // A write overlapping two reads: one sees the old value, one the new, in an order real time allows.
+    let h = history(&[
+        (0, "put", "x", "1", 0, 10),
+        (1, "get", "x", "", 1, 3),
+        (2, "get", "x", "1", 4, 6),
+        (1, "get", "x", "1", 11, 12),
+    ]);
+    assert_eq!(linearizable::check(&h), Verdict::holds());
+}
+
+#[test]
+fn textbook_not_linearizable_new_then_old() {
+    // Two reads during a write: the first sees the new value, a later one (after it returned) the old.
+    let h = history(&[
+        (0, "put", "x", "1", 0, 10),
+        (1, "get", "x", "1", 1, 3),
+        (2, "get", "x", "", 4, 6),
+    ]);
+    broken(&linearizable::check(&h), "real-time violation");
+    assert_eq!(
+        sequential::check(&h),
+        Verdict::holds(),
+        "sequential consistency has no real time"
+    );
+}
+
+#[test]
+fn stale_read_is_sequential_but_not_linearizable() {
+    let h = history(&[(0, "put", "x", "1", 0, 21), (1, "get", "x", "", 100, 100)]);
+    let verdict = linearizable::check(&h);
+    broken(&verdict, "stale read");
+    assert!(verdict
+        .witness
+        .join(" ")
+        .contains("client 1's get x -> null (t=100..100)"));
+    assert!(verdict.witness.join(" ").contains("had completed at t=21"));
+    assert_eq!(sequential::check(&h), Verdict::holds());
+    assert_eq!(causal::check(&h), Verdict::holds());
+}
+
+#[test]
+fn equal_times_are_concurrent_but_program_order_is_kept() {
+    // Client 1's read at t=5..5 overlaps client 0's write returning at t=5: it may miss it.
+    let concurrent = history(&[(0, "put", "x", "1", 0, 5), (1, "get", "x", "", 5, 5)]);
+    assert_eq!(linearizable::check(&concurrent), Verdict::holds());
+    // But client 0's own read at the same instant comes after its write.
+    let program_order = history(&[(0, "put", "x", "1", 0, 5), (0, "get", "x", "", 5, 5)]);
+    assert_eq!(linearizable::check(&program_order).ok, Some(false));
+    assert_eq!(sequential::check(&program_order).ok, Some(false));
+}
+
+#[test]
+fn a_write_that_never_returned_may_or_may_not_have_happened() {
+    let seen = history(&[(0, "put", "x", "1", 0, -1), (1, "get", "x", "1", 50, 51)]);
+    let unseen = history(&[(0, "put", "x", "1", 0, -1), (1, "get", "x", "", 50, 51)]);
+    for h in [&seen, &unseen] {
+        assert_eq!(linearizable::check(h), Verdict::holds());
+        assert_eq!(sequential::check(h), Verdict::holds());
+    }
+    // But once seen, it cannot be unseen.
+    let flicker = history(&[
+        (0, "put", "x", "1", 0, -1),
+        (1, "get", "x", "1", 50, 51),
+        (1, "get", "x", "", 52, 53),
+    ]);
+    assert_eq!(linearizable::check(&flicker).ok, Some(false));
+}
+
+#[test]
+fn causal_reversal_is_caught() {
+    // A writes x; B reads x and writes y; C reads y and then misses x.
+    let h = history(&[
+        (0, "put", "x", "1", 0, 0),
+        (1, "get", "x", "1", 30, 30),
+        (1, "put", "y", "2", 30, 30),
+        (2, "get", "y", "2", 60, 60),
+        (2, "get", "x", "", 60, 60),
+    ]);
+    broken(&causal::check(&h), "causal reversal (WriteCOInitRead)");
+    broken(&sequential::check(&h), "causal reversal");
+}
+
+#[test]
+fn reading_an_overwritten_cause_is_write_co_read() {
+    let h = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (0, "put", "x", "2", 2, 3),
+        (0, "put", "y", "3", 4, 5),
+        (1, "get", "y", "3", 6, 7),
+        (1, "get", "x", "1", 8, 9),
+    ]);
+    broken(&causal::check(&h), "WriteCORead");
+}
+
+#[test]
+fn concurrent_writes_seen_in_different_orders_are_causal_but_not_sequential() {
+    // Independent reads of independent writes (IRIW).
+    let h = history(&[
+        (0, "put", "x", "1", 0, 0),
+        (1, "put", "y", "1", 0, 0),
+        (2, "get", "x", "1", 5, 5),
+        (2, "get", "y", "", 5, 5),
+        (3, "get", "y", "1", 5, 5),
+        (3, "get", "x", "", 5, 5),
+    ]);
+    assert_eq!(causal::check(&h), Verdict::holds());
+    assert_eq!(causal::check_convergence(&h), Verdict::holds());
+    broken(
+        &sequential::check(&h),
+        "concurrent writes seen in different orders",
+    );
+}
+
+#[test]
+fn conflicting_writes_in_opposite_orders_break_causal_convergence_only() {
+    // Two clients each write x, read their own value, then read the other's: each replica ordered the
+    // two writes differently.
+    let h = history(&[
+        (0, "put", "x", "a", 0, 1),
+        (0, "get", "x", "a", 2, 3),
+        (0, "get", "x", "b", 4, 5),
+        (1, "put", "x", "b", 0, 1),
+        (1, "get", "x", "b", 2, 3),
+        (1, "get", "x", "a", 4, 5),
+    ]);
+    assert_eq!(causal::check(&h), Verdict::holds());
+    broken(&causal::check_convergence(&h), "CyclicCF");
+}
+
+#[test]
+fn a_value_nobody_wrote_is_named() {
+    let h = history(&[(0, "put", "x", "1", 0, 1), (1, "get", "x", "7", 2, 3)]);
+    broken(&causal::check(&h), "ThinAirRead");
+    broken(&linearizable::check(&h), "value read from nowhere");
+}
+
+#[test]
+fn duplicate_values_make_causality_unknown_not_guessed() {
+    let h = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (1, "put", "x", "1", 0, 1),
+        (2, "get", "x", "1", 2, 3),
+    ]);
+    assert_eq!(causal::check(&h).ok, None);
+    assert_eq!(
+        linearizable::check(&h),
+        Verdict::holds(),
+        "registers do not need unique values"
+    );
+}
+
+#[test]
+fn session_guarantees_name_their_violations() {
+    let ryw = history(&[(0, "put", "x", "1", 0, 1), (0, "get", "x", "", 2, 3)]);
+    broken(&session::check(&ryw).read_your_writes, "read-your-writes");
+
+    let mr = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (0, "put", "x", "2", 2, 3),
+        (1, "get", "x", "2", 4, 5),
+        (1, "get", "x", "1", 6, 7),
+    ]);
+    broken(&session::check(&mr).monotonic_reads, "monotonic-reads");
+
+    let mw = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (0, "put", "y", "2", 2, 3),
+        (1, "get", "y", "2", 4, 5),
+        (1, "get", "x", "", 6, 7),
+    ]);
+    let verdicts = session::check(&mw);
+    broken(&verdicts.monotonic_writes, "monotonic-writes");
+    assert_eq!(verdicts.read_your_writes, Verdict::holds());
+
+    let wfr = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (1, "get", "x", "1", 2, 3),
+        (1, "put", "y", "2", 4, 5),
+        (2, "get", "y", "2", 6, 7),
+        (2, "get", "x", "", 8, 9),
+    ]);
+    let verdicts = session::check(&wfr);
+    broken(&verdicts.writes_follow_reads, "writes-follow-reads");
+    assert_eq!(verdicts.monotonic_writes, Verdict::holds());
+}
+
+/// A random small history: 2–3 clients, 1–2 keys, up to 8 operations, closed-loop clients with times
+/// on a small range (so ties happen), unique written values, reads returning a random written value or
+/// null, and sometimes a final write that never returned.
+fn random_history(rng: &mut ChaCha8Rng) -> CheckHistory {
+    let clients = rng.random_range(2..=3u32);
+    let keys = ["x", "y"];
+    let key_count = rng.random_range(1..=2usize);
+    let total = rng.random_range(2..=8usize);
+    let mut plan: Vec<(u32, bool, usize)> = Vec::new();
+    for _ in 0..total {
+        plan.push((
+            rng.random_range(0..clients),
+            rng.random_bool(0.5),
+            rng.random_range(0..key_count),
+        ));
+    }
+    let mut values: Vec<Vec<String>> = vec![Vec::new(); key_count];
+    for (i, &(_, is_write, key)) in plan.iter().enumerate() {
+        if is_write {
+            values[key].push(format!("v{i}"));
+        }
+    }
+    let mut clock = vec![0u64; clients as usize];
+    let mut raw = Vec::new();
+    let last_of = |c: u32| plan.iter().rposition(|&(pc, _, _)| pc == c);
+    for (i, &(client, is_write, key)) in plan.iter().enumerate() {
+        let invoked = clock[client as usize] + rng.random_range(0..3);
+        let returned = invoked + rng.random_range(0..4);
+        clock[client as usize] = returned;
+        let pending = is_write && last_of(client) == Some(i) && rng.random_bool(0.2);
+        let value = if is_write {
+            Some(format!("v{i}"))
+        } else {
+            let choices = &values[key];
+            let pick = rng.random_range(0..=choices.len());
+            choices.get(pick).cloned()
+        };
+        raw.push(RawOp {
+            client: ClientId(client),
+            kind: if is_write { OpKind::Put } else { OpKind::Get },
+            key: keys[key].to_string(),
+            value,
+            invoked_at: invoked,
+            returned_at: (!pending).then_some(returned),
+        });
+    }
+    CheckHistory::new(raw)
+}
+
+#[test]
+fn checkers_agree_with_brute_force_on_random_small_histories() {
+    const CASES: u64 = 3_000;
+    let mut holds = [0usize; 5];
+    for seed in 0..CASES {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let h = random_history(&mut rng);
+        let pairs = [
+            (
+                "linearizable",
+                linearizable::check(&h).ok,
+                brute::linearizable(&h),
+            ),
+            (
+                "sequential",
+                sequential::check(&h).ok,
+                brute::sequential(&h),
+            ),
+            ("causal", causal::check(&h).ok, brute::causal(&h)),
+            (
+                "causal convergence",
+                causal::check_convergence(&h).ok,
+                brute::causal_convergence(&h),
+            ),
+        ];
+        for (i, (name, fast, slow)) in pairs.into_iter().enumerate() {
+            assert_eq!(
+                fast,
+                Some(slow),
+                "seed {seed}: {name} checker says {fast:?}, brute force {slow}\n{h:#?}"
+            );
+            holds[i] += usize::from(slow);
+        }
+        let fast = session::check(&h);
+        let fast = [
+            fast.read_your_writes.ok,
+            fast.monotonic_reads.ok,
+            fast.monotonic_writes.ok,
+            fast.writes_follow_reads.ok,
+        ];
+        assert_eq!(
+            fast,
+            brute::sessions(&h),
+            "seed {seed}: session guarantees\n{h:#?}"
+        );
+        holds[4] += usize::from(fast.iter().all(|v| *v == Some(true)));
+    }
+    // The generator must give both outcomes often, or agreement proves little.
+    for (i, count) in holds.iter().enumerate() {
+        assert!(
+            *count > 300 && *count < CASES as usize - 300,
+            "property {i} held in {count} of {CASES} cases"
+        );
+    }
+}
