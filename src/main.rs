@@ -9,8 +9,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use kvsim::check::{check_run, Verdicts};
 use kvsim::protocol::Model;
-use kvsim::report::{render_runs, render_side_by_side, Report};
+use kvsim::report::{render_matrix, render_runs, render_side_by_side, Report};
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
@@ -98,11 +99,14 @@ fn demo() -> ExitCode {
         Err(err) => return fail(Path::new("scenarios/causal-chain.json (built in)"), &err),
     };
     let runs = run_models(&config, &Model::ALL);
+    let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
     let mut text = String::from(
         "kvsim demo: one scenario, four consistency models, the same seed.\n\
          Each column is the same script under a different replica protocol.\n\n",
     );
     text.push_str(&render_side_by_side(&config, &runs));
+    text.push('\n');
+    text.push_str(&render_matrix(&runs, &verdicts));
     text.push_str(
         "\nFull traces (committed order at every replica, history, stats):\n  \
          kvsim run scenarios/causal-chain.json\n\
@@ -120,16 +124,19 @@ fn run(args: &RunArgs) -> ExitCode {
         config.seed = seed;
     }
     let runs = run_models(&config, &args.model.models());
+    let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
     let text = if args.json {
-        let mut json = Report::new(&config, &runs).to_json();
+        let mut json = Report::new(&config, &runs, &verdicts).to_json();
         json.push('\n');
         json
     } else {
-        let mut text = render_runs(&config, &runs);
+        let mut text = render_runs(&config, &runs, &verdicts);
         if runs.len() > 1 {
             text.push('\n');
             text.push_str(&render_side_by_side(&config, &runs));
         }
+        text.push('\n');
+        text.push_str(&render_matrix(&runs, &verdicts));
         text
     };
     emit(&text)

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use kvsim::check::check_run;
 use kvsim::protocol::Model;
 use kvsim::report::Report;
 use kvsim::scenario::{Config, Scenario};
@@ -17,7 +18,8 @@ fn load(name: &str) -> Config {
 
 fn json(config: &Config) -> String {
     let runs: Vec<_> = Model::ALL.iter().map(|&m| simulate(config, m)).collect();
-    Report::new(config, &runs).to_json()
+    let verdicts: Vec<_> = runs.iter().map(check_run).collect();
+    Report::new(config, &runs, &verdicts).to_json()
 }
 
 #[test]

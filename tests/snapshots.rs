@@ -5,8 +5,9 @@
 //! A changed snapshot is a changed behaviour: review it with `cargo insta review` (or read the
 //! `.snap.new` file) before accepting it.
 
+use kvsim::check::check_run;
 use kvsim::protocol::Model;
-use kvsim::report::{render_run, render_side_by_side};
+use kvsim::report::{render_matrix, render_run, render_side_by_side};
 use kvsim::scenario::Scenario;
 use kvsim::sim::simulate;
 
@@ -20,12 +21,17 @@ fn every_scenario_under_every_model() {
             let config =
                 Scenario::load(path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
             let mut runs = Vec::new();
+            let mut verdicts = Vec::new();
             for model in Model::ALL {
                 let run = simulate(&config, model);
-                insta::assert_snapshot!(model.name(), render_run(&config, &run));
+                let checked = check_run(&run);
+                insta::assert_snapshot!(model.name(), render_run(&config, &run, &checked));
                 runs.push(run);
+                verdicts.push(checked);
             }
-            insta::assert_snapshot!("side-by-side", render_side_by_side(&config, &runs));
+            let side =
+                render_side_by_side(&config, &runs) + "\n" + &render_matrix(&runs, &verdicts);
+            insta::assert_snapshot!("side-by-side", side);
         });
     });
 }

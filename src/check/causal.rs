@@ -70,13 +70,11 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
             Source::Initial => {
                 for s in 0..order.sessions() {
                     if let Some(w) = order.last_write_seen(history, r, s, key) {
+                        let mut witness = chain(history, sources, &order, w, r);
+                        witness.push("so the write is causally before the read, yet the read saw no write at all".into());
                         return Err(Verdict::broken(
                             "causal reversal (WriteCOInitRead)",
-                            vec![
-                                history.describe(w),
-                                format!("is causally before {}", history.describe(r)),
-                                "but the read saw no write at all".to_string(),
-                            ],
+                            witness,
                         ));
                     }
                 }
@@ -87,15 +85,13 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
                         continue;
                     };
                     if w2 != w1 && order.before(history, w1, w2) {
-                        return Err(Verdict::broken(
-                            "causal reversal (WriteCORead)",
-                            vec![
-                                history.describe(w1),
-                                format!("is causally before {}", history.describe(w2)),
-                                format!("which is causally before {}", history.describe(r)),
-                                "but the read saw the older write".to_string(),
-                            ],
+                        let mut witness = chain(history, sources, &order, w1, w2);
+                        witness.extend(chain(history, sources, &order, w2, r).into_iter().skip(1));
+                        witness.push(format!(
+                            "so the read comes causally after both writes, yet it saw {}, which the later one overwrote",
+                            history.describe(w1)
                         ));
+                        return Err(Verdict::broken("causal reversal (WriteCORead)", witness));
                     }
                 }
             }
@@ -167,6 +163,27 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
             )
         }
     }
+}
+
+/// The causal chain from `from` to `to`, one line per step: what each step is and why it follows.
+fn chain(
+    history: &CheckHistory,
+    sources: &[Source],
+    order: &CausalOrder,
+    from: OpIndex,
+    to: OpIndex,
+) -> Vec<String> {
+    let path = order.path(history, sources, from, to);
+    let mut lines = Vec::with_capacity(path.len());
+    for (i, &op) in path.iter().enumerate() {
+        let link = match i {
+            0 => "",
+            _ if sources[op] == Source::Write(path[i - 1]) => "which was read by ",
+            _ => "and then, in the same client, ",
+        };
+        lines.push(format!("{link}{}", history.describe(op)));
+    }
+    lines
 }
 
 fn cycle_verdict(history: &CheckHistory, cycle: &[OpIndex], anomaly: &str) -> Verdict {

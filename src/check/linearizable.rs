@@ -144,21 +144,21 @@ fn named_anomaly(history: &CheckHistory, by_key: &[Vec<OpIndex>]) -> Option<Verd
             if newest_invoked != Time::MAX
                 && (sources.is_empty() || sources.iter().all(|&w| overwritten(w)))
             {
-                let seen = match sources.first() {
-                    None => "nothing had been written".to_string(),
-                    Some(&w) => format!("{} had been overwritten", history.describe(w)),
-                };
-                return Some(Verdict::broken(
-                    "stale read",
-                    vec![
-                        history.describe(r),
-                        format!(
-                            "but {} had completed at t={} before the read began, while {seen}",
-                            history.describe(newest),
-                            history.ops[newest].returned_at.unwrap_or_default()
-                        ),
-                    ],
-                ));
+                let mut witness = vec![
+                    history.describe(r),
+                    format!(
+                        "but {} had completed at t={}, before the read began",
+                        history.describe(newest),
+                        history.ops[newest].returned_at.unwrap_or_default()
+                    ),
+                ];
+                if let Some(&w) = sources.first() {
+                    witness.push(format!(
+                        "and it overwrote the value read, from {}",
+                        history.describe(w)
+                    ));
+                }
+                return Some(Verdict::broken("stale read", witness));
             }
         }
     }

@@ -20,6 +20,7 @@ pub mod convergent;
 pub mod history;
 pub mod linearizable;
 pub mod order;
+pub mod saturate;
 pub mod sequential;
 pub mod session;
 
@@ -149,14 +150,22 @@ impl Verdicts {
     }
 }
 
+/// Judges a simulated run: its history, and its replicas' final stores for convergence.
+pub fn check_run(run: &crate::run::Run) -> Verdicts {
+    let stores: Vec<Store> = run.replicas.iter().map(|r| r.store.clone()).collect();
+    check_all(&CheckHistory::from_run(&run.history), Some(&stores))
+}
+
 /// Runs every checker. `stores` are the replicas' final stores, for convergence; `None` when they are
 /// not known (a history file), which makes convergence unknown.
 pub fn check_all(history: &CheckHistory, stores: Option<&[Store]>) -> Verdicts {
     let sessions = session::check(history);
+    let linearizable = linearizable::check(history);
+    let causal = causal::check(history);
     Verdicts {
-        linearizable: linearizable::check(history),
-        sequential: sequential::check(history),
-        causal: causal::check(history),
+        sequential: sequential::check_given(history, &causal, &linearizable),
+        linearizable,
+        causal,
         causal_convergence: causal::check_convergence(history),
         convergent: match stores {
             Some(stores) => convergent::check(stores),

@@ -161,6 +161,41 @@ impl CausalOrder {
         Some(history.sessions[s as usize][seq as usize])
     }
 
+    /// A chain of direct causal steps (program order or reads-from) from `from` to `to`, both included,
+    /// when `from` is causally before `to`: the story of *why* one is before the other.
+    pub fn path(
+        &self,
+        history: &CheckHistory,
+        sources: &[Source],
+        from: OpIndex,
+        to: OpIndex,
+    ) -> Vec<OpIndex> {
+        let mut path = vec![to];
+        let mut current = to;
+        while current != from {
+            let op = history.ops[current];
+            let po_pred =
+                (op.seq > 0).then(|| history.sessions[op.session as usize][op.seq as usize - 1]);
+            let rf_pred = match sources[current] {
+                Source::Write(w) => Some(w),
+                _ => None,
+            };
+            // Some direct predecessor is at or after `from`, or `from` would not be before `current`.
+            let reaches = |p: OpIndex| p == from || self.before(history, from, p);
+            let Some(next) = [rf_pred, po_pred]
+                .into_iter()
+                .flatten()
+                .find(|&p| reaches(p))
+            else {
+                break;
+            };
+            path.push(next);
+            current = next;
+        }
+        path.reverse();
+        path
+    }
+
     /// The number of sessions.
     pub fn sessions(&self) -> u32 {
         self.sessions as u32

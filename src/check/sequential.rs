@@ -7,50 +7,91 @@
 //!
 //! Cheap checks come first and name the anomaly when they find one: a read of a value nobody wrote, a
 //! cycle in program order ∪ reads-from, and the causal bad patterns (a sequentially consistent history
-//! is causally consistent). Then a depth-first search over interleavings of the clients, memoised on
-//! (each client's position, the store), with one reduction: a read whose value matches the store is
-//! taken at once, since reads change nothing. The problem is NP-complete in general (Gibbons and
-//! Korach 1997), so the search has a budget; past it the verdict is unknown, never a guess.
+//! is causally consistent). A linearizable history is sequentially consistent, so a linearizable
+//! verdict settles it. Otherwise a depth-first search over interleavings of the clients, memoised on
+//! (each client's position, the store), with two reductions:
+//!
+//! - a read whose value matches the store is taken at once, since reads change nothing;
+//! - a write may not overwrite a value that some read still waiting will return: written values are
+//!   unique in practice, so an overwritten value never comes back, and that branch is dead.
+//!
+//! Writes are tried in the order they were invoked, which is usually right for a real system's
+//! history. The problem is NP-complete in general (Gibbons and Korach 1997), so the search has a
+//! budget; past it the verdict is unknown, never a guess.
 //!
 //! A write that never returned may be taken or skipped. Reads that never returned were dropped.
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::causal;
 use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, CausalOrder, Source};
+use super::saturate::{saturate, Saturated, MAX_OPS};
 use super::Verdict;
+use super::{causal, linearizable};
 
 /// How many search states before the verdict becomes unknown.
-pub const SEARCH_BUDGET: u64 = 2_000_000;
+pub const SEARCH_BUDGET: u64 = 300_000;
 
 /// Checks sequential consistency.
 pub fn check(history: &CheckHistory) -> Verdict {
-    let cc = causal::check(history);
-    if cc.ok == Some(false) {
-        return cc;
+    check_given(
+        history,
+        &causal::check(history),
+        &linearizable::check(history),
+    )
+}
+
+/// Checks sequential consistency, reusing the history's causal and linearizable verdicts.
+pub fn check_given(history: &CheckHistory, causal: &Verdict, linearizable: &Verdict) -> Verdict {
+    if causal.ok == Some(false) {
+        return causal.clone();
     }
-    match search(history) {
+    if linearizable.ok == Some(true) {
+        return Verdict::holds();
+    }
+    let saturated = if history.ops.len() <= MAX_OPS {
+        match saturate(history, &sources(history)) {
+            Some(saturated) => Some(saturated),
+            None => {
+                return impossible(
+                    history,
+                    "the reads force some writes into two opposite orders".into(),
+                    &[],
+                )
+            }
+        }
+    } else {
+        None
+    };
+    match search(history, saturated.as_ref()) {
         Search::Found => Verdict::holds(),
         Search::OutOfBudget(states) => Verdict::unknown(format!(
             "the search gave up after exploring {states} states"
         )),
-        Search::Impossible { furthest, states } => {
-            if let Some(witness) = opposite_orders(history) {
-                return Verdict::broken("concurrent writes seen in different orders", witness);
-            }
-            let mut witness = vec![format!(
-                "no interleaving of the clients' operations gives every read its value ({states} states explored)"
-            )];
-            witness.push("the furthest one got stuck with these operations next:".to_string());
-            witness.extend(
-                furthest
-                    .iter()
-                    .map(|&i| format!("  {}", history.describe(i))),
-            );
-            Verdict::broken("no sequential order", witness)
-        }
+        Search::Impossible { furthest, states } => impossible(
+            history,
+            format!("no interleaving of the clients' operations gives every read its value ({states} states explored)"),
+            &furthest,
+        ),
     }
+}
+
+/// The verdict when no sequential order exists: the classic two-clients witness if there is one, else
+/// what the search found.
+fn impossible(history: &CheckHistory, why: String, furthest: &[OpIndex]) -> Verdict {
+    if let Some(witness) = opposite_orders(history) {
+        return Verdict::broken("concurrent writes seen in different orders", witness);
+    }
+    let mut witness = vec![why];
+    if !furthest.is_empty() {
+        witness.push("the furthest one got stuck with these operations next:".to_string());
+        witness.extend(
+            furthest
+                .iter()
+                .map(|&i| format!("  {}", history.describe(i))),
+        );
+    }
+    Verdict::broken("no sequential order", witness)
 }
 
 enum Search {
@@ -67,11 +108,57 @@ enum Search {
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct State {
     positions: Vec<u32>,
-    store: Vec<Option<u32>>,
+    /// For each key, the value it holds and the write that wrote it.
+    store: Vec<Option<(u32, OpIndex)>>,
 }
 
-fn search(history: &CheckHistory) -> Search {
+/// Who reads each value: for each write, the reads returning its value; for each key, the reads
+/// returning the initial value. A value written more than once counts its readers for every writer,
+/// which only makes the pruning more cautious.
+struct Readers {
+    of_write: Vec<Vec<OpIndex>>,
+    of_initial: Vec<Vec<OpIndex>>,
+}
+
+impl Readers {
+    fn new(history: &CheckHistory) -> Self {
+        let mut of_write = vec![Vec::new(); history.ops.len()];
+        let mut of_initial = vec![Vec::new(); history.key_count()];
+        for (r, op) in history.ops.iter().enumerate() {
+            if !op.is_read() {
+                continue;
+            }
+            match op.value {
+                None => of_initial[op.key as usize].push(r),
+                Some(v) => {
+                    for &w in history.writers(op.key, v) {
+                        of_write[w].push(r);
+                    }
+                }
+            }
+        }
+        Readers {
+            of_write,
+            of_initial,
+        }
+    }
+}
+
+/// Whether every read of the value `key` holds in `state` has been taken, so it may be overwritten.
+fn value_consumed(history: &CheckHistory, readers: &Readers, state: &State, key: u32) -> bool {
+    let waiting = match state.store[key as usize] {
+        None => &readers.of_initial[key as usize],
+        Some((_, w)) => &readers.of_write[w],
+    };
+    waiting.iter().all(|&r| {
+        let op = &history.ops[r];
+        state.positions[op.session as usize] > op.seq
+    })
+}
+
+fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> Search {
     let sessions = &history.sessions;
+    let readers = Readers::new(history);
     let mut seen: HashSet<State> = HashSet::new();
     let mut states = 0u64;
     let mut furthest: (u64, Vec<OpIndex>) = (0, Vec::new());
@@ -94,7 +181,7 @@ fn search(history: &CheckHistory) -> Search {
                 if states > SEARCH_BUDGET {
                     return Search::OutOfBudget(states);
                 }
-                let choices = choices(history, &state);
+                let choices = choices(history, &readers, saturated, &state);
                 if choices.is_empty() && done >= furthest.0 {
                     let next = state
                         .positions
@@ -118,9 +205,10 @@ fn search(history: &CheckHistory) -> Search {
             continue;
         };
         let mut next = state.clone();
-        let op = &history.ops[sessions[s as usize][next.positions[s as usize] as usize]];
+        let w = sessions[s as usize][next.positions[s as usize] as usize];
+        let op = &history.ops[w];
         if apply {
-            next.store[op.key as usize] = op.value;
+            next.store[op.key as usize] = op.value.map(|v| (v, w));
         }
         next.positions[s as usize] += 1;
         pending = Some(next);
@@ -135,7 +223,7 @@ fn take_matching_reads(history: &CheckHistory, state: &mut State) {
         for (s, session) in history.sessions.iter().enumerate() {
             while let Some(&i) = session.get(state.positions[s] as usize) {
                 let op = &history.ops[i];
-                if !op.is_read() || state.store[op.key as usize] != op.value {
+                if !op.is_read() || state.store[op.key as usize].map(|(v, _)| v) != op.value {
                     break;
                 }
                 state.positions[s] += 1;
@@ -145,40 +233,50 @@ fn take_matching_reads(history: &CheckHistory, state: &mut State) {
     }
 }
 
-/// The writes that may come next: (session, apply?). A completed write must be applied; a write that
-/// never returned may also be skipped. Popped from the end, so the most promising go last: writes of a
-/// value some blocked read is waiting for.
-fn choices(history: &CheckHistory, state: &State) -> Vec<(u32, bool)> {
-    let mut wanted: BTreeMap<(u32, u32), ()> = BTreeMap::new();
-    let mut next_writes = Vec::new();
+/// The writes that may come next: (session, apply?). A completed write must be applied, and only once
+/// every read of the value it overwrites has been taken; a write that never returned may also be
+/// skipped, if nobody reads its value. Popped from the end, so the earliest-invoked write is tried
+/// first.
+fn choices(
+    history: &CheckHistory,
+    readers: &Readers,
+    saturated: Option<&Saturated>,
+    state: &State,
+) -> Vec<(u32, bool)> {
+    // Values that a session's next operation, a read, is waiting for.
+    let mut wanted: HashSet<(u32, u32)> = HashSet::new();
     for (s, session) in history.sessions.iter().enumerate() {
-        let Some(&i) = session.get(state.positions[s] as usize) else {
+        if let Some(&r) = session.get(state.positions[s] as usize) {
+            let op = &history.ops[r];
+            if let (true, Some(v)) = (op.is_read(), op.value) {
+                wanted.insert((op.key, v));
+            }
+        }
+    }
+    let mut choices: Vec<(bool, u64, u32, bool)> = Vec::new();
+    for (s, session) in history.sessions.iter().enumerate() {
+        let Some(&w) = session.get(state.positions[s] as usize) else {
             continue;
         };
-        let op = &history.ops[i];
-        if op.is_read() {
-            if let Some(v) = op.value {
-                wanted.insert((op.key, v), ());
-            }
-        } else {
-            next_writes.push((s as u32, op));
+        let op = &history.ops[w];
+        if !op.is_write() || saturated.is_some_and(|sat| !sat.ready(w, &state.positions)) {
+            continue;
+        }
+        let is_wanted = op.value.is_some_and(|v| wanted.contains(&(op.key, v)));
+        let when = op.returned_at.unwrap_or(u64::MAX);
+        if !op.completed() && readers.of_write[w].is_empty() {
+            choices.push((is_wanted, when, s as u32, false));
+        }
+        if value_consumed(history, readers, state, op.key) {
+            choices.push((is_wanted, when, s as u32, true));
         }
     }
-    let mut choices = Vec::new();
-    let mut promising = Vec::new();
-    for (s, op) in next_writes {
-        if !op.completed() {
-            choices.push((s, false));
-        }
-        let is_wanted = op.value.is_some_and(|v| wanted.contains_key(&(op.key, v)));
-        if is_wanted {
-            promising.push((s, true));
-        } else {
-            choices.push((s, true));
-        }
-    }
-    choices.extend(promising);
+    // Popped from the end: wanted values first, then the earliest to return.
+    choices.sort_by(|a, b| (b.0, a.1, a.2).cmp(&(a.0, b.1, b.2)).reverse());
     choices
+        .into_iter()
+        .map(|(_, _, s, apply)| (s, apply))
+        .collect()
 }
 
 /// The classic witness: two clients that saw two writes in opposite orders — each read one write and

@@ -1,0 +1,154 @@
+//! Renderings of runs: the human-readable trace of one run (which is also what the snapshots hold),
+//! the side-by-side comparison of models, the verdicts, and the JSON document of `--json`.
+//!
+//! Text output follows one rule: one event per line, aligned, in time order, so that a diff between two
+//! traces reads like a story of what changed.
+
+mod compare;
+mod trace;
+mod verdicts;
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+pub use compare::render_side_by_side;
+pub use trace::{render_run, render_runs};
+pub use verdicts::{render_matrix, render_verdicts};
+
+use crate::check::Verdicts;
+use crate::op::{OpKind, Value};
+use crate::protocol::Store;
+use crate::run::Run;
+use crate::scenario::Config;
+
+/// One run with its verdicts, as it appears in `--json`: the run's fields, then `verdicts`.
+#[derive(Serialize)]
+pub struct RunReport<'a> {
+    #[serde(flatten)]
+    pub run: &'a Run,
+    pub verdicts: &'a Verdicts,
+}
+
+/// The JSON document printed by `kvsim run --json`. Every field is documented in the README.
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub scenario: &'a str,
+    pub description: &'a str,
+    pub seed: u64,
+    pub runs: Vec<RunReport<'a>>,
+}
+
+impl<'a> Report<'a> {
+    /// `verdicts[i]` belongs to `runs[i]`.
+    pub fn new(config: &'a Config, runs: &'a [Run], verdicts: &'a [Verdicts]) -> Self {
+        Report {
+            scenario: &config.name,
+            description: &config.description,
+            seed: config.seed,
+            runs: runs
+                .iter()
+                .zip(verdicts)
+                .map(|(run, verdicts)| RunReport { run, verdicts })
+                .collect(),
+        }
+    }
+
+    /// The document as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        // Serializing plain structs of strings and numbers into a String cannot fail.
+        serde_json::to_string_pretty(self).expect("a report always serializes")
+    }
+}
+
+/// Lays out rows of cells in columns padded to the widest cell; the last column is not padded.
+pub(crate) fn table(out: &mut String, indent: &str, rows: &[Vec<String>]) {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0; columns];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let mut line = String::from(indent);
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 < row.len() {
+                let pad = widths[i] - cell.chars().count();
+                line.push_str(cell);
+                line.extend(std::iter::repeat_n(' ', pad + 2));
+            } else {
+                line.push_str(cell);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+}
+
+pub(crate) fn show(value: &Option<Value>) -> &str {
+    value.as_deref().unwrap_or("null")
+}
+
+/// `put x = 1`, or `get x -> 1` once the read has a result.
+pub(crate) fn describe(op: OpKind, key: &str, value: &Option<Value>) -> String {
+    match op {
+        OpKind::Put => format!("put {key} = {}", show(value)),
+        OpKind::Get => format!("get {key} -> {}", show(value)),
+    }
+}
+
+pub(crate) fn store_line(store: &Store) -> String {
+    if store.is_empty() {
+        return "(empty)".to_string();
+    }
+    let pairs: Vec<String> = store.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join(" ")
+}
+
+/// The scenario's heading: name, seed, model, and the description.
+pub(crate) fn heading(out: &mut String, config: &Config, title: &str) {
+    let _ = writeln!(out, "=== {title} ===");
+    let clients = config.clients.len() + config.workload.as_ref().map_or(0, |w| w.clients as usize);
+    let _ = writeln!(
+        out,
+        "scenario {}, seed {}, {} replica{}, {} client{}",
+        config.name,
+        config.seed,
+        config.replicas,
+        plural(config.replicas),
+        clients,
+        plural(clients)
+    );
+    for line in wrap(&config.description, 96) {
+        let _ = writeln!(out, "  {line}");
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Breaks text into lines of at most `width` characters at spaces (a longer word gets a line of its
+/// own), keeping the text's own line breaks.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for paragraph in text.lines() {
+        let mut line = String::new();
+        for word in paragraph.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+                lines.push(std::mem::take(&mut line));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(line);
+    }
+    lines
+}

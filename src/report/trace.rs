@@ -1,0 +1,134 @@
+//! The trace of one run: committed orders, final stores, history, statistics and verdicts.
+
+use super::{describe, heading, render_verdicts, store_line, table};
+use crate::check::Verdicts;
+use crate::history::Operation;
+use crate::op::OpKind;
+use crate::protocol::CommitEntry;
+use crate::run::Run;
+use crate::scenario::Config;
+
+fn commit_row(entry: &CommitEntry) -> Vec<String> {
+    let mut row = vec![
+        format!("t={}", entry.at),
+        describe(entry.op, &entry.key, &entry.value),
+        entry.client.to_string(),
+        format!("stamp {}", entry.stamp),
+    ];
+    if entry.superseded {
+        row.push("superseded: a newer write was already stored".to_string());
+    }
+    row
+}
+
+fn history_row(op: &Operation) -> Vec<String> {
+    let (returned, result) = match op.returned_at {
+        Some(t) => (format!("{t}"), describe(op.op, &op.key, &op.value)),
+        None => {
+            let what = match op.op {
+                OpKind::Put => describe(op.op, &op.key, &op.value),
+                OpKind::Get => format!("get {}", op.key),
+            };
+            ("-".to_string(), format!("{what}  (never answered)"))
+        }
+    };
+    vec![
+        format!("t={}..{returned}", op.invoked_at),
+        format!("{} @ {}", op.client, op.replica),
+        result,
+    ]
+}
+
+/// The full text of one run: committed orders, final stores, history, statistics and verdicts.
+pub fn render_run(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
+    let mut out = String::new();
+    heading(&mut out, config, run.model.name());
+
+    out.push_str("\ncommitted order (what each replica applied, in order)\n");
+    let mut rows = Vec::new();
+    for replica in &run.replicas {
+        if replica.committed.is_empty() {
+            rows.push(vec![
+                replica.id.to_string(),
+                String::new(),
+                "(nothing)".to_string(),
+            ]);
+        }
+        for entry in &replica.committed {
+            let mut row = vec![replica.id.to_string()];
+            row.extend(commit_row(entry));
+            rows.push(row);
+        }
+    }
+    table(&mut out, "  ", &rows);
+
+    out.push_str("\nfinal stores\n");
+    let rows: Vec<_> = run
+        .replicas
+        .iter()
+        .map(|r| vec![r.id.to_string(), store_line(&r.store)])
+        .collect();
+    table(&mut out, "  ", &rows);
+    out.push_str(if run.converged() {
+        "  all replicas agree\n"
+    } else {
+        "  replicas DIFFER\n"
+    });
+    let same_order = run.replicas.windows(2).all(|w| {
+        let stamps =
+            |r: &crate::run::ReplicaRun| r.committed.iter().map(|c| c.stamp).collect::<Vec<_>>();
+        stamps(&w[0]) == stamps(&w[1])
+    });
+    out.push_str(if same_order {
+        "  every replica committed the same operations in the same order\n"
+    } else {
+        "  the replicas committed different operations, or in different orders\n"
+    });
+
+    out.push_str("\nhistory (each operation, in the order clients invoked them)\n");
+    let rows: Vec<_> = run.history.iter().map(history_row).collect();
+    table(&mut out, "  ", &rows);
+
+    let s = &run.stats;
+    out.push_str("\nstats\n");
+    let rows = vec![
+        vec![
+            "operations".into(),
+            format!("{} ({} answered)", s.operations, s.completed),
+        ],
+        vec!["messages".into(), s.messages.to_string()],
+        vec!["events".into(), s.events.to_string()],
+        vec!["duration".into(), format!("{} ms", s.duration)],
+        vec!["stopped".into(), s.stopped.describe().into()],
+        vec![
+            "reads".into(),
+            format!(
+                "{}, latency mean {:.1} ms, max {} ms",
+                s.reads.count, s.reads.mean, s.reads.max
+            ),
+        ],
+        vec![
+            "writes".into(),
+            format!(
+                "{}, latency mean {:.1} ms, max {} ms",
+                s.writes.count, s.writes.mean, s.writes.max
+            ),
+        ],
+    ];
+    table(&mut out, "  ", &rows);
+    out.push_str("\nverdicts (what the checkers found in this run's history and final stores)\n");
+    out.push_str(&render_verdicts(verdicts));
+    out
+}
+
+/// Every run of one scenario in full, one after another (`verdicts[i]` belongs to `runs[i]`).
+pub fn render_runs(config: &Config, runs: &[Run], verdicts: &[Verdicts]) -> String {
+    let mut out = String::new();
+    for (i, (run, verdicts)) in runs.iter().zip(verdicts).enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&render_run(config, run, verdicts));
+    }
+    out
+}
