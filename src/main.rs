@@ -1,7 +1,8 @@
 //! The `kvsim` command line: parses arguments, calls the library, prints, and picks the exit status.
 //!
-//! Exit status: 0 on success, 2 on bad input (a scenario that cannot be read or is invalid, or bad
-//! arguments — clap uses 2 for those too).
+//! Exit status: 0 on success, 2 on bad input (a scenario or history that cannot be read or is
+//! invalid, or bad arguments — clap uses 2 for those too). `kvsim check` also exits 1 when a property
+//! is broken, and 3 when none is broken but some could not be decided.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,9 +10,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use kvsim::check::{check_run, Verdicts};
+use indexmap::IndexMap;
+use kvsim::check::file::{HistoryFileError, LoadedHistory};
+use kvsim::check::{check_property, check_run, Property, Verdict, Verdicts};
 use kvsim::protocol::Model;
-use kvsim::report::{render_matrix, render_runs, render_side_by_side, Report};
+use kvsim::report::{render_matrix, render_runs, render_selected, render_side_by_side, Report};
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
@@ -30,6 +33,7 @@ consistency with reproducible interleavings. The same scenario and seed always g
 With no command, kvsim runs its built-in demo.",
     after_help = "Examples:\n  kvsim                                   # the demo: one scenario, four models side by side\n  \
 kvsim run scenarios/stale-read.json     # every model, full traces\n  \
+kvsim check history.jsonl               # judge a recorded history\n  \
 kvsim run scenarios/stale-read.json --model sequential --seed 3 --json"
 )]
 struct Cli {
@@ -47,6 +51,55 @@ kvsim run scenarios/largest.json --seed 42 --json > run.json")]
     /// Run the built-in teaching scenario under all four models, side by side.
     #[command(after_help = "Example:\n  kvsim demo")]
     Demo,
+    /// Judge a recorded history against consistency models, without simulating.
+    ///
+    /// HISTORY is the JSON that `kvsim run --json` prints (every run in it is checked, convergence
+    /// included), or JSON lines with one operation each:
+    ///   {"client": 0, "op": "put", "key": "x", "value": "1", "invoked_at": 0, "returned_at": 12}
+    /// (`returned_at` null or absent: never returned; for a get, `value` is what was read).
+    ///
+    /// Exit status: 0 when every requested property holds, 1 when one is broken, 3 when none is
+    /// broken but some could not be decided, 2 on bad input.
+    #[command(
+        after_help = "Examples:\n  kvsim check history.jsonl --model linearizable\n  \
+kvsim run scenarios/stale-read.json --json > run.json && kvsim check run.json"
+    )]
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The history file.
+    history: PathBuf,
+    /// Which model to check for; `all` also checks causal convergence, the session guarantees and,
+    /// for a run document, convergence of the final stores.
+    #[arg(long, value_enum, default_value_t = CheckChoice::All)]
+    model: CheckChoice,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CheckChoice {
+    Linearizable,
+    Sequential,
+    Causal,
+    All,
+}
+
+impl CheckChoice {
+    fn properties(self, has_stores: bool) -> Vec<Property> {
+        match self {
+            CheckChoice::Linearizable => vec![Property::Linearizable],
+            CheckChoice::Sequential => vec![Property::Sequential],
+            CheckChoice::Causal => vec![Property::Causal],
+            CheckChoice::All => Property::ALL
+                .into_iter()
+                .filter(|&p| has_stores || p != Property::Convergent)
+                .collect(),
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -90,6 +143,70 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Demo) {
         Command::Demo => demo(),
         Command::Run(args) => run(&args),
+        Command::Check(args) => check(&args),
+    }
+}
+
+fn check(args: &CheckArgs) -> ExitCode {
+    let loaded: Result<Vec<LoadedHistory>, HistoryFileError> =
+        std::fs::read_to_string(&args.history)
+            .map_err(Into::into)
+            .and_then(|text| kvsim::check::file::parse(&text));
+    let loaded = match loaded {
+        Ok(loaded) => loaded,
+        Err(err) => return fail(&args.history, &err),
+    };
+    let mut results: Vec<(&LoadedHistory, Vec<(Property, Verdict)>)> = Vec::new();
+    for item in &loaded {
+        let stores = item.stores.as_deref();
+        let verdicts = args
+            .model
+            .properties(stores.is_some())
+            .into_iter()
+            .map(|p| (p, check_property(&item.history, stores, p)))
+            .collect();
+        results.push((item, verdicts));
+    }
+    let all: Vec<&Verdict> = results
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|(_, v)| v))
+        .collect();
+    let status = if all.iter().any(|v| v.ok == Some(false)) {
+        ExitCode::from(1)
+    } else if all.iter().any(|v| v.ok.is_none()) {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    };
+    let text = if args.json {
+        let histories: Vec<serde_json::Value> = results
+            .iter()
+            .map(|(item, verdicts)| {
+                let map: IndexMap<&str, &Verdict> = verdicts.iter().map(|(p, v)| (p.name(), v)).collect();
+                serde_json::json!({ "label": item.label, "operations": item.history.ops.len(), "verdicts": map })
+            })
+            .collect();
+        let doc = serde_json::json!({ "file": args.history.display().to_string(), "histories": histories });
+        serde_json::to_string_pretty(&doc).expect("plain values serialize") + "\n"
+    } else {
+        let mut text = String::new();
+        for (item, verdicts) in &results {
+            text.push_str(&format!(
+                "=== {}: {} ({} operations) ===\n",
+                args.history.display(),
+                item.label,
+                item.history.ops.len()
+            ));
+            let selected: Vec<(Property, &Verdict)> =
+                verdicts.iter().map(|(p, v)| (*p, v)).collect();
+            text.push_str(&render_selected(&selected));
+            text.push('\n');
+        }
+        text
+    };
+    match emit(&text) {
+        ExitCode::SUCCESS => status,
+        failed => failed,
     }
 }
 

@@ -103,9 +103,17 @@ fn the_sweeps_see_the_weaker_models_break_the_stronger_guarantees() {
     let mut broken = [0; 3];
     for seed in 0..300 {
         let config = workload(seed, 0.0);
-        broken[0] += usize::from(check_run(&simulate(&config, Model::Sequential)).linearizable.ok == Some(false));
-        broken[1] += usize::from(check_run(&simulate(&config, Model::Causal)).sequential.ok == Some(false));
-        broken[2] += usize::from(check_run(&simulate(&config, Model::Eventual)).sequential.ok == Some(false));
+        broken[0] += usize::from(
+            check_run(&simulate(&config, Model::Sequential))
+                .linearizable
+                .ok
+                == Some(false),
+        );
+        broken[1] +=
+            usize::from(check_run(&simulate(&config, Model::Causal)).sequential.ok == Some(false));
+        broken[2] += usize::from(
+            check_run(&simulate(&config, Model::Eventual)).sequential.ok == Some(false),
+        );
     }
     assert!(broken.iter().all(|&b| b > 0), "broken counts: {broken:?}");
 }

@@ -17,6 +17,7 @@
 
 pub mod causal;
 pub mod convergent;
+pub mod file;
 pub mod history;
 pub mod linearizable;
 pub mod order;
@@ -147,6 +148,28 @@ impl Verdicts {
             Property::MonotonicWrites => &self.monotonic_writes,
             Property::WritesFollowReads => &self.writes_follow_reads,
         }
+    }
+}
+
+/// One property's verdict, running only the checkers it needs. `stores` as for [`check_all`].
+pub fn check_property(
+    history: &CheckHistory,
+    stores: Option<&[Store]>,
+    property: Property,
+) -> Verdict {
+    match property {
+        Property::Linearizable => linearizable::check(history),
+        Property::Sequential => sequential::check(history),
+        Property::Causal => causal::check(history),
+        Property::CausalConvergence => causal::check_convergence(history),
+        Property::Convergent => match stores {
+            Some(stores) => convergent::check(stores),
+            None => Verdict::unknown("the replicas' final stores are not part of this history"),
+        },
+        Property::ReadYourWrites => session::check(history).read_your_writes,
+        Property::MonotonicReads => session::check(history).monotonic_reads,
+        Property::MonotonicWrites => session::check(history).monotonic_writes,
+        Property::WritesFollowReads => session::check(history).writes_follow_reads,
     }
 }
 

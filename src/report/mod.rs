@@ -14,7 +14,7 @@ use serde::Serialize;
 
 pub use compare::render_side_by_side;
 pub use trace::{render_run, render_runs};
-pub use verdicts::{render_matrix, render_verdicts};
+pub use verdicts::{render_matrix, render_selected, render_verdicts};
 
 use crate::check::Verdicts;
 use crate::op::{OpKind, Value};

@@ -34,13 +34,21 @@ fn cell(verdict: &Verdict) -> &'static str {
     }
 }
 
-/// One run's verdicts: a line per property, then each broken or unknown one explained.
+/// One run's verdicts: a line per property, then each broken one explained.
 pub fn render_verdicts(verdicts: &Verdicts) -> String {
-    let mut out = String::new();
-    let rows: Vec<Vec<String>> = Property::ALL
+    let all: Vec<(Property, &Verdict)> = Property::ALL
         .iter()
-        .map(|&p| {
-            let verdict = verdicts.get(p);
+        .map(|&p| (p, verdicts.get(p)))
+        .collect();
+    render_selected(&all)
+}
+
+/// Some properties' verdicts: a line per property, then each broken one explained.
+pub fn render_selected(verdicts: &[(Property, &Verdict)]) -> String {
+    let mut out = String::new();
+    let rows: Vec<Vec<String>> = verdicts
+        .iter()
+        .map(|&(p, verdict)| {
             let mut row = vec![label(p), cell(verdict).to_string()];
             if let Some(anomaly) = &verdict.anomaly {
                 row.push(anomaly.clone());
@@ -49,10 +57,7 @@ pub fn render_verdicts(verdicts: &Verdicts) -> String {
         })
         .collect();
     table(&mut out, "  ", &rows);
-    explain(
-        &mut out,
-        Property::ALL.iter().map(|&p| (label(p), verdicts.get(p))),
-    );
+    explain(&mut out, verdicts.iter().map(|&(p, v)| (label(p), v)));
     out
 }
 

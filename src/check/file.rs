@@ -1,0 +1,220 @@
+//! Reading histories from files, for `kvsim check`: the JSON document `kvsim run --json` prints, or
+//! JSON lines with one operation each.
+//!
+//! ```text
+//! {"client": 0, "op": "put", "key": "x", "value": "1", "invoked_at": 0, "returned_at": 12}
+//! {"client": 1, "op": "get", "key": "x", "value": null, "invoked_at": 5, "returned_at": 9}
+//! ```
+//!
+//! `returned_at` null or absent: the operation never returned. For a get, `value` is what was read
+//! (null: nothing). A `replica` field is allowed and ignored, so a run's history can be pasted as is.
+//! Program order is each client's lines in order of `invoked_at`; a client may not start an operation
+//! before its previous one returned (unless that one never did).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::history::{CheckHistory, RawOp};
+use crate::ids::{ClientId, Time};
+use crate::op::{Key, OpKind, Value};
+use crate::protocol::Store;
+
+/// One history found in a file, ready for checking.
+#[derive(Clone, Debug)]
+pub struct LoadedHistory {
+    /// What it is: `run of linearizable` for a run document, `history` for JSON lines.
+    pub label: String,
+    pub history: CheckHistory,
+    /// The replicas' final stores, when the file has them (a run document does).
+    pub stores: Option<Vec<Store>>,
+}
+
+/// What is wrong with a history file. Messages leave out the file name, which the caller adds.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryFileError {
+    #[error("cannot read the file: {0}")]
+    Read(#[from] std::io::Error),
+    #[error("line {line}, column {column}: {}{message}", if field.is_empty() { String::new() } else { format!("{field}: ") })]
+    Syntax {
+        line: usize,
+        column: usize,
+        field: String,
+        message: String,
+    },
+    /// `line` is 0 for a run document, whose operations have no lines of their own.
+    #[error("{}{message}", if *line == 0 { "a run's history: ".to_string() } else { format!("line {line}: ") })]
+    Invalid { line: usize, message: String },
+    #[error("the file holds no operations")]
+    Empty,
+}
+
+/// One operation as a history line (and as an entry of a run document's `history`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineOp {
+    client: u32,
+    op: OpKind,
+    key: Key,
+    #[serde(default)]
+    value: Option<Value>,
+    invoked_at: Time,
+    #[serde(default)]
+    returned_at: Option<Time>,
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "accepted so a run's history entries can be checked as they are"
+    )]
+    replica: Option<u32>,
+}
+
+/// The parts of a `kvsim run --json` document the checkers need; other fields are ignored, so newer
+/// documents still load.
+#[derive(Deserialize)]
+struct RunDocument {
+    runs: Vec<RunEntry>,
+}
+
+#[derive(Deserialize)]
+struct RunEntry {
+    model: String,
+    replicas: Vec<ReplicaEntry>,
+    history: Vec<LineOp>,
+}
+
+#[derive(Deserialize)]
+struct ReplicaEntry {
+    store: Store,
+}
+
+/// Parses a history file's text: a run document if it is one JSON object with `runs`, else JSON lines.
+pub fn parse(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') && text.lines().filter(|l| !l.trim().is_empty()).count() > 1 {
+        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text)
+        {
+            if map.contains_key("runs") {
+                return parse_run_document(text);
+            }
+        }
+    }
+    parse_lines(text)
+}
+
+fn syntax(
+    err: serde_path_to_error::Error<serde_json::Error>,
+    line_offset: usize,
+) -> HistoryFileError {
+    let field = err.path().to_string();
+    let inner = err.into_inner();
+    let full = inner.to_string();
+    let place = format!(" at line {} column {}", inner.line(), inner.column());
+    HistoryFileError::Syntax {
+        line: inner.line() + line_offset,
+        column: inner.column(),
+        field: if field == "." || field == "?" {
+            String::new()
+        } else {
+            field
+        },
+        message: full.strip_suffix(&place).unwrap_or(&full).to_string(),
+    }
+}
+
+fn parse_run_document(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let document: RunDocument = serde_path_to_error::deserialize(de).map_err(|e| syntax(e, 0))?;
+    let mut loaded = Vec::new();
+    for run in document.runs {
+        // A run document was validated when it was written; line numbers would not help here.
+        let ops = validate(run.history.into_iter().map(|op| (0, op)))?;
+        loaded.push(LoadedHistory {
+            label: format!("run of {}", run.model),
+            history: CheckHistory::new(ops),
+            stores: Some(run.replicas.into_iter().map(|r| r.store).collect()),
+        });
+    }
+    if loaded.is_empty() {
+        return Err(HistoryFileError::Empty);
+    }
+    Ok(loaded)
+}
+
+fn parse_lines(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {
+    let mut ops = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let de = &mut serde_json::Deserializer::from_str(line);
+        let op: LineOp = serde_path_to_error::deserialize(de).map_err(|e| syntax(e, i))?;
+        ops.push((i + 1, op));
+    }
+    if ops.is_empty() {
+        return Err(HistoryFileError::Empty);
+    }
+    Ok(vec![LoadedHistory {
+        label: "history".to_string(),
+        history: CheckHistory::new(validate(ops.into_iter())?),
+        stores: None,
+    }])
+}
+
+/// Checks what serde cannot: a put has a value, an operation does not return before it starts, and a
+/// client does not start an operation while its previous one is still waiting for an answer.
+fn validate(ops: impl Iterator<Item = (usize, LineOp)>) -> Result<Vec<RawOp>, HistoryFileError> {
+    let invalid = |line: usize, message: String| HistoryFileError::Invalid { line, message };
+    let mut raw = Vec::new();
+    let mut by_client: BTreeMap<u32, Vec<(Time, Option<Time>, usize)>> = BTreeMap::new();
+    for (line, op) in ops {
+        if op.op == OpKind::Put && op.value.is_none() {
+            return Err(invalid(
+                line,
+                format!("client {}'s put of {} has no value", op.client, op.key),
+            ));
+        }
+        if let Some(returned) = op.returned_at {
+            if returned < op.invoked_at {
+                return Err(invalid(
+                    line,
+                    format!(
+                        "returned_at {returned} is before invoked_at {}",
+                        op.invoked_at
+                    ),
+                ));
+            }
+        }
+        by_client
+            .entry(op.client)
+            .or_default()
+            .push((op.invoked_at, op.returned_at, line));
+        raw.push(RawOp {
+            client: ClientId(op.client),
+            kind: op.op,
+            key: op.key,
+            value: op.value,
+            invoked_at: op.invoked_at,
+            returned_at: op.returned_at,
+        });
+    }
+    for (client, mut times) in by_client {
+        times.sort_by_key(|&(invoked, _, _)| invoked);
+        for pair in times.windows(2) {
+            let (_, returned, _) = pair[0];
+            let (invoked, _, line) = pair[1];
+            if let Some(returned) = returned {
+                if invoked < returned {
+                    return Err(invalid(
+                        line,
+                        format!(
+                            "client {client} starts an operation at t={invoked} before its previous one returned at t={returned}; a client runs one operation at a time"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(raw)
+}
