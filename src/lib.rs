@@ -15,7 +15,8 @@
 //!   [`protocol::clocks`] (Lamport and vector clocks), [`protocol::tob`] (totally-ordered multicast),
 //!   [`protocol::lww`] (last-writer-wins).
 //! - [`client`]: closed-loop clients and generated workloads.
-//! - [`scenario`]: the scenario file format, validated into a [`scenario::Config`].
+//! - [`scenario`]: the scenario file format, validated into a [`scenario::Config`]; [`json`] pins
+//!   parse errors to their place.
 //! - [`sim`]: the engine — event queue, network, the loop that drives everything.
 //! - [`history`] and [`run`]: what a run produces.
 //! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols.
@@ -58,6 +59,7 @@ pub mod check;
 pub mod client;
 pub mod history;
 pub mod ids;
+pub mod json;
 pub mod op;
 pub mod protocol;
 pub mod report;

@@ -157,7 +157,12 @@ fn seed_flag_overrides_the_scenarios_seed_and_output_is_reproducible() {
 
 #[test]
 fn help_explains_each_command_with_an_example() {
-    for args in [&["--help"][..], &["run", "--help"], &["demo", "--help"], &["check", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["demo", "--help"],
+        &["check", "--help"],
+    ] {
         let output = kvsim(args);
         assert!(output.status.success());
         let text = stdout(&output);
@@ -192,6 +197,7 @@ const BAD_SCENARIOS: &[(&str, &str, &str)] = &[
     ("reads-not-a-fraction", r#"{"replicas": 3, "workload": {"clients": 2, "ops": 2, "keys": 1, "reads": 1.5}}"#,
      "workload.reads: a fraction between 0 and 1, got 1.5"),
     ("nothing-to-do", r#"{"replicas": 3}"#, "a scenario needs `clients`, `workload`, or both"),
+    ("no-clients", r#"{"replicas": 3, "clients": []}"#, "clients: a scenario needs `clients`, `workload`, or both"),
     ("time-too-large", r#"{"replicas": 1, "clients": [{"replica": 0, "ops": [{"sleep": 2000000000000}]}]}"#,
      "clients[0].ops[0].sleep: 2000000000000 ms is more than"),
     ("too-many-generated-clients", r#"{"replicas": 1, "workload": {"clients": 4294967295, "ops": 0, "keys": 1, "reads": 0.5}}"#,

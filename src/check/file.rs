@@ -17,6 +17,7 @@ use serde::Deserialize;
 
 use super::history::{CheckHistory, RawOp};
 use crate::ids::{ClientId, Time};
+use crate::json::Located;
 use crate::op::{Key, OpKind, Value};
 use crate::protocol::Store;
 
@@ -35,13 +36,8 @@ pub struct LoadedHistory {
 pub enum HistoryFileError {
     #[error("cannot read the file: {0}")]
     Read(#[from] std::io::Error),
-    #[error("line {line}, column {column}: {}{message}", if field.is_empty() { String::new() } else { format!("{field}: ") })]
-    Syntax {
-        line: usize,
-        column: usize,
-        field: String,
-        message: String,
-    },
+    #[error("line {}, column {}: {}{}", .0.line, .0.column, .0.field_prefix(), .0.message)]
+    Syntax(Located),
     /// `line` is 0 for a run document, whose operations have no lines of their own.
     #[error("{}{message}", if *line == 0 { "a run's history: ".to_string() } else { format!("line {line}: ") })]
     Invalid { line: usize, message: String },
@@ -107,20 +103,9 @@ fn syntax(
     err: serde_path_to_error::Error<serde_json::Error>,
     line_offset: usize,
 ) -> HistoryFileError {
-    let field = err.path().to_string();
-    let inner = err.into_inner();
-    let full = inner.to_string();
-    let place = format!(" at line {} column {}", inner.line(), inner.column());
-    HistoryFileError::Syntax {
-        line: inner.line() + line_offset,
-        column: inner.column(),
-        field: if field == "." || field == "?" {
-            String::new()
-        } else {
-            field
-        },
-        message: full.strip_suffix(&place).unwrap_or(&full).to_string(),
-    }
+    let mut located = Located::new(err);
+    located.line += line_offset;
+    HistoryFileError::Syntax(located)
 }
 
 fn parse_run_document(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {

@@ -155,7 +155,7 @@ impl Scenario {
             None => None,
             Some(spec) => Some(validate_workload(spec)?),
         };
-        if self.clients.is_none() && workload.is_none() {
+        if clients.is_empty() && workload.is_none() {
             return Err(invalid(
                 "clients",
                 "a scenario needs `clients`, `workload`, or both: with neither, nothing happens",

@@ -18,6 +18,7 @@ use serde::Deserialize;
 pub use config::{ClientConfig, Config, Limits, NetworkConfig, DEFAULT_DELAY};
 
 use crate::ids::Time;
+use crate::json::Located;
 use crate::op::{Key, Value};
 use crate::sim::network::Delay;
 
@@ -41,24 +42,10 @@ pub const MAX_TIME: Time = 1 << 40;
 pub enum ScenarioError {
     #[error("cannot read the file: {0}")]
     Read(#[from] std::io::Error),
-    #[error("line {line}, column {column}: {}{message}", at_field(field))]
-    Syntax {
-        line: usize,
-        column: usize,
-        /// The field path where parsing stopped, empty at the top level.
-        field: String,
-        message: String,
-    },
+    #[error("line {}, column {}: {}{}", .0.line, .0.column, .0.field_prefix(), .0.message)]
+    Syntax(Located),
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
-}
-
-fn at_field(field: &str) -> String {
-    if field.is_empty() {
-        String::new()
-    } else {
-        format!("{field}: ")
-    }
 }
 
 fn invalid(field: impl fmt::Display, message: impl fmt::Display) -> ScenarioError {
@@ -153,40 +140,17 @@ impl Scenario {
         // the wrong thing; say plainly what a scenario is instead.
         if let Some((line, column, c)) = first_char(json) {
             if c != '{' {
-                return Err(ScenarioError::Syntax {
+                return Err(ScenarioError::Syntax(Located {
                     line,
                     column,
                     field: String::new(),
                     message: "a scenario is a JSON object: `{\"replicas\": 3, \"clients\": [...]}`"
                         .into(),
-                });
+                }));
             }
         }
         let de = &mut serde_json::Deserializer::from_str(json);
-        serde_path_to_error::deserialize(de).map_err(|err| {
-            let field = err.path().to_string();
-            let inner = err.into_inner();
-            // serde_json's message ends in " at line L column C"; we print the place first instead.
-            let full = inner.to_string();
-            let place = format!(" at line {} column {}", inner.line(), inner.column());
-            let message = full
-                .strip_suffix(&place)
-                .unwrap_or(&full)
-                // Every integer field of a scenario is a count or a time in ms.
-                .replace("expected u64", "expected a whole number, 0 or more")
-                .replace("expected u32", "expected a whole number, 0 or more");
-            ScenarioError::Syntax {
-                line: inner.line(),
-                column: inner.column(),
-                // The path is "." at the top level and "?" where parsing stopped before any field.
-                field: if field == "." || field == "?" {
-                    String::new()
-                } else {
-                    field
-                },
-                message,
-            }
-        })
+        serde_path_to_error::deserialize(de).map_err(|err| ScenarioError::Syntax(Located::new(err)))
     }
 
     /// Reads, parses and validates a scenario file; the name defaults to the file's stem.

@@ -1,0 +1,66 @@
+//! Checker speed on generated histories of 1,000, 10,000 and 100,000 operations: 5 replicas, 20
+//! clients, 10 keys, half reads. Each checker gets the history of the model it judges (so the
+//! benchmark measures the search on a history that passes, the usual case): linearizable on a
+//! linearizable run, sequential on a sequential run, causal and the session guarantees on a causal run.
+//!
+//! Run with `cargo bench --bench checkers`; throughput is in operations per second.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use kvsim::check::{causal, linearizable, sequential, session, CheckHistory};
+use kvsim::protocol::Model;
+use kvsim::scenario::Scenario;
+use kvsim::sim::simulate;
+
+fn history(model: Model, operations: u32) -> CheckHistory {
+    let clients = 20;
+    let json = format!(
+        r#"{{"seed": 1, "replicas": 5, "network": {{"delay": {{"uniform": [1, 10]}}}},
+            "workload": {{"clients": {clients}, "ops": {}, "keys": 10, "reads": 0.5, "think": {{"uniform": [0, 5]}}}}}}"#,
+        operations / clients
+    );
+    let config = Scenario::parse(&json).unwrap().validate("bench").unwrap();
+    CheckHistory::from_run(&simulate(&config, model).history)
+}
+
+fn checkers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("checkers");
+    group.sample_size(10);
+    for operations in [1_000, 10_000, 100_000] {
+        group.throughput(Throughput::Elements(u64::from(operations)));
+        let lin = history(Model::Linearizable, operations);
+        let seq = history(Model::Sequential, operations);
+        let cau = history(Model::Causal, operations);
+        assert_eq!(linearizable::check(&lin).ok, Some(true));
+        // What each search concludes matters as much as how long it takes: print it.
+        eprintln!(
+            "{operations} ops: linearizable {}, sequential {} ({:?}), causal {}",
+            linearizable::check(&lin).word(),
+            sequential::check(&seq).word(),
+            sequential::check(&seq).anomaly,
+            causal::check(&cau).word()
+        );
+        group.bench_with_input(
+            BenchmarkId::new("linearizable", operations),
+            &lin,
+            |b, h| b.iter(|| linearizable::check(h)),
+        );
+        group.bench_with_input(BenchmarkId::new("sequential", operations), &seq, |b, h| {
+            b.iter(|| sequential::check(h))
+        });
+        group.bench_with_input(BenchmarkId::new("causal", operations), &cau, |b, h| {
+            b.iter(|| causal::check(h))
+        });
+        group.bench_with_input(
+            BenchmarkId::new("causal_convergence", operations),
+            &cau,
+            |b, h| b.iter(|| causal::check_convergence(h)),
+        );
+        group.bench_with_input(BenchmarkId::new("sessions", operations), &cau, |b, h| {
+            b.iter(|| session::check(h))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, checkers);
+criterion_main!(benches);
