@@ -12,10 +12,14 @@ use kvsim::scenario::Scenario;
 use kvsim::sim::simulate;
 
 fn history(model: Model, operations: u32) -> CheckHistory {
+    history_with_keys(model, operations, 10)
+}
+
+fn history_with_keys(model: Model, operations: u32, keys: u32) -> CheckHistory {
     let clients = 20;
     let json = format!(
         r#"{{"seed": 1, "replicas": 5, "network": {{"delay": {{"uniform": [1, 10]}}}},
-            "workload": {{"clients": {clients}, "ops": {}, "keys": 10, "reads": 0.5, "think": {{"uniform": [0, 5]}}}}}}"#,
+            "workload": {{"clients": {clients}, "ops": {}, "keys": {keys}, "reads": 0.5, "think": {{"uniform": [0, 5]}}}}}}"#,
         operations / clients
     );
     let config = Scenario::parse(&json).unwrap().validate("bench").unwrap();
@@ -62,5 +66,20 @@ fn checkers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, checkers);
+/// Linearizability is local, so the search runs per key: with the operations fixed, more keys means
+/// more, smaller searches.
+fn linearizable_by_keys(c: &mut Criterion) {
+    let mut group = c.benchmark_group("linearizable_by_keys");
+    group.sample_size(10);
+    for keys in [1, 10, 100] {
+        let h = history_with_keys(Model::Linearizable, 10_000, keys);
+        group.throughput(Throughput::Elements(h.ops.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(keys), &h, |b, h| {
+            b.iter(|| linearizable::check(h))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, checkers, linearizable_by_keys);
 criterion_main!(benches);

@@ -2,7 +2,8 @@
 //!
 //! Exit status: 0 on success, 2 on bad input (a scenario or history that cannot be read or is
 //! invalid, or bad arguments — clap uses 2 for those too). `kvsim check` also exits 1 when a property
-//! is broken, and 3 when none is broken but some could not be decided.
+//! is broken, and 3 when none is broken but some could not be decided. 4: the output could not be
+//! written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use indexmap::IndexMap;
 use kvsim::check::file::{HistoryFileError, LoadedHistory};
-use kvsim::check::{check_property, check_run, Property, Verdict, Verdicts};
+use kvsim::check::{check_all, check_property, check_run, Property, Verdict, Verdicts};
 use kvsim::protocol::Model;
 use kvsim::report::{render_matrix, render_runs, render_selected, render_side_by_side, Report};
 use kvsim::run::Run;
@@ -159,12 +160,20 @@ fn check(args: &CheckArgs) -> ExitCode {
     let mut results: Vec<(&LoadedHistory, Vec<(Property, Verdict)>)> = Vec::new();
     for item in &loaded {
         let stores = item.stores.as_deref();
-        let verdicts = args
-            .model
-            .properties(stores.is_some())
-            .into_iter()
-            .map(|p| (p, check_property(&item.history, stores, p)))
-            .collect();
+        let properties = args.model.properties(stores.is_some());
+        // Checking everything at once shares work between the checkers.
+        let verdicts: Vec<(Property, Verdict)> = if args.model == CheckChoice::All {
+            let all = check_all(&item.history, stores);
+            properties
+                .into_iter()
+                .map(|p| (p, all.get(p).clone()))
+                .collect()
+        } else {
+            properties
+                .into_iter()
+                .map(|p| (p, check_property(&item.history, stores, p)))
+                .collect()
+        };
         results.push((item, verdicts));
     }
     let all: Vec<&Verdict> = results
@@ -282,7 +291,7 @@ fn emit(text: &str) -> ExitCode {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("kvsim: cannot write the output: {err}");
-            ExitCode::FAILURE
+            ExitCode::from(4)
         }
     }
 }

@@ -109,6 +109,56 @@ fn a_write_that_never_returned_may_or_may_not_have_happened() {
 }
 
 #[test]
+fn store_buffering_at_equal_times_is_caught_across_keys() {
+    // Each client writes one key, then at the instant that write returns reads the other key and
+    // sees nothing. Per key, every read is concurrent with the write it missed; but program order
+    // joins the keys, and no order of the four operations works.
+    let h = history(&[
+        (0, "put", "x", "1", 0, 5),
+        (0, "get", "y", "", 5, 10),
+        (1, "put", "y", "1", 0, 5),
+        (1, "get", "x", "", 5, 10),
+    ]);
+    assert_eq!(linearizable::check(&h).ok, Some(false));
+    assert_eq!(sequential::check(&h).ok, Some(false));
+}
+
+#[test]
+fn a_write_that_never_returned_constrains_nothing_after_it() {
+    // The client gave up on its write and read x: missing the write is fine, it may come later.
+    let h = history(&[(0, "put", "x", "1", 0, -1), (0, "get", "x", "", 5, 6)]);
+    for verdict in [
+        linearizable::check(&h),
+        sequential::check(&h),
+        causal::check(&h),
+    ] {
+        assert_eq!(verdict, Verdict::holds());
+    }
+    assert_eq!(session::check(&h).read_your_writes, Verdict::holds());
+}
+
+#[test]
+fn a_repeated_value_never_makes_sequential_prune_a_valid_order() {
+    // x = 1, x = 2, read 2, x = 1 again, read 1: valid, though the value 1 comes back.
+    let h = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (0, "put", "x", "2", 2, 3),
+        (0, "put", "x", "1", 10, 15),
+        (1, "get", "x", "2", 0, 1),
+        (1, "get", "x", "1", 2, 3),
+    ]);
+    assert_eq!(sequential::check(&h), Verdict::holds());
+    // And session guarantees do not claim to hold when a read's source is ambiguous.
+    let ambiguous = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (0, "put", "x", "1", 2, 3),
+        (0, "put", "x", "2", 4, 5),
+        (0, "get", "x", "1", 6, 7),
+    ]);
+    assert_eq!(session::check(&ambiguous).read_your_writes.ok, None);
+}
+
+#[test]
 fn causal_reversal_is_caught() {
     // A writes x; B reads x and writes y; C reads y and then misses x.
     let h = history(&[
@@ -227,8 +277,8 @@ fn session_guarantees_name_their_violations() {
 }
 
 /// A random small history: 2–3 clients, 1–2 keys, up to 8 operations, closed-loop clients with times
-/// on a small range (so ties happen), unique written values, reads returning a random written value or
-/// null, and sometimes a final write that never returned.
+/// on a small range (so ties happen), reads returning a random written value or null, sometimes a
+/// write that never returned (the client then goes on), and sometimes a value written twice.
 fn random_history(rng: &mut ChaCha8Rng) -> CheckHistory {
     let clients = rng.random_range(2..=3u32);
     let keys = ["x", "y"];
@@ -243,21 +293,26 @@ fn random_history(rng: &mut ChaCha8Rng) -> CheckHistory {
         ));
     }
     let mut values: Vec<Vec<String>> = vec![Vec::new(); key_count];
+    let mut written: Vec<Option<String>> = vec![None; plan.len()];
     for (i, &(_, is_write, key)) in plan.iter().enumerate() {
         if is_write {
-            values[key].push(format!("v{i}"));
+            let value = match values[key].last() {
+                Some(previous) if rng.random_bool(0.1) => previous.clone(),
+                _ => format!("v{i}"),
+            };
+            values[key].push(value.clone());
+            written[i] = Some(value);
         }
     }
     let mut clock = vec![0u64; clients as usize];
     let mut raw = Vec::new();
-    let last_of = |c: u32| plan.iter().rposition(|&(pc, _, _)| pc == c);
     for (i, &(client, is_write, key)) in plan.iter().enumerate() {
         let invoked = clock[client as usize] + rng.random_range(0..3);
         let returned = invoked + rng.random_range(0..4);
         clock[client as usize] = returned;
-        let pending = is_write && last_of(client) == Some(i) && rng.random_bool(0.2);
+        let pending = is_write && rng.random_bool(0.15);
         let value = if is_write {
-            Some(format!("v{i}"))
+            written[i].clone()
         } else {
             let choices = &values[key];
             let pick = rng.random_range(0..=choices.len());
@@ -300,7 +355,13 @@ fn checkers_agree_with_brute_force_on_random_small_histories() {
                 brute::causal_convergence(&h),
             ),
         ];
+        // Causal and session checks need each value written once: with repeats they may say
+        // unknown, and the brute force has no single reads-from to judge by.
+        let unique = h.repeated_writes().next().is_none();
         for (i, (name, fast, slow)) in pairs.into_iter().enumerate() {
+            if i >= 2 && !unique {
+                continue;
+            }
             assert_eq!(
                 fast,
                 Some(slow),
@@ -315,12 +376,14 @@ fn checkers_agree_with_brute_force_on_random_small_histories() {
             fast.monotonic_writes.ok,
             fast.writes_follow_reads.ok,
         ];
-        assert_eq!(
-            fast,
-            brute::sessions(&h),
-            "seed {seed}: session guarantees\n{h:#?}"
-        );
-        holds[4] += usize::from(fast.iter().all(|v| *v == Some(true)));
+        if unique {
+            assert_eq!(
+                fast,
+                brute::sessions(&h),
+                "seed {seed}: session guarantees\n{h:#?}"
+            );
+            holds[4] += usize::from(fast.iter().all(|v| *v == Some(true)));
+        }
     }
     // The generator must give both outcomes often, or agreement proves little.
     for (i, count) in holds.iter().enumerate() {

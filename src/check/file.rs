@@ -38,8 +38,9 @@ pub enum HistoryFileError {
     Read(#[from] std::io::Error),
     #[error("line {}, column {}: {}{}", .0.line, .0.column, .0.field_prefix(), .0.message)]
     Syntax(Located),
-    /// `line` is 0 for a run document, whose operations have no lines of their own.
-    #[error("{}{message}", if *line == 0 { "a run's history: ".to_string() } else { format!("line {line}: ") })]
+    /// `line` is 0 for a run document, whose operations have no lines of their own (the message
+    /// names the run instead).
+    #[error("{}{message}", if *line == 0 { String::new() } else { format!("line {line}: ") })]
     Invalid { line: usize, message: String },
     #[error("the file holds no operations")]
     Empty,
@@ -85,18 +86,29 @@ struct ReplicaEntry {
 }
 
 /// Parses a history file's text: a run document if it is one JSON object with `runs`, else JSON lines.
+///
+/// A file whose first line is not a complete JSON object is taken for a (pretty-printed) document, so
+/// a syntax error deep inside one is reported where it is, not as a bad first line.
 pub fn parse(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('{') && text.lines().filter(|l| !l.trim().is_empty()).count() > 1 {
-        if let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(text)
-        {
-            if map.contains_key("runs") {
-                return parse_run_document(text);
-            }
-        }
+    if text.trim().is_empty() {
+        return Err(HistoryFileError::Empty);
     }
-    parse_lines(text)
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let first_is_object = matches!(
+        serde_json::from_str(first_line),
+        Ok(serde_json::Value::Object(_))
+    );
+    let is_document = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(map)) => map.contains_key("runs"),
+        Ok(_) => false,
+        Err(_) => !first_is_object,
+    };
+    if is_document {
+        parse_run_document(text)
+    } else {
+        parse_lines(text)
+    }
 }
 
 fn syntax(
@@ -112,9 +124,15 @@ fn parse_run_document(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError
     let de = &mut serde_json::Deserializer::from_str(text);
     let document: RunDocument = serde_path_to_error::deserialize(de).map_err(|e| syntax(e, 0))?;
     let mut loaded = Vec::new();
-    for run in document.runs {
-        // A run document was validated when it was written; line numbers would not help here.
-        let ops = validate(run.history.into_iter().map(|op| (0, op)))?;
+    for (i, run) in document.runs.into_iter().enumerate() {
+        // Operations in a document have no lines of their own: say which run instead.
+        let ops = validate(run.history.into_iter().map(|op| (0, op))).map_err(|err| match err {
+            HistoryFileError::Invalid { message, .. } => HistoryFileError::Invalid {
+                line: 0,
+                message: format!("runs[{i}] ({}): {message}", run.model),
+            },
+            other => other,
+        })?;
         loaded.push(LoadedHistory {
             label: format!("run of {}", run.model),
             history: CheckHistory::new(ops),

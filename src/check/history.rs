@@ -2,7 +2,10 @@
 //! client's operations in program order, and who wrote each value.
 //!
 //! Reads that never returned are left out: they constrain nothing. Writes that never returned stay:
-//! they may or may not have taken effect, and each checker says how it treats them.
+//! they may or may not have taken effect, at any time after they were invoked — even after the client
+//! moved on. So such a write constrains nothing its client did later, and it is given a session of its
+//! own (with [`CheckOp::after`] naming what its client did before it), rather than a place in its
+//! client's program order. A session is therefore a client's completed operations, or one loose write.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,7 +20,7 @@ pub type OpIndex = usize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CheckOp {
     pub client: ClientId,
-    /// The client's session number: its position in [`CheckHistory::sessions`].
+    /// The session number: its position in [`CheckHistory::sessions`].
     pub session: u32,
     /// The operation's position in its session (program order).
     pub seq: u32,
@@ -28,6 +31,9 @@ pub struct CheckOp {
     pub invoked_at: Time,
     /// `None`: the operation never returned (only writes are kept so).
     pub returned_at: Option<Time>,
+    /// For a write that never returned, which sits in a session of its own: the operation its client
+    /// did just before it, which causally precedes it.
+    pub after: Option<OpIndex>,
 }
 
 impl CheckOp {
@@ -72,7 +78,8 @@ impl From<&Operation> for RawOp {
 #[derive(Clone, Debug, Default)]
 pub struct CheckHistory {
     pub ops: Vec<CheckOp>,
-    /// Each client's operations in program order; indexed by [`CheckOp::session`].
+    /// Each client's operations in program order (and each loose write alone); indexed by
+    /// [`CheckOp::session`].
     pub sessions: Vec<Vec<OpIndex>>,
     keys: Vec<String>,
     values: Vec<String>,
@@ -88,47 +95,80 @@ impl CheckHistory {
         let mut key_ids: HashMap<String, u32> = HashMap::new();
         let mut value_ids: HashMap<String, u32> = HashMap::new();
         let mut session_of: BTreeMap<ClientId, u32> = BTreeMap::new();
-        let mut by_session: Vec<Vec<RawOp>> = Vec::new();
+        let mut by_client: Vec<Vec<RawOp>> = Vec::new();
         for op in raw {
             if op.kind == OpKind::Get && op.returned_at.is_none() {
                 continue;
             }
             let next = session_of.len() as u32;
             let session = *session_of.entry(op.client).or_insert(next);
-            if session as usize == by_session.len() {
-                by_session.push(Vec::new());
+            if session as usize == by_client.len() {
+                by_client.push(Vec::new());
             }
-            by_session[session as usize].push(op);
+            by_client[session as usize].push(op);
         }
-        for (session, mut ops) in by_session.into_iter().enumerate() {
+        for mut ops in by_client {
             ops.sort_by_key(|op| op.invoked_at);
-            let mut indexes = Vec::with_capacity(ops.len());
-            for (seq, op) in ops.into_iter().enumerate() {
-                let key = intern(&mut key_ids, &mut history.keys, op.key);
-                let value = op
-                    .value
-                    .map(|v| intern(&mut value_ids, &mut history.values, v));
-                let index = history.ops.len();
-                if op.kind == OpKind::Put {
-                    if let Some(value) = value {
-                        history.writers.entry((key, value)).or_default().push(index);
-                    }
+            // The client's session holds its operations in program order, except writes that never
+            // returned: each of those gets a session of its own, remembering what came before it.
+            let mut main = Vec::with_capacity(ops.len());
+            let mut loose: Vec<(RawOp, Option<OpIndex>)> = Vec::new();
+            let main_session = history.sessions.len() as u32;
+            history.sessions.push(Vec::new());
+            let mut last: Option<OpIndex> = None;
+            for op in ops {
+                if op.kind == OpKind::Put && op.returned_at.is_none() {
+                    loose.push((op, last));
+                    continue;
                 }
-                history.ops.push(CheckOp {
-                    client: op.client,
-                    session: session as u32,
-                    seq: seq as u32,
-                    kind: op.kind,
-                    key,
-                    value,
-                    invoked_at: op.invoked_at,
-                    returned_at: op.returned_at,
-                });
-                indexes.push(index);
+                let index = history.push(
+                    op,
+                    main_session,
+                    main.len() as u32,
+                    None,
+                    &mut key_ids,
+                    &mut value_ids,
+                );
+                main.push(index);
+                last = Some(index);
             }
-            history.sessions.push(indexes);
+            history.sessions[main_session as usize] = main;
+            for (op, after) in loose {
+                let session = history.sessions.len() as u32;
+                let index = history.push(op, session, 0, after, &mut key_ids, &mut value_ids);
+                history.sessions.push(vec![index]);
+            }
         }
         history
+    }
+
+    fn push(
+        &mut self,
+        op: RawOp,
+        session: u32,
+        seq: u32,
+        after: Option<OpIndex>,
+        key_ids: &mut HashMap<String, u32>,
+        value_ids: &mut HashMap<String, u32>,
+    ) -> OpIndex {
+        let key = intern(key_ids, &mut self.keys, op.key);
+        let value = op.value.map(|v| intern(value_ids, &mut self.values, v));
+        let index = self.ops.len();
+        if let (OpKind::Put, Some(value)) = (op.kind, value) {
+            self.writers.entry((key, value)).or_default().push(index);
+        }
+        self.ops.push(CheckOp {
+            client: op.client,
+            session,
+            seq,
+            kind: op.kind,
+            key,
+            value,
+            invoked_at: op.invoked_at,
+            returned_at: op.returned_at,
+            after,
+        });
+        index
     }
 
     /// The checkers' view of a simulated run's history.
@@ -139,11 +179,6 @@ impl CheckHistory {
     /// How many distinct keys the history touches.
     pub fn key_count(&self) -> usize {
         self.keys.len()
-    }
-
-    /// How many distinct values it writes or reads.
-    pub fn value_count(&self) -> usize {
-        self.values.len()
     }
 
     pub fn key_name(&self, key: u32) -> &str {

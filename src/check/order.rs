@@ -48,6 +48,21 @@ pub fn sources(history: &CheckHistory) -> Vec<Source> {
         .collect()
 }
 
+fn source_write(source: Source) -> Option<OpIndex> {
+    match source {
+        Source::Write(w) => Some(w),
+        _ => None,
+    }
+}
+
+/// The direct causal predecessors of an operation: its session's previous operation, the write it
+/// read, and, for a loose write, what its client did before it.
+fn predecessors(history: &CheckHistory, sources: &[Source], i: OpIndex) -> [Option<OpIndex>; 3] {
+    let op = &history.ops[i];
+    let po_pred = (op.seq > 0).then(|| history.sessions[op.session as usize][op.seq as usize - 1]);
+    [source_write(sources[i]), po_pred, op.after]
+}
+
 /// CO = (po ∪ rf)⁺ as per-session vector clocks.
 #[derive(Clone, Debug)]
 pub struct CausalOrder {
@@ -74,6 +89,10 @@ impl CausalOrder {
                 readers[w].push(i);
                 indegree[i] += 1;
             }
+            if let Some(before) = op.after {
+                readers[before].push(i);
+                indegree[i] += 1;
+            }
         }
         let mut clocks = vec![0u32; n * sessions];
         let mut ready: Vec<OpIndex> = (0..n).filter(|&i| indegree[i] == 0).collect();
@@ -87,11 +106,9 @@ impl CausalOrder {
                 let pred = history.sessions[op.session as usize][op.seq as usize - 1];
                 clock.copy_from_slice(&clocks[pred * sessions..(pred + 1) * sessions]);
             }
-            if let Source::Write(w) = sources[i] {
-                for (mine, theirs) in clock
-                    .iter_mut()
-                    .zip(&clocks[w * sessions..(w + 1) * sessions])
-                {
+            for from in [source_write(sources[i]), op.after].into_iter().flatten() {
+                let theirs = &clocks[from * sessions..(from + 1) * sessions];
+                for (mine, theirs) in clock.iter_mut().zip(theirs) {
                     *mine = (*mine).max(*theirs);
                 }
             }
@@ -173,20 +190,10 @@ impl CausalOrder {
         let mut path = vec![to];
         let mut current = to;
         while current != from {
-            let op = history.ops[current];
-            let po_pred =
-                (op.seq > 0).then(|| history.sessions[op.session as usize][op.seq as usize - 1]);
-            let rf_pred = match sources[current] {
-                Source::Write(w) => Some(w),
-                _ => None,
-            };
             // Some direct predecessor is at or after `from`, or `from` would not be before `current`.
             let reaches = |p: OpIndex| p == from || self.before(history, from, p);
-            let Some(next) = [rf_pred, po_pred]
-                .into_iter()
-                .flatten()
-                .find(|&p| reaches(p))
-            else {
+            let preds = predecessors(history, sources, current);
+            let Some(next) = preds.into_iter().flatten().find(|&p| reaches(p)) else {
                 break;
             };
             path.push(next);
@@ -213,14 +220,8 @@ fn find_cycle(history: &CheckHistory, sources: &[Source], indegree: &[u32]) -> V
     let mut position = BTreeMap::from([(start, 0usize)]);
     let mut current = start;
     loop {
-        let op = history.ops[current];
-        let po_pred =
-            (op.seq > 0).then(|| history.sessions[op.session as usize][op.seq as usize - 1]);
-        let rf_pred = match sources[current] {
-            Source::Write(w) => Some(w),
-            _ => None,
-        };
-        let Some(pred) = [po_pred, rf_pred].into_iter().flatten().find(|&p| stuck(p)) else {
+        let preds = predecessors(history, sources, current);
+        let Some(pred) = preds.into_iter().flatten().find(|&p| stuck(p)) else {
             return Vec::new();
         };
         if let Some(&at) = position.get(&pred) {

@@ -87,6 +87,11 @@ pub fn saturate(history: &CheckHistory, sources: &[Source]) -> Option<Saturated>
                 return None;
             }
         }
+        if let Some(before) = history.ops[r].after {
+            if !closure.add(before, r) {
+                return None;
+            }
+        }
     }
     let mut writes_of_key: Vec<Vec<OpIndex>> = vec![Vec::new(); history.key_count()];
     for (i, op) in history.ops.iter().enumerate() {

@@ -118,6 +118,8 @@ struct State {
 struct Readers {
     of_write: Vec<Vec<OpIndex>>,
     of_initial: Vec<Vec<OpIndex>>,
+    /// Some value is written more than once, so an overwritten value can come back.
+    repeated: bool,
 }
 
 impl Readers {
@@ -137,15 +139,21 @@ impl Readers {
                 }
             }
         }
+        let repeated = history.repeated_writes().next().is_some();
         Readers {
             of_write,
             of_initial,
+            repeated,
         }
     }
 }
 
 /// Whether every read of the value `key` holds in `state` has been taken, so it may be overwritten.
+/// Only sound when no value is written twice (a value could come back); otherwise always true.
 fn value_consumed(history: &CheckHistory, readers: &Readers, state: &State, key: u32) -> bool {
+    if readers.repeated {
+        return true;
+    }
     let waiting = match state.store[key as usize] {
         None => &readers.of_initial[key as usize],
         Some((_, w)) => &readers.of_write[w],
@@ -261,6 +269,13 @@ fn choices(
         let op = &history.ops[w];
         if !op.is_write() || saturated.is_some_and(|sat| !sat.ready(w, &state.positions)) {
             continue;
+        }
+        // A write that never returned comes after what its client did before it.
+        if let Some(before) = op.after {
+            let b = &history.ops[before];
+            if state.positions[b.session as usize] <= b.seq {
+                continue;
+            }
         }
         let is_wanted = op.value.is_some_and(|v| wanted.contains(&(op.key, v)));
         let when = op.returned_at.unwrap_or(u64::MAX);

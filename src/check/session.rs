@@ -46,26 +46,46 @@ pub fn check(history: &CheckHistory) -> SessionVerdicts {
             };
         }
     };
+    let unjudged = sources
+        .iter()
+        .position(|s| matches!(s, Source::Ambiguous | Source::Nowhere));
     let checker = Checker {
         history,
         sources: &sources,
         order: &order,
         prefix: reads_prefix(history, &sources, &order),
     };
+    let settle = |verdict: Verdict| {
+        match (verdict.ok, unjudged) {
+        // A read whose source is unknown was skipped: "holds" cannot be claimed.
+        (Some(true), Some(r)) => Verdict::unknown(format!(
+            "{} returned a value written more than once, or never, so which write it saw is unknown",
+            history.describe(r)
+        )),
+        _ => verdict,
+    }
+    };
     SessionVerdicts {
-        read_your_writes: checker.first_violation("read-your-writes violation", |r, _| {
-            checker.own_write_missed(r)
-        }),
-        monotonic_reads: checker.first_violation("monotonic-reads violation", |r, _| {
-            checker.earlier_read_missed(r)
-        }),
-        monotonic_writes: checker.first_violation("monotonic-writes violation", |r, observed| {
-            checker.prior_write_missed(r, observed)
-        }),
-        writes_follow_reads: checker
-            .first_violation("writes-follow-reads violation", |r, observed| {
+        read_your_writes: settle(
+            checker.first_violation("read-your-writes violation", |r, _| {
+                checker.own_write_missed(r)
+            }),
+        ),
+        monotonic_reads: settle(
+            checker.first_violation("monotonic-reads violation", |r, _| {
+                checker.earlier_read_missed(r)
+            }),
+        ),
+        monotonic_writes: settle(
+            checker.first_violation("monotonic-writes violation", |r, observed| {
+                checker.prior_write_missed(r, observed)
+            }),
+        ),
+        writes_follow_reads: settle(
+            checker.first_violation("writes-follow-reads violation", |r, observed| {
                 checker.prior_read_missed(r, observed)
             }),
+        ),
     }
 }
 
@@ -73,13 +93,13 @@ pub fn check(history: &CheckHistory) -> SessionVerdicts {
 /// before `w`, not counting `w`. `x` is causally before `w` exactly when this exceeds `seq(x)`.
 fn strict_seen(history: &CheckHistory, order: &CausalOrder, w: OpIndex, s: u32) -> u32 {
     let op = &history.ops[w];
-    if op.seq == 0 {
-        return 0;
-    }
-    order.seen(
-        history.sessions[op.session as usize][op.seq as usize - 1],
-        s,
-    )
+    // A write's direct causal predecessor: its session's previous operation, or for a loose write
+    // (one that never returned), what its client did before it.
+    let pred = match op.after {
+        Some(before) => Some(before),
+        None => (op.seq > 0).then(|| history.sessions[op.session as usize][op.seq as usize - 1]),
+    };
+    pred.map_or(0, |p| order.seen(p, s))
 }
 
 /// A running maximum of strict clocks over a set of writes, with the write that gave each entry.

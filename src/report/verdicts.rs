@@ -26,11 +26,11 @@ fn short(property: Property) -> &'static str {
     }
 }
 
+/// `holds`, `BROKEN` (capitals, so it stands out in a table) or `unknown`.
 fn cell(verdict: &Verdict) -> &'static str {
     match verdict.ok {
-        Some(true) => "holds",
         Some(false) => "BROKEN",
-        None => "unknown",
+        _ => verdict.word(),
     }
 }
 

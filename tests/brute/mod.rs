@@ -42,11 +42,11 @@ fn legal(h: &CheckHistory, order: &[OpIndex]) -> bool {
     true
 }
 
-/// Program order: `a` before `b` in the same session, `a` completed (a write that never returned
-/// constrains nothing after it).
+/// Program order: `a` before `b` among one client's operations — except that nothing need follow a
+/// write that never returned (it may have taken effect at any time after it was invoked, or never).
 fn po(h: &CheckHistory, a: OpIndex, b: OpIndex) -> bool {
     let (x, y) = (&h.ops[a], &h.ops[b]);
-    x.session == y.session && x.seq < y.seq && x.completed()
+    (x.session == y.session && x.seq < y.seq) || y.after == Some(a)
 }
 
 fn respects(order: &[OpIndex], before: impl Fn(OpIndex, OpIndex) -> bool) -> bool {
@@ -99,14 +99,16 @@ pub fn sequential(h: &CheckHistory) -> bool {
     })
 }
 
-/// CO = (po ∪ rf)⁺ by Floyd–Warshall, with program order including writes that never returned (a
-/// read's causal past includes what its session did before it). `None` when CO is cyclic.
+/// CO = (po ∪ rf)⁺ by Floyd–Warshall. A write that never returned is in no program order but comes
+/// causally after what its client did before it. `None` when CO is cyclic.
 fn causal_order(h: &CheckHistory) -> Option<Vec<Vec<bool>>> {
     let n = h.ops.len();
     let src = sources(h);
     let direct = |a: OpIndex, b: OpIndex| {
         let (x, y) = (&h.ops[a], &h.ops[b]);
-        (x.session == y.session && x.seq < y.seq) || src[b] == Source::Write(a)
+        (x.session == y.session && x.seq < y.seq)
+            || src[b] == Source::Write(a)
+            || y.after == Some(a)
     };
     let mut co: Vec<Vec<bool>> = (0..n)
         .map(|a| (0..n).map(|b| direct(a, b)).collect())
