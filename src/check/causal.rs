@@ -129,13 +129,16 @@ fn undecided_or(
 /// `w2` through it by program order, so cycles are the same with far fewer edges.
 fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) -> Verdict {
     let n = history.ops.len();
-    let mut edges: Vec<Vec<(OpIndex, bool)>> = vec![Vec::new(); n];
+    let mut edges: Vec<Vec<(OpIndex, Link)>> = vec![Vec::new(); n];
     for (i, op) in history.ops.iter().enumerate() {
         if let Some(&next) = history.sessions[op.session as usize].get(op.seq as usize + 1) {
-            edges[i].push((next, false));
+            edges[i].push((next, Link::Program));
+        }
+        if let Some(before) = op.after {
+            edges[before].push((i, Link::Program));
         }
         if let Source::Write(w) = sources[i] {
-            edges[w].push((i, false));
+            edges[w].push((i, Link::ReadsFrom));
         }
     }
     for (r, source) in sources.iter().enumerate() {
@@ -143,26 +146,49 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
         for s in 0..order.sessions() {
             if let Some(w1) = order.last_write_seen(history, r, s, history.ops[r].key) {
                 if w1 != w2 {
-                    edges[w1].push((w2, true));
+                    edges[w1].push((w2, Link::Conflict { read: r }));
                 }
             }
         }
     }
-    match find_cycle(&edges) {
-        None => Verdict::holds(),
-        Some(cycle) => {
-            let mut witness =
-                vec!["these operations would each have to come before the next:".to_string()];
-            witness.extend(cycle.iter().map(|&i| history.describe(i)));
-            witness.push(
-                "reads force one order of the conflicting writes, and causality forces the opposite".to_string(),
-            );
-            Verdict::broken(
-                "concurrent writes seen in different orders (CyclicCF)",
-                witness,
-            )
-        }
+    let Some(cycle) = find_cycle(&edges) else {
+        return Verdict::holds();
+    };
+    let mut witness =
+        vec!["each of these must come before the next, and the last before the first:".to_string()];
+    for (i, &op) in cycle.iter().enumerate() {
+        let next = cycle[(i + 1) % cycle.len()];
+        witness.push(history.describe(op));
+        let link = edges[op]
+            .iter()
+            .find(|&&(to, _)| to == next)
+            .map(|&(_, link)| link);
+        witness.push(match link {
+            Some(Link::Program) => "  then, in the same client,".to_string(),
+            Some(Link::ReadsFrom) => "  read by".to_string(),
+            Some(Link::Conflict { read }) => format!(
+                "  conflicts with the next write, which must come after it because {} returned the next write's value although this one was causally before that read",
+                history.describe(read)
+            ),
+            None => "  before".to_string(),
+        });
     }
+    witness.push(format!("back to {}", history.describe(cycle[0])));
+    Verdict::broken(
+        "concurrent writes seen in different orders (CyclicCF)",
+        witness,
+    )
+}
+
+/// Why one operation must come before another, in the graph of [`cyclic_cf`].
+#[derive(Clone, Copy, Debug)]
+enum Link {
+    Program,
+    ReadsFrom,
+    /// Two writes to one key, ordered by a read of the second that the first is causally before.
+    Conflict {
+        read: OpIndex,
+    },
 }
 
 /// The causal chain from `from` to `to`, one line per step: what each step is and why it follows.
@@ -196,7 +222,7 @@ fn cycle_verdict(history: &CheckHistory, cycle: &[OpIndex], anomaly: &str) -> Ve
 
 /// A cycle in a directed graph, by iterative depth-first search (histories can be long, so no
 /// recursion), as the list of its nodes in order.
-pub(crate) fn find_cycle(edges: &[Vec<(OpIndex, bool)>]) -> Option<Vec<OpIndex>> {
+fn find_cycle<L>(edges: &[Vec<(OpIndex, L)>]) -> Option<Vec<OpIndex>> {
     const NEW: u8 = 0;
     const ACTIVE: u8 = 1;
     const DONE: u8 = 2;
