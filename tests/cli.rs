@@ -122,33 +122,18 @@ fn json_output_has_the_documented_shape() {
 
 #[test]
 fn seed_flag_overrides_the_scenarios_seed_and_output_is_reproducible() {
-    let a = kvsim(&[
-        "run",
-        "scenarios/largest.json",
-        "--model",
-        "causal",
-        "--seed",
-        "5",
-        "--json",
-    ]);
-    let b = kvsim(&[
-        "run",
-        "scenarios/largest.json",
-        "--model",
-        "causal",
-        "--seed",
-        "5",
-        "--json",
-    ]);
-    let c = kvsim(&[
-        "run",
-        "scenarios/largest.json",
-        "--model",
-        "causal",
-        "--seed",
-        "6",
-        "--json",
-    ]);
+    let causal_json = |seed: &str| {
+        kvsim(&[
+            "run",
+            "scenarios/largest.json",
+            "--model",
+            "causal",
+            "--seed",
+            seed,
+            "--json",
+        ])
+    };
+    let (a, b, c) = (causal_json("5"), causal_json("5"), causal_json("6"));
     assert_eq!(a.stdout, b.stdout, "same seed, same bytes");
     assert_ne!(a.stdout, c.stdout);
     let doc: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();

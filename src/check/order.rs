@@ -157,11 +157,7 @@ impl CausalOrder {
         s: u32,
         key: u32,
     ) -> Option<OpIndex> {
-        let seqs = self.writes.get(&(s, key))?;
-        let seen = self.seen(op, s);
-        let count = seqs.partition_point(|&seq| seq < seen);
-        let seq = *seqs.get(count.checked_sub(1)?)?;
-        Some(history.sessions[s as usize][seq as usize])
+        self.last_write_before(history, s, key, self.seen(op, s))
     }
 
     /// The last write to `key` by session `s` that is strictly before position `limit` in the session.
