@@ -20,7 +20,8 @@
 //! - [`sim`]: the engine — event queue, network, the loop that drives everything.
 //! - [`history`] and [`run`]: what a run produces.
 //! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols.
-//! - [`report`]: the text and JSON renderings of runs.
+//! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.
+//! - [`report`]: the text and JSON renderings of runs and sweeps.
 //!
 //! # Example
 //!
@@ -66,3 +67,4 @@ pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;

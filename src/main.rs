@@ -5,20 +5,24 @@
 //! is broken, and 3 when none is broken but some could not be decided. 4: the output could not be
 //! written.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use indexmap::IndexMap;
+use indicatif::{ProgressBar, ProgressStyle};
 use kvsim::check::file::{HistoryFileError, LoadedHistory};
 use kvsim::check::{check_all, check_property, check_run, Property, Verdict, Verdicts};
 use kvsim::protocol::Model;
-use kvsim::report::{render_matrix, render_runs, render_selected, render_side_by_side, Report};
+use kvsim::report::{
+    render_matrix, render_runs, render_selected, render_side_by_side, render_summary, Report,
+};
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
+use kvsim::sweep::{SeedRange, Shard, Summary, SummaryDocument};
 
 /// The scenario `kvsim` and `kvsim demo` run, built into the binary.
 const DEMO_SCENARIO: &str = include_str!("../scenarios/causal-chain.json");
@@ -35,6 +39,7 @@ With no command, kvsim runs its built-in demo.",
     after_help = "Examples:\n  kvsim                                   # the demo: one scenario, four models side by side\n  \
 kvsim run scenarios/stale-read.json     # every model, full traces\n  \
 kvsim check history.jsonl               # judge a recorded history\n  \
+kvsim sweep scenarios/causal-chain.json --seeds 0..1000   # many seeds, summarised\n  \
 kvsim run scenarios/stale-read.json --model sequential --seed 3 --json"
 )]
 struct Cli {
@@ -66,6 +71,46 @@ kvsim run scenarios/largest.json --seed 42 --json > run.json")]
 kvsim run scenarios/stale-read.json --json > run.json && kvsim check run.json"
     )]
     Check(CheckArgs),
+    /// Run a scenario under many seeds, judge every run, and summarise.
+    ///
+    /// For each model: how many runs broke each property, the first seeds that show each named
+    /// anomaly (replay one with `kvsim run SCENARIO --seed N --model M`), and the spread of messages
+    /// and latencies. Runs in parallel; the output is the same whatever `--jobs` is.
+    #[command(
+        after_help = "Examples:\n  kvsim sweep scenarios/causal-chain.json --seeds 0..1000\n  \
+kvsim sweep scenarios/largest.json --seeds 0..10000 --shard 0/2 --json > a.json\n  \
+kvsim sweep scenarios/largest.json --seeds 0..10000 --shard 1/2 --json > b.json\n  \
+kvsim sweep --merge a.json b.json"
+    )]
+    Sweep(SweepArgs),
+}
+
+#[derive(clap::Args)]
+struct SweepArgs {
+    /// The scenario file (not with --merge).
+    #[arg(required_unless_present = "merge")]
+    scenario: Option<PathBuf>,
+    /// The seeds: A..B (B excluded) or A..=B.
+    #[arg(long, required_unless_present = "merge")]
+    seeds: Option<SeedRange>,
+    /// Which consistency model to run.
+    #[arg(long, value_enum, default_value_t = ModelChoice::All)]
+    model: ModelChoice,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Only every N-th seed of the range, starting from the K-th: K/N (to split a sweep across machines).
+    #[arg(long)]
+    shard: Option<Shard>,
+    /// Print the summary as one JSON document (which `--merge` reads back).
+    #[arg(long)]
+    json: bool,
+    /// With --json: print one JSON line per run instead of the summary.
+    #[arg(long, requires = "json")]
+    per_run: bool,
+    /// Merge the JSON summaries of earlier sweeps (of the same scenario) into one.
+    #[arg(long, num_args = 1.., conflicts_with_all = ["scenario", "seeds", "shard", "per_run"])]
+    merge: Vec<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -145,7 +190,93 @@ fn main() -> ExitCode {
         Command::Demo => demo(),
         Command::Run(args) => run(&args),
         Command::Check(args) => check(&args),
+        Command::Sweep(args) => sweep(&args),
     }
+}
+
+fn sweep(args: &SweepArgs) -> ExitCode {
+    let summary = if args.merge.is_empty() {
+        let (Some(path), Some(range)) = (&args.scenario, args.seeds) else {
+            unreachable!("clap requires a scenario and seeds without --merge")
+        };
+        let config = match Scenario::load(path) {
+            Ok(config) => config,
+            Err(err) => return fail(path, &err),
+        };
+        let seeds = range.seeds(args.shard);
+        let jobs = args.jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            usize::from,
+        );
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(seeds.len() as u64);
+            if let Ok(style) =
+                ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {elapsed} (eta {eta})")
+            {
+                bar.set_style(style);
+            }
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        let models = args.model.models();
+        let records = match kvsim::sweep::sweep(&config, &seeds, &models, jobs, &|| bar.inc(1)) {
+            Ok(records) => records,
+            Err(err) => {
+                bar.finish_and_clear();
+                eprintln!("kvsim: {err}");
+                return ExitCode::from(2);
+            }
+        };
+        bar.finish_and_clear();
+        if args.per_run {
+            let mut text = String::new();
+            for record in &records {
+                text.push_str(&serde_json::to_string(record).expect("plain values serialize"));
+                text.push('\n');
+            }
+            return emit(&text);
+        }
+        Summary::new(&config.name, records)
+    } else {
+        let mut scenario: Option<String> = None;
+        let mut records = Vec::new();
+        for path in &args.merge {
+            let document: Result<SummaryDocument, String> = std::fs::read_to_string(path)
+                .map_err(|err| format!("cannot read the file: {err}"))
+                .and_then(|text| {
+                    serde_json::from_str(&text).map_err(|err| {
+                        format!("not a sweep summary from `kvsim sweep --json`: {err}")
+                    })
+                });
+            let document = match document {
+                Ok(document) => document,
+                Err(err) => return fail(path, &err),
+            };
+            match &scenario {
+                Some(name) if *name != document.scenario => {
+                    let err = format!(
+                        "is a sweep of scenario {}, but the first file is of {name}",
+                        document.scenario
+                    );
+                    return fail(path, &err);
+                }
+                _ => scenario = Some(document.scenario),
+            }
+            records.extend(document.records);
+        }
+        Summary::new(scenario.as_deref().unwrap_or(""), records)
+    };
+    let text = if args.json {
+        serde_json::to_string_pretty(&summary).expect("plain values serialize") + "\n"
+    } else {
+        let replay = match &args.scenario {
+            Some(path) => format!("kvsim run {}", path.display()),
+            None => "kvsim run SCENARIO".to_string(),
+        };
+        render_summary(&summary, &replay)
+    };
+    emit(&text)
 }
 
 fn check(args: &CheckArgs) -> ExitCode {

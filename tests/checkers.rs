@@ -58,7 +58,8 @@ fn textbook_not_linearizable_new_then_old() {
         (1, "get", "x", "1", 1, 3),
         (2, "get", "x", "", 4, 6),
     ]);
-    broken(&linearizable::check(&h), "real-time violation");
+    // Named a stale read: the second reader saw the old value after the first had seen the new one.
+    broken(&linearizable::check(&h), "stale read");
     assert_eq!(
         sequential::check(&h),
         Verdict::holds(),

@@ -5,6 +5,7 @@
 //! traces reads like a story of what changed.
 
 mod compare;
+mod sweep;
 mod trace;
 mod verdicts;
 
@@ -13,6 +14,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 pub use compare::render_side_by_side;
+pub use sweep::render_summary;
 pub use trace::{render_run, render_runs};
 pub use verdicts::{render_matrix, render_selected, render_verdicts};
 

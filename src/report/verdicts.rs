@@ -12,7 +12,7 @@ fn label(property: Property) -> String {
 }
 
 /// The short column heading of the verdict matrix.
-fn short(property: Property) -> &'static str {
+pub(crate) fn short(property: Property) -> &'static str {
     match property {
         Property::Linearizable => "lin",
         Property::Sequential => "seq",

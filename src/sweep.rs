@@ -1,0 +1,368 @@
+//! Seed sweeps: run one scenario under many seeds, judge every run, and summarise — how often each
+//! model broke each property, the first seeds that show each named anomaly, and the spread of
+//! latencies and message counts.
+//!
+//! A sweep is embarrassingly parallel: every (seed, model) run is independent, so seeds are spread
+//! over a rayon thread pool. Results are collected in seed order, and the summary is computed from
+//! that ordered list, so the output is byte-for-byte the same whatever the number of threads — and
+//! each record is exactly what `kvsim run --seed N --model M` would judge.
+//!
+//! Records, not just counts, are kept in a summary document, so that sweeps split across machines
+//! (`--shard K/N`) can be merged into exactly the summary one big sweep would have given.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use indexmap::IndexMap;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::check::{check_run, Property};
+use crate::protocol::Model;
+use crate::scenario::Config;
+use crate::sim::simulate;
+
+/// How many seeds are listed per anomaly.
+pub const FIRST_SEEDS: usize = 5;
+
+/// Seeds `start..end` (end excluded), written `A..B`, or `A..=B` to include `B`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeedRange {
+    pub start: u64,
+    pub end: u64,
+}
+
+impl FromStr for SeedRange {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad =
+            || format!("expected seeds as A..B (B excluded) or A..=B, like 0..1000, got {text:?}");
+        let (start, end, inclusive) = if let Some((a, b)) = text.split_once("..=") {
+            (a, b, true)
+        } else if let Some((a, b)) = text.split_once("..") {
+            (a, b, false)
+        } else {
+            return Err(bad());
+        };
+        let start: u64 = start.trim().parse().map_err(|_| bad())?;
+        let end: u64 = end.trim().parse().map_err(|_| bad())?;
+        let end = if inclusive {
+            end.checked_add(1).ok_or_else(bad)?
+        } else {
+            end
+        };
+        if end <= start {
+            return Err(format!("the seed range {text} is empty"));
+        }
+        Ok(SeedRange { start, end })
+    }
+}
+
+impl fmt::Display for SeedRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// Every `count`-th seed of the range, starting from the `index`-th: written `K/N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("expected a shard as K/N with K < N, like 0/4, got {text:?}");
+        let (k, n) = text.split_once('/').ok_or_else(bad)?;
+        let index: u64 = k.trim().parse().map_err(|_| bad())?;
+        let count: u64 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl SeedRange {
+    /// The seeds of this range that belong to `shard` (all of them without one), in order.
+    pub fn seeds(&self, shard: Option<Shard>) -> Vec<u64> {
+        let shard = shard.unwrap_or(Shard { index: 0, count: 1 });
+        (self.start..self.end)
+            .filter(|seed| (seed - self.start) % shard.count == shard.index)
+            .collect()
+    }
+}
+
+/// What one (seed, model) run came to: the small part of it a summary needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub seed: u64,
+    pub model: Model,
+    /// The properties that broke, each with its anomaly.
+    pub broken: IndexMap<String, String>,
+    /// The properties the checkers could not decide.
+    pub unknown: Vec<String>,
+    pub messages: u64,
+    pub events: u64,
+    pub duration: u64,
+    /// Mean latency of the run's answered reads and writes, in ms.
+    pub read_latency: f64,
+    pub write_latency: f64,
+}
+
+/// Runs and judges every (seed, model) pair on `jobs` threads; `progress` is called once per seed
+/// done, from any thread. Records come back in seed order, then model order.
+pub fn sweep(
+    config: &Config,
+    seeds: &[u64],
+    models: &[Model],
+    jobs: usize,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Vec<RunRecord>, String> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|err| format!("cannot start {jobs} worker threads: {err}"))?;
+    let per_seed: Vec<Vec<RunRecord>> = pool.install(|| {
+        seeds
+            .par_iter()
+            .map(|&seed| {
+                let records = models
+                    .iter()
+                    .map(|&model| record(config, seed, model))
+                    .collect();
+                progress();
+                records
+            })
+            .collect()
+    });
+    Ok(per_seed.into_iter().flatten().collect())
+}
+
+/// Runs and judges one seed under one model.
+pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
+    let mut config = config.clone();
+    config.seed = seed;
+    let run = simulate(&config, model);
+    let verdicts = check_run(&run);
+    let mut broken = IndexMap::new();
+    let mut unknown = Vec::new();
+    for property in Property::ALL {
+        let verdict = verdicts.get(property);
+        match verdict.ok {
+            Some(false) => {
+                broken.insert(
+                    property.name().to_string(),
+                    verdict.anomaly.clone().unwrap_or_default(),
+                );
+            }
+            None => unknown.push(property.name().to_string()),
+            Some(true) => {}
+        }
+    }
+    RunRecord {
+        seed,
+        model,
+        broken,
+        unknown,
+        messages: run.stats.messages,
+        events: run.stats.events,
+        duration: run.stats.duration,
+        read_latency: run.stats.reads.mean,
+        write_latency: run.stats.writes.mean,
+    }
+}
+
+/// The spread of one number over the runs of a model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Spread {
+    pub min: f64,
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl Spread {
+    fn of(mut values: Vec<f64>) -> Spread {
+        if values.is_empty() {
+            return Spread {
+                min: 0.0,
+                p50: 0.0,
+                p99: 0.0,
+                max: 0.0,
+                mean: 0.0,
+            };
+        }
+        values.sort_by(f64::total_cmp);
+        // Nearest-rank percentiles: the value below which the given share of runs falls.
+        let rank =
+            |p: f64| values[((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
+        Spread {
+            min: values[0],
+            p50: rank(0.50),
+            p99: rank(0.99),
+            max: values[values.len() - 1],
+            mean: values.iter().sum::<f64>() / values.len() as f64,
+        }
+    }
+}
+
+/// One named anomaly of one property, and where to find it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AnomalyCount {
+    pub property: String,
+    pub anomaly: String,
+    pub runs: usize,
+    /// The first few seeds that show it, to replay with `kvsim run --seed`.
+    pub seeds: Vec<u64>,
+}
+
+/// One model's results over the sweep.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ModelSummary {
+    pub model: Model,
+    pub runs: usize,
+    /// For each property, how many runs broke it.
+    pub broken: IndexMap<String, usize>,
+    /// For each property, how many runs left it undecided.
+    pub unknown: IndexMap<String, usize>,
+    pub anomalies: Vec<AnomalyCount>,
+    pub messages: Spread,
+    pub read_latency: Spread,
+    pub write_latency: Spread,
+}
+
+/// A sweep's summary, with the records it was computed from (so summaries can be merged).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub scenario: String,
+    pub seeds: usize,
+    pub models: Vec<ModelSummary>,
+    pub records: Vec<RunRecord>,
+}
+
+impl Summary {
+    /// Summarises records, which may come in any order: they are sorted by (seed, model) first, and
+    /// a repeated (seed, model) is counted once.
+    pub fn new(scenario: &str, mut records: Vec<RunRecord>) -> Summary {
+        records.sort_by_key(|r| (r.seed, r.model));
+        records.dedup_by_key(|r| (r.seed, r.model));
+        let mut by_model: BTreeMap<Model, Vec<&RunRecord>> = BTreeMap::new();
+        for record in &records {
+            by_model.entry(record.model).or_default().push(record);
+        }
+        let models = by_model
+            .into_iter()
+            .map(|(model, runs)| summarise_model(model, &runs))
+            .collect();
+        let mut seeds: Vec<u64> = records.iter().map(|r| r.seed).collect();
+        seeds.dedup();
+        Summary {
+            scenario: scenario.to_string(),
+            seeds: seeds.len(),
+            models,
+            records,
+        }
+    }
+}
+
+fn summarise_model(model: Model, runs: &[&RunRecord]) -> ModelSummary {
+    let mut broken: IndexMap<String, usize> = Property::ALL
+        .iter()
+        .map(|p| (p.name().to_string(), 0))
+        .collect();
+    let mut unknown = broken.clone();
+    let mut anomalies: IndexMap<(String, String), AnomalyCount> = IndexMap::new();
+    for run in runs {
+        for (property, anomaly) in &run.broken {
+            *broken.entry(property.clone()).or_insert(0) += 1;
+            let entry = anomalies
+                .entry((property.clone(), anomaly.clone()))
+                .or_insert_with(|| AnomalyCount {
+                    property: property.clone(),
+                    anomaly: anomaly.clone(),
+                    runs: 0,
+                    seeds: Vec::new(),
+                });
+            entry.runs += 1;
+            if entry.seeds.len() < FIRST_SEEDS {
+                entry.seeds.push(run.seed);
+            }
+        }
+        for property in &run.unknown {
+            *unknown.entry(property.clone()).or_insert(0) += 1;
+        }
+    }
+    let mut anomalies: Vec<AnomalyCount> = anomalies.into_values().collect();
+    // Most frequent first; ties in property order, then by name.
+    let position = |p: &str| {
+        Property::ALL
+            .iter()
+            .position(|q| q.name() == p)
+            .unwrap_or(usize::MAX)
+    };
+    anomalies.sort_by(|a, b| {
+        (b.runs, position(&a.property), &a.anomaly).cmp(&(
+            a.runs,
+            position(&b.property),
+            &b.anomaly,
+        ))
+    });
+    ModelSummary {
+        model,
+        runs: runs.len(),
+        broken,
+        unknown,
+        anomalies,
+        messages: Spread::of(runs.iter().map(|r| r.messages as f64).collect()),
+        read_latency: Spread::of(runs.iter().map(|r| r.read_latency).collect()),
+        write_latency: Spread::of(runs.iter().map(|r| r.write_latency).collect()),
+    }
+}
+
+/// The records of a summary document written by `kvsim sweep --json`, for merging.
+#[derive(Deserialize)]
+pub struct SummaryDocument {
+    pub scenario: String,
+    pub records: Vec<RunRecord>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_ranges_and_shards_parse_and_split_the_seeds() {
+        let range: SeedRange = "10..20".parse().unwrap();
+        assert_eq!(range.seeds(None).len(), 10);
+        let inclusive: SeedRange = "10..=20".parse().unwrap();
+        assert_eq!(inclusive.seeds(None).len(), 11);
+        assert!("5..5".parse::<SeedRange>().is_err());
+        assert!("five".parse::<SeedRange>().is_err());
+        let shards: Vec<Vec<u64>> = (0..3)
+            .map(|k| range.seeds(Some(Shard { index: k, count: 3 })))
+            .collect();
+        assert_eq!(shards[0], vec![10, 13, 16, 19]);
+        let mut all: Vec<u64> = shards.concat();
+        all.sort();
+        assert_eq!(all, range.seeds(None), "the shards cover every seed once");
+        assert!("3/3".parse::<Shard>().is_err());
+        assert!("1/0".parse::<Shard>().is_err());
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let spread = Spread::of((1..=100).map(f64::from).collect());
+        assert_eq!(
+            (spread.min, spread.p50, spread.p99, spread.max),
+            (1.0, 50.0, 99.0, 100.0)
+        );
+        assert_eq!(spread.mean, 50.5);
+    }
+}
