@@ -1,5 +1,6 @@
 //! Engine throughput: simulated events per second of wall time, per model, on the shipped largest
-//! scenario (5 replicas, 21 clients × 10 ops) and on a ten-times-longer version of it.
+//! scenario (5 replicas, 21 clients × 10 ops), on a ten-times-longer version of it, and on a large
+//! generated workload (5 replicas, 20 clients, 100,000 operations), with the full history recorded.
 //!
 //! Run with `cargo bench --bench engine`; criterion reports the time per run and, from the event count
 //! of each run, the throughput in events per second.
@@ -35,5 +36,21 @@ fn engine(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, engine);
+fn large_workload(c: &mut Criterion) {
+    let json = r#"{"seed": 1, "replicas": 5, "network": {"delay": {"uniform": [1, 10]}},
+        "workload": {"clients": 20, "ops": 5000, "keys": 10, "reads": 0.5, "think": {"uniform": [0, 5]}}}"#;
+    let config = Scenario::parse(json).unwrap().validate("large").unwrap();
+    let mut group = c.benchmark_group("workload-100k");
+    group.sample_size(10);
+    for model in Model::ALL {
+        let events = simulate(&config, model).stats.events;
+        group.throughput(Throughput::Elements(events));
+        group.bench_with_input(BenchmarkId::from_parameter(model), &config, |b, config| {
+            b.iter(|| simulate(config, model))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, engine, large_workload);
 criterion_main!(benches);
