@@ -10,7 +10,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use crate::ids::{ClientId, ReplicaId, Time};
-use crate::op::{Op, Reply, Request, RequestId};
+use crate::op::{Key, Op, Reply, Request, RequestId};
 use crate::sim::network::Delay;
 
 /// One step of a client's script.
@@ -51,6 +51,8 @@ impl Workload {
         rng: &mut ChaCha8Rng,
     ) -> Vec<(ClientId, ReplicaId, Vec<Step>)> {
         let mut clients = Vec::with_capacity(self.clients as usize);
+        // One shared copy of each key name.
+        let keys: Vec<Key> = (0..self.keys).map(|k| Key::from(format!("k{k}"))).collect();
         for i in 0..self.clients {
             let id = ClientId(first + i);
             let home = ReplicaId(i % replicas as u32);
@@ -61,14 +63,14 @@ impl Workload {
                 if think > 0 {
                     steps.push(Step::Sleep(think));
                 }
-                let key = format!("k{}", rng.random_range(0..self.keys));
+                let key = keys[rng.random_range(0..self.keys) as usize].clone();
                 let op = if rng.random_bool(self.reads) {
                     Op::Get { key }
                 } else {
                     writes += 1;
                     Op::Put {
                         key,
-                        value: format!("c{}.{writes}", id.0),
+                        value: format!("c{}.{writes}", id.0).into(),
                     }
                 };
                 let replica = if self.switch > 0.0 && replicas > 1 && rng.random_bool(self.switch) {

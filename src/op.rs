@@ -1,16 +1,19 @@
 //! The operations a client asks of the store, and the requests and replies that carry them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ids::ClientId;
 
-/// A key of the store. Keys and values are strings so that traces read naturally.
-pub type Key = String;
+/// A key of the store. Keys and values are strings so that traces read naturally; shared (`Arc`) so
+/// that the many copies a run makes — one per message, commit and history entry — cost a reference
+/// count, not an allocation.
+pub type Key = Arc<str>;
 
 /// A value of the store.
-pub type Value = String;
+pub type Value = Arc<str>;
 
 /// One operation on the store: write a value, or read one.
 #[derive(Clone, Debug, PartialEq, Eq)]

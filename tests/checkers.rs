@@ -23,8 +23,8 @@ fn history(rows: &[Row]) -> CheckHistory {
                 } else {
                     OpKind::Get
                 },
-                key: key.to_string(),
-                value: (!value.is_empty()).then(|| value.to_string()),
+                key: key.into(),
+                value: (!value.is_empty()).then(|| value.into()),
                 invoked_at: invoked,
                 returned_at: (returned >= 0).then_some(returned as u64),
             }),
@@ -322,8 +322,8 @@ fn random_history(rng: &mut ChaCha8Rng) -> CheckHistory {
         raw.push(RawOp {
             client: ClientId(client),
             kind: if is_write { OpKind::Put } else { OpKind::Get },
-            key: keys[key].to_string(),
-            value,
+            key: keys[key].into(),
+            value: value.map(Into::into),
             invoked_at: invoked,
             returned_at: (!pending).then_some(returned),
         });

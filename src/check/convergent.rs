@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::Verdict;
+use crate::op::{Key, Value};
 use crate::protocol::Store;
 
 /// Compares the replicas' final stores; on a difference, names each key that differs and what each
@@ -14,17 +15,17 @@ pub fn check(stores: &[Store]) -> Verdict {
     if stores.iter().all(|s| s == first) {
         return Verdict::holds();
     }
-    let keys: BTreeSet<&String> = stores.iter().flat_map(|s| s.keys()).collect();
+    let keys: BTreeSet<&Key> = stores.iter().flat_map(|s| s.keys()).collect();
     let mut witness = Vec::new();
     for key in keys {
-        let values: Vec<Option<&String>> = stores.iter().map(|s| s.get(key)).collect();
+        let values: Vec<Option<&Value>> = stores.iter().map(|s| s.get(key)).collect();
         if values.iter().all(|v| *v == values[0]) {
             continue;
         }
         let held: Vec<String> = values
             .iter()
             .enumerate()
-            .map(|(r, v)| format!("r{r}: {}", v.map_or("null", String::as_str)))
+            .map(|(r, v)| format!("r{r}: {}", v.map_or("null", |v| &**v)))
             .collect();
         witness.push(format!("{key} differs — {}", held.join(", ")));
     }
@@ -36,10 +37,7 @@ mod tests {
     use super::*;
 
     fn store(pairs: &[(&str, &str)]) -> Store {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|&(k, v)| (k.into(), v.into())).collect()
     }
 
     #[test]

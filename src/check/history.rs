@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::history::Operation;
 use crate::ids::{ClientId, Time};
-use crate::op::OpKind;
+use crate::op::{Key, OpKind, Value};
 
 /// The position of an operation in [`CheckHistory::ops`].
 pub type OpIndex = usize;
@@ -55,8 +55,8 @@ impl CheckOp {
 pub struct RawOp {
     pub client: ClientId,
     pub kind: OpKind,
-    pub key: String,
-    pub value: Option<String>,
+    pub key: Key,
+    pub value: Option<Value>,
     pub invoked_at: Time,
     pub returned_at: Option<Time>,
 }
@@ -81,8 +81,8 @@ pub struct CheckHistory {
     /// Each client's operations in program order (and each loose write alone); indexed by
     /// [`CheckOp::session`].
     pub sessions: Vec<Vec<OpIndex>>,
-    keys: Vec<String>,
-    values: Vec<String>,
+    keys: Vec<Key>,
+    values: Vec<Value>,
     /// The writes of each (key, value), in history order.
     writers: BTreeMap<(u32, u32), Vec<OpIndex>>,
 }
@@ -92,8 +92,8 @@ impl CheckHistory {
     /// (ties keep the given order).
     pub fn new(raw: impl IntoIterator<Item = RawOp>) -> Self {
         let mut history = CheckHistory::default();
-        let mut key_ids: HashMap<String, u32> = HashMap::new();
-        let mut value_ids: HashMap<String, u32> = HashMap::new();
+        let mut key_ids: HashMap<Key, u32> = HashMap::new();
+        let mut value_ids: HashMap<Key, u32> = HashMap::new();
         let mut session_of: BTreeMap<ClientId, u32> = BTreeMap::new();
         let mut by_client: Vec<Vec<RawOp>> = Vec::new();
         for op in raw {
@@ -148,8 +148,8 @@ impl CheckHistory {
         session: u32,
         seq: u32,
         after: Option<OpIndex>,
-        key_ids: &mut HashMap<String, u32>,
-        value_ids: &mut HashMap<String, u32>,
+        key_ids: &mut HashMap<Key, u32>,
+        value_ids: &mut HashMap<Key, u32>,
     ) -> OpIndex {
         let key = intern(key_ids, &mut self.keys, op.key);
         let value = op.value.map(|v| intern(value_ids, &mut self.values, v));
@@ -228,7 +228,7 @@ impl CheckHistory {
     }
 }
 
-fn intern(ids: &mut HashMap<String, u32>, names: &mut Vec<String>, name: String) -> u32 {
+fn intern(ids: &mut HashMap<Key, u32>, names: &mut Vec<Key>, name: Key) -> u32 {
     if let Some(&id) = ids.get(&name) {
         return id;
     }

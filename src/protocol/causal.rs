@@ -19,6 +19,8 @@
 //! one and lose to it. Causal consistency holds for clients that stay at their replica; the
 //! `read-your-writes` scenario shows what happens to one that moves.
 
+use std::sync::Arc;
+
 use super::clocks::{LamportClock, Stamp, VectorClock};
 use super::lww::LwwStore;
 use super::{Outbox, Output, Replica, Store};
@@ -31,7 +33,8 @@ pub struct CausalWrite {
     /// Lamport stamp, for last-writer-wins; `stamp.replica` is the origin.
     pub stamp: Stamp,
     /// The origin's vector clock after applying the write: the write and everything it depends on.
-    pub deps: VectorClock,
+    /// Shared, since every copy of the write carries the same clock.
+    pub deps: Arc<VectorClock>,
     pub client: ClientId,
     pub key: Key,
     pub value: Value,
@@ -108,7 +111,7 @@ impl Replica for CausalReplica {
                 self.applied.increment(self.id);
                 let write = CausalWrite {
                     stamp: self.lamport.tick(),
-                    deps: self.applied.clone(),
+                    deps: Arc::new(self.applied.clone()),
                     client: request.id.client,
                     key,
                     value,
@@ -213,7 +216,7 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(keys, vec!["x", "y"]);
+        assert_eq!(keys, vec![Key::from("x"), Key::from("y")]);
         assert_eq!(r2.held_back(), 0);
     }
 
@@ -228,7 +231,7 @@ mod tests {
         r0.handle_message(5, ReplicaId(1), b);
         r1.handle_message(5, ReplicaId(0), a);
         // Both stamped at Lamport time 1; replica 1's stamp is higher, so "b" stays everywhere.
-        assert_eq!(r0.store().get("x").map(String::as_str), Some("b"));
+        assert_eq!(r0.store().get("x").map(|v| &**v), Some("b"));
         assert_eq!(r1.store(), r0.store());
         assert!(drain(&mut r1)
             .iter()

@@ -153,7 +153,7 @@ mod tests {
         // here sees y without x.
         let mut r = EventualReplica::new(ReplicaId(2), 3);
         r.handle_message(3, ReplicaId(1), write(3, 1, "y", "2"));
-        assert_eq!(r.store().get("y").map(String::as_str), Some("2"));
+        assert_eq!(r.store().get("y").map(|v| &**v), Some("2"));
         assert_eq!(r.store().get("x"), None);
     }
 
@@ -164,7 +164,7 @@ mod tests {
         r.handle_message(2, ReplicaId(1), write(4, 1, "x", "old"));
         let out = drain(&mut r);
         assert!(matches!(&out[1], Output::Commit(c) if c.superseded));
-        assert_eq!(r.store().get("x").map(String::as_str), Some("new"));
+        assert_eq!(r.store().get("x").map(|v| &**v), Some("new"));
     }
 
     #[test]
@@ -185,7 +185,7 @@ mod tests {
         r.handle_request(2, request);
         drain(&mut r);
         assert_eq!(
-            r.store().get("x").map(String::as_str),
+            r.store().get("x").map(|v| &**v),
             Some("b"),
             "a later write wins over what it saw"
         );

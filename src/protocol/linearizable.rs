@@ -114,7 +114,7 @@ mod tests {
         r.handle_message(9, ReplicaId(1), TobMessage::Ack { stamp, clock: 2 });
         let out = drain(&mut r);
         assert!(
-            matches!(&out[0], Output::Commit(c) if c.at == 9 && c.key == "x" && c.value.is_none())
+            matches!(&out[0], Output::Commit(c) if c.at == 9 && &*c.key == "x" && c.value.is_none())
         );
         assert_eq!(
             out[1],
@@ -161,6 +161,6 @@ mod tests {
             !out.iter().any(|o| matches!(o, Output::Reply(_))),
             "replica 0 answers its own client"
         );
-        assert_eq!(r.store().get("x").map(String::as_str), Some("1"));
+        assert_eq!(r.store().get("x").map(|v| &**v), Some("1"));
     }
 }

@@ -89,7 +89,7 @@ mod tests {
             time: 3,
             replica: ReplicaId(1),
         };
-        let (x, a, b) = ("x".to_string(), "a".to_string(), "b".to_string());
+        let (x, a, b): (Key, Value, Value) = ("x".into(), "a".into(), "b".into());
 
         let mut one = LwwStore::default();
         assert!(one.apply(&x, &a, older));

@@ -156,7 +156,7 @@ mod tests {
         assert!(drain(&mut r)
             .iter()
             .any(|o| matches!(o, Output::Commit(c) if c.at == 7)));
-        assert_eq!(r.store().get("x").map(String::as_str), Some("1"));
+        assert_eq!(r.store().get("x").map(|v| &**v), Some("1"));
     }
 
     #[test]

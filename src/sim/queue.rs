@@ -4,43 +4,21 @@
 //! ties are broken by the order in which the simulation scheduled the events, which depends only on the
 //! scenario and the seed.
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use crate::ids::Time;
 
-/// An event waiting for its time.
-#[derive(Debug)]
-struct Scheduled<E> {
-    time: Time,
-    seq: u64,
-    event: E,
-}
-
-impl<E> PartialEq for Scheduled<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
-    }
-}
-
-impl<E> Eq for Scheduled<E> {}
-
-impl<E> PartialOrd for Scheduled<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Scheduled<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
-    }
-}
-
 /// Events of type `E`, popped earliest first, and in scheduling order among equal times.
+///
+/// The heap holds only small (time, sequence, slot) keys; the events themselves wait in a slab of
+/// reusable slots. Events can be large (a message with its payload), and a binary heap moves its
+/// elements on every push and pop, so this keeps those moves cheap.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Reverse<Scheduled<E>>>,
+    heap: BinaryHeap<Reverse<(Time, u64, u32)>>,
+    slots: Vec<Option<E>>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
@@ -48,6 +26,8 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
         }
     }
@@ -58,17 +38,30 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, time: Time, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Reverse(Scheduled { time, seq, event }));
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.heap.push(Reverse((time, seq, slot)));
     }
 
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|Reverse(s)| s.time)
+        self.heap.peek().map(|Reverse((time, _, _))| *time)
     }
 
     /// Removes and returns the next event with its time.
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        self.heap.pop().map(|Reverse(s)| (s.time, s.event))
+        let Reverse((time, _, slot)) = self.heap.pop()?;
+        self.free.push(slot);
+        let event = self.slots[slot as usize].take()?;
+        Some((time, event))
     }
 
     /// How many events are waiting.
