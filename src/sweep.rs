@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::check::{check_run, Property};
 use crate::protocol::Model;
 use crate::scenario::Config;
-use crate::sim::simulate;
+use crate::sim::{simulate_recording, Record};
 
 /// How many seeds are listed per anomaly.
 pub const FIRST_SEEDS: usize = 5;
@@ -148,7 +148,8 @@ pub fn sweep(
 pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
     let mut config = config.clone();
     config.seed = seed;
-    let run = simulate(&config, model);
+    // Verdicts need the history and final stores, not the committed orders.
+    let run = simulate_recording(&config, model, Record::VerdictsOnly);
     let verdicts = check_run(&run);
     let mut broken = IndexMap::new();
     let mut unknown = Vec::new();

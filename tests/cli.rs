@@ -147,6 +147,7 @@ fn help_explains_each_command_with_an_example() {
         &["run", "--help"],
         &["demo", "--help"],
         &["check", "--help"],
+        &["sweep", "--help"],
     ] {
         let output = kvsim(args);
         assert!(output.status.success());

@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::process::Command;
 
+use kvsim::check::check_run;
 use kvsim::protocol::Model;
 use kvsim::scenario::{Config, Scenario};
-use kvsim::sim::simulate;
+use kvsim::sim::{simulate, simulate_recording, Record};
 use kvsim::sweep::{record, sweep, SeedRange, Shard, Summary};
 
 fn load(name: &str) -> Config {
@@ -40,6 +41,18 @@ fn a_sweep_judges_exactly_the_run_kvsim_run_makes_for_that_seed() {
         swept.broken.get("linearizable").map(String::as_str),
         Some("stale read")
     );
+}
+
+#[test]
+fn leaving_out_committed_orders_changes_no_verdict() {
+    let config = load("largest.json");
+    for model in Model::ALL {
+        let full = simulate(&config, model);
+        let lean = simulate_recording(&config, model, Record::VerdictsOnly);
+        assert!(lean.replicas.iter().all(|r| r.committed.is_empty()));
+        assert_eq!(lean.history, full.history);
+        assert_eq!(check_run(&lean), check_run(&full), "{model}");
+    }
 }
 
 #[test]

@@ -55,13 +55,28 @@ fn rng(seed: u64, stream: u64) -> ChaCha8Rng {
     rng
 }
 
-/// Runs the scenario under one model, from `config.seed`.
+/// What a run keeps besides the history, stores and statistics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// Every replica's committed order, as traces show it.
+    Everything,
+    /// No committed orders (they stay empty): all the checkers need, for sweeps that only want
+    /// verdicts.
+    VerdictsOnly,
+}
+
+/// Runs the scenario under one model, from `config.seed`, recording everything.
 pub fn simulate(config: &Config, model: Model) -> Run {
+    simulate_recording(config, model, Record::Everything)
+}
+
+/// Runs the scenario under one model, from `config.seed`, recording what `record` asks for.
+pub fn simulate_recording(config: &Config, model: Model, record: Record) -> Run {
     match model {
-        Model::Linearizable => Simulation::<LinearizableReplica>::new(config).run(model),
-        Model::Sequential => Simulation::<SequentialReplica>::new(config).run(model),
-        Model::Causal => Simulation::<CausalReplica>::new(config).run(model),
-        Model::Eventual => Simulation::<EventualReplica>::new(config).run(model),
+        Model::Linearizable => Simulation::<LinearizableReplica>::new(config, record).run(model),
+        Model::Sequential => Simulation::<SequentialReplica>::new(config, record).run(model),
+        Model::Causal => Simulation::<CausalReplica>::new(config, record).run(model),
+        Model::Eventual => Simulation::<EventualReplica>::new(config, record).run(model),
     }
 }
 
@@ -94,6 +109,7 @@ struct Simulation<R: Replica> {
     limits: Limits,
     replicas: Vec<R>,
     committed: Vec<Vec<CommitEntry>>,
+    record: Record,
     clients: Vec<Client>,
     history: History,
     /// For each client, the index in `history` of its operation awaiting a reply.
@@ -103,7 +119,7 @@ struct Simulation<R: Replica> {
 }
 
 impl<R: Replica> Simulation<R> {
-    fn new(config: &Config) -> Self {
+    fn new(config: &Config, record: Record) -> Self {
         let n = config.replicas;
         let net = &config.network;
         let mut queue = EventQueue::default();
@@ -128,6 +144,7 @@ impl<R: Replica> Simulation<R> {
             limits: config.limits,
             replicas: ReplicaId::all(n).map(|id| R::new(id, n)).collect(),
             committed: vec![Vec::new(); n],
+            record,
             outstanding: vec![None; clients.len()],
             clients,
             history: History::new(),
@@ -246,7 +263,11 @@ impl<R: Replica> Simulation<R> {
                     let at = now.saturating_add(self.client_delay.sample(&mut self.network_rng));
                     self.queue.push(at, Event::ReplyArrives(reply));
                 }
-                Output::Commit(entry) => self.committed[id.index()].push(entry),
+                Output::Commit(entry) => {
+                    if self.record == Record::Everything {
+                        self.committed[id.index()].push(entry);
+                    }
+                }
             }
         }
     }
