@@ -67,6 +67,13 @@ impl CausalReplica {
         self.outbox.push_back(Output::Commit(entry));
     }
 
+    /// Applies a remote write whose dependencies are all applied.
+    fn deliver(&mut self, now: Time, write: &CausalWrite) {
+        self.applied.increment(write.stamp.replica);
+        self.lamport.observe(write.stamp.time);
+        self.apply(now, write);
+    }
+
     /// Applies every held-back write whose dependencies are now met. Applying one can unblock another,
     /// so this scans again after each until a full pass applies nothing.
     fn deliver_ready(&mut self, now: Time) {
@@ -76,9 +83,7 @@ impl CausalReplica {
             .position(|w| self.applied.can_deliver(w.stamp.replica, &w.deps))
         {
             let write = self.held_back.remove(i);
-            self.applied.increment(write.stamp.replica);
-            self.lamport.observe(write.stamp.time);
-            self.apply(now, &write);
+            self.deliver(now, &write);
         }
     }
 }
@@ -132,8 +137,15 @@ impl Replica for CausalReplica {
     }
 
     fn handle_message(&mut self, now: Time, _from: ReplicaId, msg: CausalWrite) {
-        self.held_back.push(msg);
-        self.deliver_ready(now);
+        if !self.applied.can_deliver(msg.stamp.replica, &msg.deps) {
+            self.held_back.push(msg);
+            return;
+        }
+        // Deliverable at once (the usual case): apply it, then whatever it unblocks.
+        self.deliver(now, &msg);
+        if !self.held_back.is_empty() {
+            self.deliver_ready(now);
+        }
     }
 
     fn poll_output(&mut self) -> Option<Output<CausalWrite>> {
