@@ -1,34 +1,33 @@
-//! The event queue: a min-heap on (simulated time, insertion sequence).
+//! The event queue: events in order of (simulated time, insertion order).
 //!
 //! Ordering by insertion sequence among events at the same instant is what makes runs reproducible:
 //! ties are broken by the order in which the simulation scheduled the events, which depends only on the
 //! scenario and the seed.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, VecDeque};
 
 use crate::ids::Time;
 
 /// Events of type `E`, popped earliest first, and in scheduling order among equal times.
 ///
-/// The heap holds only small (time, sequence, slot) keys; the events themselves wait in a slab of
-/// reusable slots. Events can be large (a message with its payload), and a binary heap moves its
-/// elements on every push and pop, so this keeps those moves cheap.
+/// Simulated time is whole milliseconds and delays are short, so at any moment the pending events
+/// share a few dozen distinct times. The queue is a map from each such time to a FIFO of its events:
+/// first-in-first-out within a time *is* insertion order, so no sequence number is needed, and a push
+/// or pop costs a map lookup among those few times rather than a heap operation among every pending
+/// event. Emptied FIFOs are kept for reuse, so steady state allocates nothing.
 #[derive(Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Reverse<(Time, u64, u32)>>,
-    slots: Vec<Option<E>>,
-    free: Vec<u32>,
-    next_seq: u64,
+    buckets: BTreeMap<Time, VecDeque<E>>,
+    spare: Vec<VecDeque<E>>,
+    len: usize,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
-            heap: BinaryHeap::new(),
-            slots: Vec::new(),
-            free: Vec::new(),
-            next_seq: 0,
+            buckets: BTreeMap::new(),
+            spare: Vec::new(),
+            len: 0,
         }
     }
 }
@@ -36,42 +35,39 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// Schedules `event` at `time`.
     pub fn push(&mut self, time: Time, event: E) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                self.slots[slot as usize] = Some(event);
-                slot
-            }
-            None => {
-                self.slots.push(Some(event));
-                (self.slots.len() - 1) as u32
-            }
-        };
-        self.heap.push(Reverse((time, seq, slot)));
+        let spare = &mut self.spare;
+        self.buckets
+            .entry(time)
+            .or_insert_with(|| spare.pop().unwrap_or_default())
+            .push_back(event);
+        self.len += 1;
     }
 
     /// The time of the next event, if any.
     pub fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|Reverse((time, _, _))| *time)
+        self.buckets.first_key_value().map(|(&time, _)| time)
     }
 
     /// Removes and returns the next event with its time.
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        let Reverse((time, _, slot)) = self.heap.pop()?;
-        self.free.push(slot);
-        let event = self.slots[slot as usize].take()?;
+        let mut entry = self.buckets.first_entry()?;
+        let time = *entry.key();
+        let event = entry.get_mut().pop_front()?;
+        if entry.get().is_empty() {
+            self.spare.push(entry.remove());
+        }
+        self.len -= 1;
         Some((time, event))
     }
 
     /// How many events are waiting.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     /// Whether no event is waiting.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 }
 
