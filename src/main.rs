@@ -22,7 +22,7 @@ use kvsim::report::{
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
-use kvsim::sweep::{SeedRange, Shard, Summary, SummaryDocument};
+use kvsim::sweep::{SeedRange, Shard, Summary, SummaryDocument, MAX_SEEDS};
 
 /// The scenario `kvsim` and `kvsim demo` run, built into the binary.
 const DEMO_SCENARIO: &str = include_str!("../scenarios/causal-chain.json");
@@ -203,6 +203,19 @@ fn sweep(args: &SweepArgs) -> ExitCode {
             Ok(config) => config,
             Err(err) => return fail(path, &err),
         };
+        let count = range.count(args.shard);
+        if count > MAX_SEEDS {
+            eprintln!("kvsim: a sweep of {count} seeds is more than the {MAX_SEEDS} one run holds; split it with --shard K/N");
+            return ExitCode::from(2);
+        }
+        if count == 0 {
+            eprintln!(
+                "kvsim: shard {} of seeds {range} holds no seed",
+                args.shard
+                    .map_or(String::new(), |s| format!("{}/{}", s.index, s.count))
+            );
+            return ExitCode::from(2);
+        }
         let seeds = range.seeds(args.shard);
         let jobs = args.jobs.map_or_else(
             || std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -88,7 +88,20 @@ impl FromStr for Shard {
     }
 }
 
+/// The most seeds one sweep (or one shard of it) may run; split bigger sweeps with `--shard`.
+pub const MAX_SEEDS: u64 = 10_000_000;
+
 impl SeedRange {
+    /// How many seeds of this range belong to `shard` (all of them without one).
+    pub fn count(&self, shard: Option<Shard>) -> u64 {
+        let shard = shard.unwrap_or(Shard { index: 0, count: 1 });
+        let span = self.end - self.start;
+        if shard.index >= span {
+            return 0;
+        }
+        (span - shard.index).div_ceil(shard.count)
+    }
+
     /// The seeds of this range that belong to `shard` (all of them without one), in order.
     pub fn seeds(&self, shard: Option<Shard>) -> Vec<u64> {
         let shard = shard.unwrap_or(Shard { index: 0, count: 1 });
@@ -353,6 +366,9 @@ mod tests {
         let mut all: Vec<u64> = shards.concat();
         all.sort();
         assert_eq!(all, range.seeds(None), "the shards cover every seed once");
+        assert_eq!(range.count(Some(Shard { index: 0, count: 3 })), 4);
+        assert_eq!(range.count(Some(Shard { index: 2, count: 3 })), 3);
+        assert_eq!(range.count(None), 10);
         assert!("3/3".parse::<Shard>().is_err());
         assert!("1/0".parse::<Shard>().is_err());
     }

@@ -192,6 +192,26 @@ fn bad_sweep_arguments_exit_2_with_a_clear_message() {
             &["sweep", "--merge", "scenarios/stale-read.json"],
             "not a sweep summary",
         ),
+        (
+            &[
+                "sweep",
+                "scenarios/stale-read.json",
+                "--seeds",
+                "0..18446744073709551615",
+            ],
+            "split it with --shard",
+        ),
+        (
+            &[
+                "sweep",
+                "scenarios/stale-read.json",
+                "--seeds",
+                "0..2",
+                "--shard",
+                "3/4",
+            ],
+            "holds no seed",
+        ),
     ] {
         let output = kvsim(args);
         let message = String::from_utf8_lossy(&output.stderr);
