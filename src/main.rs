@@ -22,7 +22,10 @@ use kvsim::report::{
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
-use kvsim::sweep::{SeedRange, Shard, Summary, SummaryDocument, MAX_SEEDS};
+use kvsim::sweep::{fingerprint, SeedRange, Shard, Summary, SummaryDocument, MAX_SEEDS};
+
+/// The most worker threads a sweep starts.
+const MAX_JOBS: usize = 256;
 
 /// The scenario `kvsim` and `kvsim demo` run, built into the binary.
 const DEMO_SCENARIO: &str = include_str!("../scenarios/causal-chain.json");
@@ -109,7 +112,7 @@ struct SweepArgs {
     #[arg(long, requires = "json")]
     per_run: bool,
     /// Merge the JSON summaries of earlier sweeps (of the same scenario) into one.
-    #[arg(long, num_args = 1.., conflicts_with_all = ["scenario", "seeds", "shard", "per_run"])]
+    #[arg(long, num_args = 1.., conflicts_with_all = ["scenario", "seeds", "shard", "per_run", "model", "jobs"])]
     merge: Vec<PathBuf>,
 }
 
@@ -217,10 +220,15 @@ fn sweep(args: &SweepArgs) -> ExitCode {
             return ExitCode::from(2);
         }
         let seeds = range.seeds(args.shard);
-        let jobs = args.jobs.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            usize::from,
-        );
+        // More threads than seeds, or than a machine sensibly runs, only cost time to start.
+        let jobs = args
+            .jobs
+            .map_or_else(
+                || std::thread::available_parallelism().map_or(1, |n| n.get()),
+                usize::from,
+            )
+            .min(seeds.len())
+            .min(MAX_JOBS);
         let bar = if std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(seeds.len() as u64);
             if let Ok(style) =
@@ -250,10 +258,9 @@ fn sweep(args: &SweepArgs) -> ExitCode {
             }
             return emit(&text);
         }
-        Summary::new(&config.name, records)
+        Summary::new(&config.name, &fingerprint(&config), records)
     } else {
-        let mut scenario: Option<String> = None;
-        let mut records = Vec::new();
+        let mut documents = Vec::new();
         for path in &args.merge {
             let document: Result<SummaryDocument, String> = std::fs::read_to_string(path)
                 .map_err(|err| format!("cannot read the file: {err}"))
@@ -262,23 +269,18 @@ fn sweep(args: &SweepArgs) -> ExitCode {
                         format!("not a sweep summary from `kvsim sweep --json`: {err}")
                     })
                 });
-            let document = match document {
-                Ok(document) => document,
+            match document {
+                Ok(document) => documents.push((path.display().to_string(), document)),
                 Err(err) => return fail(path, &err),
-            };
-            match &scenario {
-                Some(name) if *name != document.scenario => {
-                    let err = format!(
-                        "is a sweep of scenario {}, but the first file is of {name}",
-                        document.scenario
-                    );
-                    return fail(path, &err);
-                }
-                _ => scenario = Some(document.scenario),
             }
-            records.extend(document.records);
         }
-        Summary::new(scenario.as_deref().unwrap_or(""), records)
+        match kvsim::sweep::merge(documents) {
+            Ok(summary) => summary,
+            Err(err) => {
+                eprintln!("kvsim: {err}");
+                return ExitCode::from(2);
+            }
+        }
     };
     let text = if args.json {
         serde_json::to_string_pretty(&summary).expect("plain values serialize") + "\n"

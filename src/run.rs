@@ -1,7 +1,7 @@
 //! The result of simulating one scenario under one model: each replica's committed order and final
 //! store, the clients' history, and statistics.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::history::{History, Operation};
 use crate::ids::{ReplicaId, Time};
@@ -28,7 +28,7 @@ pub struct ReplicaRun {
 }
 
 /// Why a run ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stop {
     /// No event was left: every client finished and every message arrived.

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::check::{check_run, Property};
 use crate::protocol::Model;
+use crate::run::Stop;
 use crate::scenario::Config;
 use crate::sim::{simulate_recording, Record};
 
@@ -105,8 +106,11 @@ impl SeedRange {
     /// The seeds of this range that belong to `shard` (all of them without one), in order.
     pub fn seeds(&self, shard: Option<Shard>) -> Vec<u64> {
         let shard = shard.unwrap_or(Shard { index: 0, count: 1 });
-        (self.start..self.end)
-            .filter(|seed| (seed - self.start) % shard.count == shard.index)
+        let Some(first) = self.start.checked_add(shard.index) else {
+            return Vec::new();
+        };
+        (first..self.end)
+            .step_by(shard.count.try_into().unwrap_or(usize::MAX))
             .collect()
     }
 }
@@ -123,9 +127,13 @@ pub struct RunRecord {
     pub messages: u64,
     pub events: u64,
     pub duration: u64,
-    /// Mean latency of the run's answered reads and writes, in ms.
-    pub read_latency: f64,
-    pub write_latency: f64,
+    /// Why the run ended: a run cut short by a limit has operations that never returned.
+    pub stopped: Stop,
+    pub operations: usize,
+    pub completed: usize,
+    /// Mean latency of the run's answered reads and writes, in ms; `None` when none was answered.
+    pub mean_read_latency: Option<f64>,
+    pub mean_write_latency: Option<f64>,
 }
 
 /// Runs and judges every (seed, model) pair on `jobs` threads; `progress` is called once per seed
@@ -187,8 +195,11 @@ pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
         messages: run.stats.messages,
         events: run.stats.events,
         duration: run.stats.duration,
-        read_latency: run.stats.reads.mean,
-        write_latency: run.stats.writes.mean,
+        stopped: run.stats.stopped,
+        operations: run.stats.operations,
+        completed: run.stats.completed,
+        mean_read_latency: (run.stats.reads.count > 0).then_some(run.stats.reads.mean),
+        mean_write_latency: (run.stats.writes.count > 0).then_some(run.stats.writes.mean),
     }
 }
 
@@ -234,7 +245,7 @@ pub struct AnomalyCount {
     pub anomaly: String,
     pub runs: usize,
     /// The first few seeds that show it, to replay with `kvsim run --seed`.
-    pub seeds: Vec<u64>,
+    pub first_seeds: Vec<u64>,
 }
 
 /// One model's results over the sweep.
@@ -247,15 +258,22 @@ pub struct ModelSummary {
     /// For each property, how many runs left it undecided.
     pub unknown: IndexMap<String, usize>,
     pub anomalies: Vec<AnomalyCount>,
+    /// Runs a limit cut short (time, events or queue): some of their operations never returned.
+    pub cut_short: usize,
     pub messages: Spread,
-    pub read_latency: Spread,
-    pub write_latency: Spread,
+    /// The spread over runs of each run's mean read latency (runs with no answered read left out).
+    pub mean_read_latency: Spread,
+    pub mean_write_latency: Spread,
 }
 
 /// A sweep's summary, with the records it was computed from (so summaries can be merged).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
     pub scenario: String,
+    /// Identifies the validated scenario (all but its seed) and the kvsim version: summaries merge
+    /// only when these match.
+    pub fingerprint: String,
+    /// How many distinct seeds the records cover.
     pub seeds: usize,
     pub models: Vec<ModelSummary>,
     pub records: Vec<RunRecord>,
@@ -264,7 +282,7 @@ pub struct Summary {
 impl Summary {
     /// Summarises records, which may come in any order: they are sorted by (seed, model) first, and
     /// a repeated (seed, model) is counted once.
-    pub fn new(scenario: &str, mut records: Vec<RunRecord>) -> Summary {
+    pub fn new(scenario: &str, fingerprint: &str, mut records: Vec<RunRecord>) -> Summary {
         records.sort_by_key(|r| (r.seed, r.model));
         records.dedup_by_key(|r| (r.seed, r.model));
         let mut by_model: BTreeMap<Model, Vec<&RunRecord>> = BTreeMap::new();
@@ -279,6 +297,7 @@ impl Summary {
         seeds.dedup();
         Summary {
             scenario: scenario.to_string(),
+            fingerprint: fingerprint.to_string(),
             seeds: seeds.len(),
             models,
             records,
@@ -302,11 +321,11 @@ fn summarise_model(model: Model, runs: &[&RunRecord]) -> ModelSummary {
                     property: property.clone(),
                     anomaly: anomaly.clone(),
                     runs: 0,
-                    seeds: Vec::new(),
+                    first_seeds: Vec::new(),
                 });
             entry.runs += 1;
-            if entry.seeds.len() < FIRST_SEEDS {
-                entry.seeds.push(run.seed);
+            if entry.first_seeds.len() < FIRST_SEEDS {
+                entry.first_seeds.push(run.seed);
             }
         }
         for property in &run.unknown {
@@ -334,17 +353,81 @@ fn summarise_model(model: Model, runs: &[&RunRecord]) -> ModelSummary {
         broken,
         unknown,
         anomalies,
+        cut_short: runs.iter().filter(|r| r.stopped != Stop::Idle).count(),
         messages: Spread::of(runs.iter().map(|r| r.messages as f64).collect()),
-        read_latency: Spread::of(runs.iter().map(|r| r.read_latency).collect()),
-        write_latency: Spread::of(runs.iter().map(|r| r.write_latency).collect()),
+        mean_read_latency: Spread::of(runs.iter().filter_map(|r| r.mean_read_latency).collect()),
+        mean_write_latency: Spread::of(runs.iter().filter_map(|r| r.mean_write_latency).collect()),
     }
 }
 
-/// The records of a summary document written by `kvsim sweep --json`, for merging.
+/// What identifies a sweep's scenario for merging: the validated scenario (its seed aside, since a
+/// sweep sets its own) and the kvsim version, hashed (FNV-1a, which is the same on every machine).
+pub fn fingerprint(config: &Config) -> String {
+    let mut config = config.clone();
+    config.seed = 0;
+    let text = format!("kvsim {} {config:?}", env!("CARGO_PKG_VERSION"));
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// The parts of a summary document written by `kvsim sweep --json` that merging reads.
 #[derive(Deserialize)]
 pub struct SummaryDocument {
     pub scenario: String,
+    pub fingerprint: String,
     pub records: Vec<RunRecord>,
+}
+
+/// Merges summary documents into one summary: they must be sweeps of the same scenario (by
+/// fingerprint), and a (seed, model) that appears in more than one must have the same record.
+pub fn merge(documents: Vec<(String, SummaryDocument)>) -> Result<Summary, String> {
+    let mut first: Option<(String, String)> = None;
+    let mut records: BTreeMap<(u64, Model), RunRecord> = BTreeMap::new();
+    for (name, document) in documents {
+        match &first {
+            Some((scenario, fingerprint)) if *fingerprint != document.fingerprint => {
+                return Err(format!(
+                    "{name}: is a sweep of scenario {} (fingerprint {}), but the first file is of {scenario} \
+                     (fingerprint {fingerprint}): a different scenario, or another kvsim version",
+                    document.scenario, document.fingerprint
+                ));
+            }
+            Some(_) => {}
+            None => first = Some((document.scenario.clone(), document.fingerprint.clone())),
+        }
+        for record in document.records {
+            for property in record.broken.keys().chain(&record.unknown) {
+                if !Property::ALL.iter().any(|p| p.name() == property) {
+                    return Err(format!(
+                        "{name}: seed {}: unknown property {property:?}",
+                        record.seed
+                    ));
+                }
+            }
+            match records.get(&(record.seed, record.model)) {
+                Some(existing) if *existing != record => {
+                    return Err(format!(
+                        "{name}: seed {} under {} has a different result than in an earlier file",
+                        record.seed, record.model
+                    ));
+                }
+                Some(_) => {}
+                None => {
+                    records.insert((record.seed, record.model), record);
+                }
+            }
+        }
+    }
+    let (scenario, fingerprint) = first.unwrap_or_default();
+    Ok(Summary::new(
+        &scenario,
+        &fingerprint,
+        records.into_values().collect(),
+    ))
 }
 
 #[cfg(test)]

@@ -24,7 +24,8 @@ fn one_thread_and_two_give_the_same_summary() {
     let one = sweep(&config, &seeds, &Model::ALL, 1, &|| {}).unwrap();
     let two = sweep(&config, &seeds, &Model::ALL, 2, &|| {}).unwrap();
     assert_eq!(one, two);
-    let summary = |records| serde_json::to_string(&Summary::new(&config.name, records)).unwrap();
+    let summary =
+        |records| serde_json::to_string(&Summary::new(&config.name, "", records)).unwrap();
     assert_eq!(summary(one), summary(two));
 }
 
@@ -61,6 +62,7 @@ fn shards_merge_into_the_whole_sweep() {
     let range = SeedRange { start: 10, end: 70 };
     let whole = Summary::new(
         &config.name,
+        "",
         sweep(&config, &range.seeds(None), &Model::ALL, 2, &|| {}).unwrap(),
     );
     let mut parts = Vec::new();
@@ -69,7 +71,7 @@ fn shards_merge_into_the_whole_sweep() {
         parts.extend(sweep(&config, &seeds, &Model::ALL, 1, &|| {}).unwrap());
     }
     parts.reverse();
-    assert_eq!(Summary::new(&config.name, parts), whole);
+    assert_eq!(Summary::new(&config.name, "", parts), whole);
 }
 
 fn kvsim(args: &[&str]) -> std::process::Output {
@@ -87,7 +89,7 @@ fn the_cli_sweeps_shards_and_merges() {
     for shard in ["0/2", "1/2"] {
         let output = kvsim(&[
             "sweep",
-            "scenarios/stale-read.json",
+            "scenarios/eventual-convergence.json",
             "--seeds",
             "0..40",
             "--shard",
@@ -99,7 +101,11 @@ fn the_cli_sweeps_shards_and_merges() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let path = dir.join(format!("sweep-{}.json", shard.replace('/', "-")));
+        let path = dir.join(format!(
+            "sweep-{}-{}.json",
+            std::process::id(),
+            shard.replace('/', "-")
+        ));
         std::fs::write(&path, &output.stdout).unwrap();
         files.push(path);
     }
@@ -112,7 +118,7 @@ fn the_cli_sweeps_shards_and_merges() {
     ]);
     let whole = kvsim(&[
         "sweep",
-        "scenarios/stale-read.json",
+        "scenarios/eventual-convergence.json",
         "--seeds",
         "0..40",
         "--json",
@@ -152,6 +158,33 @@ fn the_cli_sweeps_shards_and_merges() {
         let record: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(record["model"], "causal");
     }
+}
+
+#[test]
+fn sweeps_of_different_scenarios_do_not_merge() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let mut files = Vec::new();
+    for scenario in ["stale-read", "read-your-writes"] {
+        let output = kvsim(&[
+            "sweep",
+            &format!("scenarios/{scenario}.json"),
+            "--seeds",
+            "0..3",
+            "--json",
+        ]);
+        let path = dir.join(format!("sweep-{}-{scenario}.json", std::process::id()));
+        std::fs::write(&path, &output.stdout).unwrap();
+        files.push(path);
+    }
+    let merged = kvsim(&[
+        "sweep",
+        "--merge",
+        files[0].to_str().unwrap(),
+        files[1].to_str().unwrap(),
+    ]);
+    assert_eq!(merged.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&merged.stderr)
+        .contains("a different scenario, or another kvsim version"));
 }
 
 #[test]

@@ -49,7 +49,7 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
     let mut rows = Vec::new();
     for model in &summary.models {
         for anomaly in &model.anomalies {
-            let seeds: Vec<String> = anomaly.seeds.iter().map(u64::to_string).collect();
+            let seeds: Vec<String> = anomaly.first_seeds.iter().map(u64::to_string).collect();
             rows.push(vec![
                 model.model.name().to_string(),
                 anomaly.property.replace('_', " "),
@@ -77,8 +77,8 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
         rows.push(vec![
             model.model.name().to_string(),
             spread(&model.messages),
-            spread(&model.read_latency),
-            spread(&model.write_latency),
+            spread(&model.mean_read_latency),
+            spread(&model.mean_write_latency),
         ]);
     }
     table(&mut out, "  ", &rows);
