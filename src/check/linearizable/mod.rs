@@ -24,6 +24,8 @@
 //! is placed at infinity, and linearizing it last is the same as it never happening. It constrains no
 //! later operation of its client. Reads that never returned were dropped from the history.
 
+mod named;
+
 use std::collections::HashSet;
 
 use super::history::{CheckHistory, CheckOp, OpIndex};
@@ -39,7 +41,7 @@ pub fn check(history: &CheckHistory) -> Verdict {
     for (i, op) in history.ops.iter().enumerate() {
         by_key[op.key as usize].push(i);
     }
-    if let Some(verdict) = named_anomaly(history, &by_key) {
+    if let Some(verdict) = named::named_anomaly(history, &by_key) {
         return verdict;
     }
     // First each key alone, with ties nudged so that program order is real time (stricter than the
@@ -161,166 +163,6 @@ fn groups(history: &CheckHistory) -> Vec<Vec<OpIndex>> {
     }
     groups.retain(|g| !g.is_empty());
     groups
-}
-
-/// The cheap, named anomalies: a read of a value never written, a read of a value written only after
-/// the read returned, and a stale read — one that returns a value already overwritten by a write that
-/// completed before the read began.
-fn named_anomaly(history: &CheckHistory, by_key: &[Vec<OpIndex>]) -> Option<Verdict> {
-    for ops in by_key {
-        // Completed writes by return time, with the running maximum of their invocation times: the
-        // latest-invoked write that had completed before a given instant.
-        let mut writes: Vec<(Time, Time, OpIndex)> = ops
-            .iter()
-            .filter_map(|&i| {
-                let op = &history.ops[i];
-                Some((op.returned_at?, op.invoked_at, i)).filter(|_| op.is_write())
-            })
-            .collect();
-        writes.sort();
-        let mut latest: Vec<(Time, OpIndex)> = Vec::with_capacity(writes.len());
-        for &(_, invoked, i) in &writes {
-            let best = match latest.last() {
-                Some(&(t, j)) if t >= invoked => (t, j),
-                _ => (invoked, i),
-            };
-            latest.push(best);
-        }
-        for &r in ops {
-            let read = &history.ops[r];
-            if !read.is_read() {
-                continue;
-            }
-            let sources: &[OpIndex] = match read.value {
-                Some(v) => history.writers(read.key, v),
-                None => &[],
-            };
-            if read.value.is_some() && sources.is_empty() {
-                return Some(Verdict::broken(
-                    "value read from nowhere",
-                    vec![format!(
-                        "{} returned a value no write wrote to that key",
-                        history.describe(r)
-                    )],
-                ));
-            }
-            let returned = read.returned_at.unwrap_or(Time::MAX);
-            if !sources.is_empty()
-                && sources
-                    .iter()
-                    .all(|&w| history.ops[w].invoked_at > returned)
-            {
-                return Some(Verdict::broken(
-                    "read from the future",
-                    vec![
-                        history.describe(r),
-                        format!(
-                            "returned the value of {}, which had not even begun",
-                            history.describe(sources[0])
-                        ),
-                    ],
-                ));
-            }
-            // The latest-invoked write among those completed strictly before the read was invoked.
-            let done = writes.partition_point(|&(ret, _, _)| ret < read.invoked_at);
-            let Some(&(newest_invoked, newest)) = done.checked_sub(1).and_then(|i| latest.get(i))
-            else {
-                continue;
-            };
-            let overwritten = |w: OpIndex| {
-                history.ops[w]
-                    .returned_at
-                    .is_some_and(|t| t < newest_invoked)
-            };
-            if newest_invoked != Time::MAX
-                && (sources.is_empty() || sources.iter().all(|&w| overwritten(w)))
-            {
-                let mut witness = vec![
-                    history.describe(r),
-                    format!(
-                        "but {} had completed at t={}, before the read began",
-                        history.describe(newest),
-                        history.ops[newest].returned_at.unwrap_or_default()
-                    ),
-                ];
-                if let Some(&w) = sources.first() {
-                    witness.push(format!(
-                        "and it overwrote the value read, from {}",
-                        history.describe(w)
-                    ));
-                }
-                return Some(Verdict::broken("stale read", witness));
-            }
-        }
-        if let Some(verdict) = went_back(history, ops) {
-            return Some(verdict);
-        }
-    }
-    None
-}
-
-/// How many earlier reads [`went_back`] compares each read with.
-const WENT_BACK_WINDOW: usize = 64;
-
-/// A read that went back in time: `r1` returned `w2`'s value, and a read `r2` that began after `r1`
-/// returned gives `w1`'s value (or the initial value), though `w1` had completed before `r1` began.
-/// Then `w1` comes before `r1`, `w2` after `w1` (it is what `r1` saw), and `r2` after both, so `r2`
-/// cannot see `w1`. Only the last few reads before each are compared, which keeps this linear; the
-/// search catches the rest.
-fn went_back(history: &CheckHistory, ops: &[OpIndex]) -> Option<Verdict> {
-    let sole = |r: OpIndex| -> Option<Option<OpIndex>> {
-        let read = &history.ops[r];
-        match read.value {
-            None => Some(None),
-            Some(v) => match history.writers(read.key, v) {
-                [w] => Some(Some(*w)),
-                _ => None,
-            },
-        }
-    };
-    let mut reads: Vec<OpIndex> = ops
-        .iter()
-        .copied()
-        .filter(|&i| history.ops[i].is_read())
-        .collect();
-    reads.sort_by_key(|&r| (history.ops[r].returned_at, r));
-    let returned: Vec<Time> = reads
-        .iter()
-        .map(|&r| history.ops[r].returned_at.unwrap_or(Time::MAX))
-        .collect();
-    for &r2 in &reads {
-        let Some(w1) = sole(r2) else { continue };
-        let w1_done = w1.map_or(0, |w| history.ops[w].returned_at.unwrap_or(Time::MAX));
-        let before = returned.partition_point(|&t| t < history.ops[r2].invoked_at);
-        for &r1 in reads[before.saturating_sub(WENT_BACK_WINDOW)..before]
-            .iter()
-            .rev()
-        {
-            let Some(Some(w2)) = sole(r1) else { continue };
-            let overwritten = match w1 {
-                None => true,
-                Some(w1) => w2 != w1 && w1_done < history.ops[r1].invoked_at,
-            };
-            if overwritten {
-                let seen = match w1 {
-                    None => "nothing at all (the initial value)".to_string(),
-                    Some(w1) => format!(
-                        "{}, which had completed before the first read began",
-                        history.describe(w1)
-                    ),
-                };
-                return Some(Verdict::broken(
-                    "stale read",
-                    vec![
-                        history.describe(r1),
-                        format!("saw {}", history.describe(w2)),
-                        format!("but later {} saw {seen}", history.describe(r2)),
-                    ],
-                ));
-            }
-        }
-    }
-    None
 }
 
 /// How equal times are read.
