@@ -50,7 +50,9 @@ impl FromStr for SeedRange {
         let start: u64 = start.trim().parse().map_err(|_| bad())?;
         let end: u64 = end.trim().parse().map_err(|_| bad())?;
         let end = if inclusive {
-            end.checked_add(1).ok_or_else(bad)?
+            end.checked_add(1).ok_or_else(|| {
+                format!("seed {end} is the largest there is and cannot end an inclusive range: use {start}..{end}")
+            })?
         } else {
             end
         };

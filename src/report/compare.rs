@@ -35,7 +35,7 @@ pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
         .flat_map(|ops| ops.keys().copied())
         .collect();
 
-    out.push_str("\nwhat each operation returned (t=invoked..answered)\n");
+    out.push_str("\nwhat each operation returned (t=invoked..answered; - : never invoked under that model)\n");
     let mut rows = vec![model_row(["client", "operation"], runs, |r| {
         r.model.name().to_string()
     })];
