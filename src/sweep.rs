@@ -138,6 +138,33 @@ pub struct RunRecord {
     pub mean_write_latency: Option<f64>,
 }
 
+/// What can go wrong in a sweep or a merge. Messages name the file, where there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("cannot start {jobs} worker threads: {reason}")]
+    Threads { jobs: usize, reason: String },
+    #[error("{file}: is a sweep of scenario {scenario} (fingerprint {fingerprint}), but the first file is of {first_scenario} (fingerprint {first_fingerprint}): a different scenario, or another kvsim version")]
+    OtherScenario {
+        file: String,
+        scenario: String,
+        fingerprint: String,
+        first_scenario: String,
+        first_fingerprint: String,
+    },
+    #[error("{file}: seed {seed}: unknown property {property:?}")]
+    UnknownProperty {
+        file: String,
+        seed: u64,
+        property: String,
+    },
+    #[error("{file}: seed {seed} under {model} has a different result than in an earlier file")]
+    Conflict {
+        file: String,
+        seed: u64,
+        model: Model,
+    },
+}
+
 /// Runs and judges every (seed, model) pair on `jobs` threads; `progress` is called once per seed
 /// done, from any thread. Records come back in seed order, then model order.
 pub fn sweep(
@@ -146,11 +173,14 @@ pub fn sweep(
     models: &[Model],
     jobs: usize,
     progress: &(dyn Fn() + Sync),
-) -> Result<Vec<RunRecord>, String> {
+) -> Result<Vec<RunRecord>, SweepError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .build()
-        .map_err(|err| format!("cannot start {jobs} worker threads: {err}"))?;
+        .map_err(|err| SweepError::Threads {
+            jobs,
+            reason: err.to_string(),
+        })?;
     let per_seed: Vec<Vec<RunRecord>> = pool.install(|| {
         seeds
             .par_iter()
@@ -386,17 +416,19 @@ pub struct SummaryDocument {
 
 /// Merges summary documents into one summary: they must be sweeps of the same scenario (by
 /// fingerprint), and a (seed, model) that appears in more than one must have the same record.
-pub fn merge(documents: Vec<(String, SummaryDocument)>) -> Result<Summary, String> {
+pub fn merge(documents: Vec<(String, SummaryDocument)>) -> Result<Summary, SweepError> {
     let mut first: Option<(String, String)> = None;
     let mut records: BTreeMap<(u64, Model), RunRecord> = BTreeMap::new();
     for (name, document) in documents {
         match &first {
             Some((scenario, fingerprint)) if *fingerprint != document.fingerprint => {
-                return Err(format!(
-                    "{name}: is a sweep of scenario {} (fingerprint {}), but the first file is of {scenario} \
-                     (fingerprint {fingerprint}): a different scenario, or another kvsim version",
-                    document.scenario, document.fingerprint
-                ));
+                return Err(SweepError::OtherScenario {
+                    file: name,
+                    scenario: document.scenario,
+                    fingerprint: document.fingerprint,
+                    first_scenario: scenario.clone(),
+                    first_fingerprint: fingerprint.clone(),
+                });
             }
             Some(_) => {}
             None => first = Some((document.scenario.clone(), document.fingerprint.clone())),
@@ -404,18 +436,20 @@ pub fn merge(documents: Vec<(String, SummaryDocument)>) -> Result<Summary, Strin
         for record in document.records {
             for property in record.broken.keys().chain(&record.unknown) {
                 if !Property::ALL.iter().any(|p| p.name() == property) {
-                    return Err(format!(
-                        "{name}: seed {}: unknown property {property:?}",
-                        record.seed
-                    ));
+                    return Err(SweepError::UnknownProperty {
+                        file: name,
+                        seed: record.seed,
+                        property: property.clone(),
+                    });
                 }
             }
             match records.get(&(record.seed, record.model)) {
                 Some(existing) if *existing != record => {
-                    return Err(format!(
-                        "{name}: seed {} under {} has a different result than in an earlier file",
-                        record.seed, record.model
-                    ));
+                    return Err(SweepError::Conflict {
+                        file: name,
+                        seed: record.seed,
+                        model: record.model,
+                    });
                 }
                 Some(_) => {}
                 None => {
