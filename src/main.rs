@@ -346,11 +346,12 @@ fn check(args: &CheckArgs) -> ExitCode {
     } else {
         let mut text = String::new();
         for (item, verdicts) in &results {
+            let count = item.history.ops.len();
             text.push_str(&format!(
-                "=== {}: {} ({} operations) ===\n",
+                "=== {}: {} ({count} operation{}) ===\n",
                 args.history.display(),
                 item.label,
-                item.history.ops.len()
+                if count == 1 { "" } else { "s" }
             ));
             let selected: Vec<(Property, &Verdict)> =
                 verdicts.iter().map(|(p, v)| (*p, v)).collect();

@@ -151,6 +151,12 @@ pub enum SweepError {
         first_scenario: String,
         first_fingerprint: String,
     },
+    #[error("{file}: sweeps {models}, but the first file sweeps {first_models}: summaries merge only when they run the same models")]
+    OtherModels {
+        file: String,
+        models: String,
+        first_models: String,
+    },
     #[error("{file}: seed {seed}: unknown property {property:?}")]
     UnknownProperty {
         file: String,
@@ -418,8 +424,28 @@ pub struct SummaryDocument {
 /// fingerprint), and a (seed, model) that appears in more than one must have the same record.
 pub fn merge(documents: Vec<(String, SummaryDocument)>) -> Result<Summary, SweepError> {
     let mut first: Option<(String, String)> = None;
+    let mut first_models: Option<String> = None;
     let mut records: BTreeMap<(u64, Model), RunRecord> = BTreeMap::new();
     for (name, document) in documents {
+        let mut models: Vec<Model> = document.records.iter().map(|r| r.model).collect();
+        models.sort();
+        models.dedup();
+        let models = models
+            .iter()
+            .map(|m| m.name())
+            .collect::<Vec<_>>()
+            .join(", ");
+        match &first_models {
+            Some(expected) if *expected != models => {
+                return Err(SweepError::OtherModels {
+                    file: name,
+                    models,
+                    first_models: expected.clone(),
+                });
+            }
+            Some(_) => {}
+            None => first_models = Some(models),
+        }
         match &first {
             Some((scenario, fingerprint)) if *fingerprint != document.fingerprint => {
                 return Err(SweepError::OtherScenario {

@@ -205,6 +205,22 @@ fn concurrent_writes_seen_in_different_orders_are_causal_but_not_sequential() {
 }
 
 #[test]
+fn two_readers_who_saw_one_keys_writes_in_opposite_orders_are_named() {
+    let h = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (1, "put", "x", "2", 0, 1),
+        (2, "get", "x", "1", 2, 3),
+        (2, "get", "x", "2", 4, 5),
+        (3, "get", "x", "2", 2, 3),
+        (3, "get", "x", "1", 4, 5),
+    ]);
+    broken(
+        &sequential::check(&h),
+        "concurrent writes seen in different orders",
+    );
+}
+
+#[test]
 fn conflicting_writes_in_opposite_orders_break_causal_convergence_only() {
     // Two clients each write x, read their own value, then read the other's: each replica ordered the
     // two writes differently.

@@ -188,6 +188,35 @@ fn sweeps_of_different_scenarios_do_not_merge() {
 }
 
 #[test]
+fn sweeps_of_different_models_do_not_merge() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let mut files = Vec::new();
+    for model in ["all", "causal"] {
+        let output = kvsim(&[
+            "sweep",
+            "scenarios/stale-read.json",
+            "--seeds",
+            "0..3",
+            "--model",
+            model,
+            "--json",
+        ]);
+        let path = dir.join(format!("sweep-{}-models-{model}.json", std::process::id()));
+        std::fs::write(&path, &output.stdout).unwrap();
+        files.push(path);
+    }
+    let merged = kvsim(&[
+        "sweep",
+        "--merge",
+        files[0].to_str().unwrap(),
+        files[1].to_str().unwrap(),
+    ]);
+    assert_eq!(merged.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&merged.stderr)
+        .contains("summaries merge only when they run the same models"));
+}
+
+#[test]
 fn bad_sweep_arguments_exit_2_with_a_clear_message() {
     for (args, expected) in [
         (

@@ -295,7 +295,7 @@ fn choices(
 }
 
 /// The classic witness: two clients that saw two writes in opposite orders — each read one write and
-/// then missed the other (read the initial value or an older write for its key).
+/// then either read the other (same key) or missed it (read the initial value or an older write).
 fn opposite_orders(history: &CheckHistory) -> Option<Vec<String>> {
     if history.ops.len() > 2_000 {
         return None;
@@ -312,7 +312,16 @@ fn opposite_orders(history: &CheckHistory) -> Option<Vec<String>> {
             };
             for &r2 in &session[a + 1..] {
                 let read = &history.ops[r2];
-                if !read.is_read() || read.key == history.ops[w1].key {
+                if !read.is_read() {
+                    continue;
+                }
+                if read.key == history.ops[w1].key {
+                    // The same key: seeing w1 and later another write w2 puts w1 first.
+                    if let Source::Write(w2) = sources[r2] {
+                        if w2 != w1 {
+                            pairs.entry((w1, w2)).or_insert((r1, r2));
+                        }
+                    }
                     continue;
                 }
                 for (w2, write) in history.ops.iter().enumerate() {

@@ -10,9 +10,10 @@ use crate::sweep::{Spread, Summary};
 /// The summary; `replay` is how to rerun one seed (`kvsim run FILE`), shown with each anomaly.
 pub fn render_summary(summary: &Summary, replay: &str) -> String {
     let mut out = String::new();
+    let plural = if summary.seeds == 1 { "" } else { "s" };
     let _ = writeln!(
         out,
-        "=== sweep: scenario {}, {} seeds ===",
+        "=== sweep: scenario {}, {} seed{plural} ===",
         summary.scenario, summary.seeds
     );
     out.push_str("\nruns that broke each property (lin seq causal ccv conv ryw mr mw wfr, as in kvsim run)\n");
@@ -54,7 +55,11 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
                 model.model.name().to_string(),
                 anomaly.property.replace('_', " "),
                 anomaly.anomaly.clone(),
-                format!("{} runs", anomaly.runs),
+                format!(
+                    "{} run{}",
+                    anomaly.runs,
+                    if anomaly.runs == 1 { "" } else { "s" }
+                ),
                 format!("seeds {}", seeds.join(", ")),
             ]);
         }
