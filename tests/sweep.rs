@@ -160,60 +160,74 @@ fn the_cli_sweeps_shards_and_merges() {
     }
 }
 
-#[test]
-fn sweeps_of_different_scenarios_do_not_merge() {
+/// Sweeps each argument list with `--json` into a file of its own, merges the files, and checks the
+/// merge is refused with `expected` in the message.
+fn assert_merge_refused(sweeps: &[&[&str]], expected: &str) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let mut files = Vec::new();
-    for scenario in ["stale-read", "read-your-writes"] {
-        let output = kvsim(&[
-            "sweep",
-            &format!("scenarios/{scenario}.json"),
-            "--seeds",
-            "0..3",
-            "--json",
-        ]);
-        let path = dir.join(format!("sweep-{}-{scenario}.json", std::process::id()));
+    for (i, args) in sweeps.iter().enumerate() {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let output = kvsim(&args);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let path = dir.join(format!(
+            "sweep-refused-{}-{i}-{}.json",
+            std::process::id(),
+            expected.len()
+        ));
         std::fs::write(&path, &output.stdout).unwrap();
-        files.push(path);
+        files.push(path.to_str().unwrap().to_string());
     }
-    let merged = kvsim(&[
-        "sweep",
-        "--merge",
-        files[0].to_str().unwrap(),
-        files[1].to_str().unwrap(),
-    ]);
+    let mut merge = vec!["sweep", "--merge"];
+    merge.extend(files.iter().map(String::as_str));
+    let merged = kvsim(&merge);
     assert_eq!(merged.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&merged.stderr)
-        .contains("a different scenario, or another kvsim version"));
+    assert!(String::from_utf8_lossy(&merged.stderr).contains(expected));
+}
+
+#[test]
+fn sweeps_of_different_scenarios_do_not_merge() {
+    assert_merge_refused(
+        &[
+            &["sweep", "scenarios/stale-read.json", "--seeds", "0..3"],
+            &[
+                "sweep",
+                "scenarios/read-your-writes.json",
+                "--seeds",
+                "0..3",
+            ],
+        ],
+        "a different scenario, or another kvsim version",
+    );
 }
 
 #[test]
 fn sweeps_of_different_models_do_not_merge() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let mut files = Vec::new();
-    for model in ["all", "causal"] {
-        let output = kvsim(&[
-            "sweep",
-            "scenarios/stale-read.json",
-            "--seeds",
-            "0..3",
-            "--model",
-            model,
-            "--json",
-        ]);
-        let path = dir.join(format!("sweep-{}-models-{model}.json", std::process::id()));
-        std::fs::write(&path, &output.stdout).unwrap();
-        files.push(path);
-    }
-    let merged = kvsim(&[
-        "sweep",
-        "--merge",
-        files[0].to_str().unwrap(),
-        files[1].to_str().unwrap(),
-    ]);
-    assert_eq!(merged.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&merged.stderr)
-        .contains("summaries merge only when they run the same models"));
+    assert_merge_refused(
+        &[
+            &[
+                "sweep",
+                "scenarios/stale-read.json",
+                "--seeds",
+                "0..3",
+                "--model",
+                "all",
+            ],
+            &[
+                "sweep",
+                "scenarios/stale-read.json",
+                "--seeds",
+                "0..3",
+                "--model",
+                "causal",
+            ],
+        ],
+        "summaries merge only when they run the same models",
+    );
 }
 
 #[test]
