@@ -4,7 +4,12 @@
 //! A client is bound to one replica (its *home*) but any one operation may name another: a client that
 //! moves between replicas is how session anomalies such as losing one's own write appear. Like the
 //! replicas, a client is sans-IO: the engine tells it the time and what happened (it woke up, or its
-//! reply came), and drains what it wants next from [`Client::poll_action`].
+//! reply came, or it waited as long as it will), and drains what it wants next from
+//! [`Client::poll_action`].
+//!
+//! A client with a timeout gives up on an operation that is not answered in time and moves on to its
+//! next step. The operation is then *never returned*: it may still take effect later, or never, and the
+//! client cannot tell which — exactly what a real client knows after a timeout.
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -91,10 +96,11 @@ impl Workload {
 /// What a client wants the engine to do next.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientAction {
-    /// Send this request to `replica`; the client waits for the reply.
+    /// Send this request to `replica`; the client waits for the reply, until `deadline` if it has one.
     Invoke {
         replica: ReplicaId,
         request: Request,
+        deadline: Option<Time>,
     },
     /// Wake the client at this time.
     WakeAt(Time),
@@ -112,11 +118,14 @@ pub struct Client {
     waiting: Option<RequestId>,
     /// How many operations it has invoked: the next request's `seq`.
     invoked: u32,
+    /// How long it waits for a reply before giving up.
+    timeout: Option<Time>,
     action: Option<ClientAction>,
 }
 
 impl Client {
-    pub fn new(id: ClientId, home: ReplicaId, steps: Vec<Step>) -> Self {
+    /// A client at `home` that will run `steps`, waiting at most `timeout` for each reply.
+    pub fn new(id: ClientId, home: ReplicaId, steps: Vec<Step>, timeout: Option<Time>) -> Self {
         Client {
             id,
             home,
@@ -124,6 +133,7 @@ impl Client {
             next: 0,
             waiting: None,
             invoked: 0,
+            timeout,
             action: None,
         }
     }
@@ -141,6 +151,25 @@ impl Client {
             self.waiting = None;
             self.advance(now);
         }
+    }
+
+    /// The deadline of request `id` has come. If the client is still waiting for it, it gives up and
+    /// moves on; otherwise (it was answered in time) nothing happens.
+    pub fn handle_timeout(&mut self, now: Time, id: RequestId) {
+        if self.waiting == Some(id) {
+            self.waiting = None;
+            self.advance(now);
+        }
+    }
+
+    /// Whether the client gives up on requests that take too long.
+    pub fn has_deadline(&self) -> bool {
+        self.timeout.is_some()
+    }
+
+    /// Whether the client is waiting for the reply to `id`.
+    pub fn is_waiting_for(&self, id: RequestId) -> bool {
+        self.waiting == Some(id)
     }
 
     /// What the client wants next, if anything.
@@ -171,6 +200,7 @@ impl Client {
                 ClientAction::Invoke {
                     replica: replica.unwrap_or(self.home),
                     request: Request { id, op: op.clone() },
+                    deadline: self.timeout.map(|t| now.saturating_add(t)),
                 }
             }
         });
@@ -199,10 +229,15 @@ mod tests {
                 replica: Some(ReplicaId(2)),
             },
         ];
-        let mut c = Client::new(ClientId(4), ReplicaId(1), steps);
+        let mut c = Client::new(ClientId(4), ReplicaId(1), steps, None);
         c.handle_wake(0);
-        let Some(ClientAction::Invoke { replica, request }) = c.poll_action() else {
-            panic!("expected an invoke")
+        let Some(ClientAction::Invoke {
+            replica,
+            request,
+            deadline: None,
+        }) = c.poll_action()
+        else {
+            panic!("expected an invoke without a deadline")
         };
         assert_eq!(replica, ReplicaId(1), "sent home by default");
         c.handle_wake(3);
@@ -220,7 +255,10 @@ mod tests {
         );
         assert_eq!(c.poll_action(), Some(ClientAction::WakeAt(15)));
         c.handle_wake(15);
-        let Some(ClientAction::Invoke { replica, request }) = c.poll_action() else {
+        let Some(ClientAction::Invoke {
+            replica, request, ..
+        }) = c.poll_action()
+        else {
             panic!("expected an invoke")
         };
         assert_eq!(replica, ReplicaId(2), "this op names another replica");
@@ -234,6 +272,47 @@ mod tests {
             },
         );
         assert!(c.is_done());
+    }
+
+    #[test]
+    fn a_client_that_times_out_moves_on_and_ignores_the_late_reply() {
+        let mut c = Client::new(
+            ClientId(0),
+            ReplicaId(0),
+            vec![get("x"), get("y")],
+            Some(50),
+        );
+        c.handle_wake(10);
+        let Some(ClientAction::Invoke {
+            request: first,
+            deadline,
+            ..
+        }) = c.poll_action()
+        else {
+            panic!("expected an invoke")
+        };
+        assert_eq!(deadline, Some(60));
+        c.handle_timeout(60, first.id);
+        let Some(ClientAction::Invoke {
+            request: second, ..
+        }) = c.poll_action()
+        else {
+            panic!("the client moves on to its next op")
+        };
+        assert!(c.is_waiting_for(second.id) && !c.is_waiting_for(first.id));
+        c.handle_reply(
+            70,
+            &Reply {
+                id: first.id,
+                value: None,
+            },
+        );
+        assert_eq!(c.poll_action(), None, "the late reply changes nothing");
+        c.handle_timeout(60, first.id);
+        assert!(
+            c.is_waiting_for(second.id),
+            "a stale deadline changes nothing"
+        );
     }
 
     #[test]

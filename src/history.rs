@@ -18,8 +18,10 @@ pub struct Operation {
     /// the reply arrives).
     pub value: Option<Value>,
     pub invoked_at: Time,
-    /// `None` when the run ended before the reply arrived.
+    /// `None` when the client gave up waiting, or the run ended before the reply arrived.
     pub returned_at: Option<Time>,
+    /// When the client gave up waiting (its timeout), if it did.
+    pub gave_up_at: Option<Time>,
 }
 
 impl Operation {

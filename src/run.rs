@@ -7,6 +7,7 @@ use crate::history::{History, Operation};
 use crate::ids::{ReplicaId, Time};
 use crate::op::OpKind;
 use crate::protocol::{CommitEntry, Model, Store};
+use crate::sim::fault::TimedFault;
 
 /// One model's run of a scenario.
 #[derive(Clone, Debug, Serialize)]
@@ -14,6 +15,8 @@ pub struct Run {
     pub model: Model,
     pub replicas: Vec<ReplicaRun>,
     pub history: History,
+    /// The faults that happened, scripted and drawn by the nemesis, in the order they happened.
+    pub faults: Vec<TimedFault>,
     pub stats: Stats,
 }
 
@@ -39,6 +42,9 @@ pub enum Stop {
     EventLimit,
     /// More events were waiting than kvsim holds in memory (too many messages in flight at once).
     QueueLimit,
+    /// Nothing was left but retransmitting to replicas that can no longer be reached (crashed or
+    /// partitioned, with no restart or heal to come): the run would go on for ever.
+    Stalled,
 }
 
 impl Stop {
@@ -48,6 +54,9 @@ impl Stop {
             Stop::TimeLimit => "time limit reached",
             Stop::EventLimit => "event limit reached",
             Stop::QueueLimit => "too many events in flight (queue limit reached)",
+            Stop::Stalled => {
+                "stalled (only retransmissions to replicas that cannot be reached were left)"
+            }
         }
     }
 }
@@ -57,10 +66,23 @@ impl Stop {
 pub struct Stats {
     /// Operations invoked.
     pub operations: usize,
-    /// Operations answered before the run ended.
+    /// Operations answered while their client still waited.
     pub completed: usize,
-    /// Messages sent between replicas.
+    /// Operations whose client gave up waiting.
+    pub timed_out: usize,
+    /// Operations answered after their client had given up.
+    pub answered_late: usize,
+    pub availability: Availability,
+    /// Packets sent between replicas: protocol messages, retransmissions and acknowledgements.
     pub messages: u64,
+    /// Of `messages`, the channels' acknowledgements.
+    pub acks: u64,
+    /// Of `messages`, protocol messages sent again because they were not acknowledged in time.
+    pub retransmitted: u64,
+    /// Packets lost: to the network's `drop`, across a partition, or to a crashed replica.
+    pub dropped: u64,
+    /// Packets the network delivered twice.
+    pub duplicated: u64,
     /// Events the engine processed.
     pub events: u64,
     /// The simulated time of the last event processed, in ms.
@@ -70,49 +92,92 @@ pub struct Stats {
     pub writes: Latency,
 }
 
-/// Latency of the answered operations of one kind, in ms.
+/// The fractions of operations answered: `null` when no operation was invoked.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Availability {
+    /// Answered at all, in time or after the client gave up.
+    pub answered: Option<f64>,
+    /// Answered while the client still waited (within the timeout, if there is one).
+    pub within_timeout: Option<f64>,
+}
+
+/// Latency of the operations of one kind answered in time, in ms. Percentiles are nearest-rank.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Latency {
     pub count: usize,
     pub mean: f64,
+    pub p50: Time,
+    pub p99: Time,
     pub max: Time,
 }
 
 impl Latency {
     fn of(history: &[Operation], kind: OpKind) -> Latency {
-        let (mut count, mut total, mut max) = (0, 0, 0);
-        for latency in history
+        let mut latencies: Vec<Time> = history
             .iter()
             .filter(|o| o.op == kind)
             .filter_map(Operation::latency)
-        {
-            count += 1;
-            total += latency;
-            max = max.max(latency);
-        }
+            .collect();
+        latencies.sort_unstable();
+        let count = latencies.len();
         let mean = if count == 0 {
             0.0
         } else {
-            total as f64 / count as f64
+            latencies.iter().sum::<Time>() as f64 / count as f64
         };
-        Latency { count, mean, max }
+        Latency {
+            count,
+            mean,
+            p50: nearest_rank(&latencies, 50),
+            p99: nearest_rank(&latencies, 99),
+            max: latencies.last().copied().unwrap_or(0),
+        }
     }
+}
+
+/// The `percent`-th percentile of sorted values by the nearest-rank method: the smallest value with at
+/// least `percent`% of the values at or below it (0 for no values).
+pub fn nearest_rank(sorted: &[Time], percent: usize) -> Time {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = (percent * sorted.len()).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
+/// What the engine counted while it ran, beyond what the history tells.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub messages: u64,
+    pub acks: u64,
+    pub retransmitted: u64,
+    pub dropped: u64,
+    pub duplicated: u64,
+    pub events: u64,
+    pub answered_late: usize,
 }
 
 impl Stats {
     /// Derives the statistics that follow from the history, given the engine's own counts.
-    pub fn new(
-        history: &[Operation],
-        messages: u64,
-        events: u64,
-        duration: Time,
-        stopped: Stop,
-    ) -> Stats {
+    pub fn new(history: &[Operation], counters: Counters, duration: Time, stopped: Stop) -> Stats {
+        let operations = history.len();
+        let completed = history.iter().filter(|o| o.returned_at.is_some()).count();
+        let fraction = |n: usize| (operations > 0).then(|| n as f64 / operations as f64);
         Stats {
-            operations: history.len(),
-            completed: history.iter().filter(|o| o.returned_at.is_some()).count(),
-            messages,
-            events,
+            operations,
+            completed,
+            timed_out: history.iter().filter(|o| o.gave_up_at.is_some()).count(),
+            answered_late: counters.answered_late,
+            availability: Availability {
+                answered: fraction(completed + counters.answered_late),
+                within_timeout: fraction(completed),
+            },
+            messages: counters.messages,
+            acks: counters.acks,
+            retransmitted: counters.retransmitted,
+            dropped: counters.dropped,
+            duplicated: counters.duplicated,
+            events: counters.events,
             duration,
             stopped,
             reads: Latency::of(history, OpKind::Get),
@@ -125,5 +190,21 @@ impl Run {
     /// Whether every replica ended with the same store.
     pub fn converged(&self) -> bool {
         self.replicas.windows(2).all(|w| w[0].store == w[1].store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let values: Vec<Time> = (1..=100).collect();
+        assert_eq!(nearest_rank(&values, 50), 50);
+        assert_eq!(nearest_rank(&values, 99), 99);
+        assert_eq!(nearest_rank(&[7], 99), 7);
+        assert_eq!(nearest_rank(&[1, 2, 3], 50), 2);
+        assert_eq!(nearest_rank(&[1, 2, 3], 99), 3);
+        assert_eq!(nearest_rank(&[], 50), 0);
     }
 }

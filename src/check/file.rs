@@ -7,7 +7,8 @@
 //! ```
 //!
 //! `returned_at` null or absent: the operation never returned. For a get, `value` is what was read
-//! (null: nothing). A `replica` field is allowed and ignored, so a run's history can be pasted as is.
+//! (null: nothing). `replica` and `gave_up_at` fields are allowed and ignored, so a run's history can be
+//! pasted as is.
 //! Program order is each client's lines in order of `invoked_at`; a client may not start an operation
 //! before its previous one returned (unless that one never did).
 
@@ -64,6 +65,12 @@ struct LineOp {
         reason = "accepted so a run's history entries can be checked as they are"
     )]
     replica: Option<u32>,
+    #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "accepted so a run's history entries can be checked as they are; an operation its client gave up on has no `returned_at`, which is all the checkers need"
+    )]
+    gave_up_at: Option<Time>,
 }
 
 /// The parts of a `kvsim run --json` document the checkers need; other fields are ignored, so newer

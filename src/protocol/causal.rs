@@ -21,6 +21,7 @@
 
 use std::sync::Arc;
 
+use super::channel::{ChannelConfig, Channels, Packet};
 use super::clocks::{LamportClock, Stamp, VectorClock};
 use super::lww::LwwStore;
 use super::{Outbox, Output, Replica, Store};
@@ -51,7 +52,8 @@ pub struct CausalReplica {
     store: LwwStore,
     /// Writes received whose dependencies are not all applied yet, in arrival order.
     held_back: Vec<CausalWrite>,
-    outbox: Outbox<CausalWrite>,
+    channels: Channels<CausalWrite>,
+    outbox: Outbox<Packet<CausalWrite>>,
 }
 
 impl CausalReplica {
@@ -74,6 +76,20 @@ impl CausalReplica {
         self.apply(now, write);
     }
 
+    /// A write from another replica, delivered by its channel: applied now if its dependencies are,
+    /// held back otherwise.
+    fn receive_write(&mut self, now: Time, write: CausalWrite) {
+        if !self.applied.can_deliver(write.stamp.replica, &write.deps) {
+            self.held_back.push(write);
+            return;
+        }
+        // Deliverable at once (the usual case): apply it, then whatever it unblocks.
+        self.deliver(now, &write);
+        if !self.held_back.is_empty() {
+            self.deliver_ready(now);
+        }
+    }
+
     /// Applies every held-back write whose dependencies are now met. Applying one can unblock another,
     /// so this scans again after each until a full pass applies nothing.
     fn deliver_ready(&mut self, now: Time) {
@@ -91,8 +107,9 @@ impl CausalReplica {
 impl Replica for CausalReplica {
     type Message = CausalWrite;
 
-    fn new(id: ReplicaId, replicas: usize) -> Self {
+    fn new(id: ReplicaId, replicas: usize, channels: ChannelConfig) -> Self {
         CausalReplica {
+            channels: Channels::new(replicas, channels),
             id,
             replicas,
             applied: VectorClock::new(replicas),
@@ -127,29 +144,29 @@ impl Replica for CausalReplica {
                     value: Some(write.value.clone()),
                 }));
                 for to in ReplicaId::all(self.replicas).filter(|&r| r != self.id) {
-                    self.outbox.push_back(Output::Send {
-                        to,
-                        msg: write.clone(),
-                    });
+                    self.channels.send(now, to, write.clone(), &mut self.outbox);
                 }
             }
         }
     }
 
-    fn handle_message(&mut self, now: Time, _from: ReplicaId, msg: CausalWrite) {
-        if !self.applied.can_deliver(msg.stamp.replica, &msg.deps) {
-            self.held_back.push(msg);
-            return;
-        }
-        // Deliverable at once (the usual case): apply it, then whatever it unblocks.
-        self.deliver(now, &msg);
-        if !self.held_back.is_empty() {
-            self.deliver_ready(now);
+    fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<CausalWrite>) {
+        self.channels.receive(now, from, packet, &mut self.outbox);
+        while let Some(write) = self.channels.poll_delivery(from) {
+            self.receive_write(now, write);
         }
     }
 
-    fn poll_output(&mut self) -> Option<Output<CausalWrite>> {
+    fn handle_timeout(&mut self, now: Time) {
+        self.channels.handle_timeout(now, &mut self.outbox);
+    }
+
+    fn poll_output(&mut self) -> Option<Output<Packet<CausalWrite>>> {
         self.outbox.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Time> {
+        self.channels.poll_timeout()
     }
 
     fn store(&self) -> Store {
@@ -161,9 +178,10 @@ impl Replica for CausalReplica {
 mod tests {
     use super::*;
     use crate::op::RequestId;
+    use crate::protocol::testing::{data, peel};
 
     fn drain(replica: &mut CausalReplica) -> Vec<Output<CausalWrite>> {
-        std::iter::from_fn(|| replica.poll_output()).collect()
+        peel(std::iter::from_fn(|| replica.poll_output()))
     }
 
     fn put(client: u32, key: &str, value: &str) -> Request {
@@ -190,7 +208,7 @@ mod tests {
 
     #[test]
     fn a_write_is_applied_answered_and_sent_with_its_vector_clock() {
-        let mut r = CausalReplica::new(ReplicaId(1), 3);
+        let mut r = CausalReplica::new(ReplicaId(1), 3, ChannelConfig::default());
         r.handle_request(0, put(0, "x", "1"));
         let out = drain(&mut r);
         assert!(matches!(&out[0], Output::Commit(c) if !c.superseded));
@@ -203,24 +221,24 @@ mod tests {
     #[test]
     fn causal_holds_back_write_until_dependency_arrives() {
         // Replica 0 writes x; replica 1 applies it and then writes y, which so depends on x.
-        let mut r0 = CausalReplica::new(ReplicaId(0), 3);
-        let mut r1 = CausalReplica::new(ReplicaId(1), 3);
-        let mut r2 = CausalReplica::new(ReplicaId(2), 3);
+        let mut r0 = CausalReplica::new(ReplicaId(0), 3, ChannelConfig::default());
+        let mut r1 = CausalReplica::new(ReplicaId(1), 3, ChannelConfig::default());
+        let mut r2 = CausalReplica::new(ReplicaId(2), 3, ChannelConfig::default());
         r0.handle_request(0, put(0, "x", "1"));
         let x = sent(&drain(&mut r0)).remove(0);
-        r1.handle_message(1, ReplicaId(0), x.clone());
+        r1.handle_message(1, ReplicaId(0), data(0, x.clone()));
         drain(&mut r1);
         r1.handle_request(2, put(1, "y", "2"));
         let y = sent(&drain(&mut r1)).remove(0);
 
         // y reaches replica 2 first: it must wait.
-        r2.handle_message(3, ReplicaId(1), y);
+        r2.handle_message(3, ReplicaId(1), data(0, y));
         assert!(drain(&mut r2).is_empty());
         assert_eq!(r2.held_back(), 1);
         assert!(r2.store().is_empty(), "y is invisible until x is applied");
 
         // x arrives: both are applied, x first.
-        r2.handle_message(9, ReplicaId(0), x);
+        r2.handle_message(9, ReplicaId(0), data(0, x));
         let keys: Vec<_> = drain(&mut r2)
             .into_iter()
             .filter_map(|o| match o {
@@ -234,14 +252,14 @@ mod tests {
 
     #[test]
     fn concurrent_writes_converge_by_last_writer_wins() {
-        let mut r0 = CausalReplica::new(ReplicaId(0), 2);
-        let mut r1 = CausalReplica::new(ReplicaId(1), 2);
+        let mut r0 = CausalReplica::new(ReplicaId(0), 2, ChannelConfig::default());
+        let mut r1 = CausalReplica::new(ReplicaId(1), 2, ChannelConfig::default());
         r0.handle_request(0, put(0, "x", "a"));
         r1.handle_request(0, put(1, "x", "b"));
         let a = sent(&drain(&mut r0)).remove(0);
         let b = sent(&drain(&mut r1)).remove(0);
-        r0.handle_message(5, ReplicaId(1), b);
-        r1.handle_message(5, ReplicaId(0), a);
+        r0.handle_message(5, ReplicaId(1), data(0, b));
+        r1.handle_message(5, ReplicaId(0), data(0, a));
         // Both stamped at Lamport time 1; replica 1's stamp is higher, so "b" stays everywhere.
         assert_eq!(r0.store().get("x").map(|v| &**v), Some("b"));
         assert_eq!(r1.store(), r0.store());

@@ -7,6 +7,7 @@
 //! is convergence: conflicts are resolved [last-writer-wins](super::lww) by (Lamport time, replica), so
 //! once every write has reached every replica, all stores are equal.
 
+use super::channel::{ChannelConfig, Channels, Packet};
 use super::clocks::{LamportClock, Stamp};
 use super::lww::LwwStore;
 use super::{Outbox, Output, Replica, Store};
@@ -30,10 +31,17 @@ pub struct EventualReplica {
     replicas: usize,
     lamport: LamportClock,
     store: LwwStore,
-    outbox: Outbox<EventualWrite>,
+    channels: Channels<EventualWrite>,
+    outbox: Outbox<Packet<EventualWrite>>,
 }
 
 impl EventualReplica {
+    /// A write from another replica, delivered by its channel: applied at once.
+    fn receive_write(&mut self, now: Time, write: EventualWrite) {
+        self.lamport.observe(write.stamp.time);
+        self.apply(now, &write);
+    }
+
     fn apply(&mut self, now: Time, write: &EventualWrite) {
         let entry = self
             .store
@@ -45,8 +53,9 @@ impl EventualReplica {
 impl Replica for EventualReplica {
     type Message = EventualWrite;
 
-    fn new(id: ReplicaId, replicas: usize) -> Self {
+    fn new(id: ReplicaId, replicas: usize, channels: ChannelConfig) -> Self {
         EventualReplica {
+            channels: Channels::new(replicas, channels),
             id,
             replicas,
             lamport: LamportClock::new(id),
@@ -77,22 +86,29 @@ impl Replica for EventualReplica {
                     value: Some(write.value.clone()),
                 }));
                 for to in ReplicaId::all(self.replicas).filter(|&r| r != self.id) {
-                    self.outbox.push_back(Output::Send {
-                        to,
-                        msg: write.clone(),
-                    });
+                    self.channels.send(now, to, write.clone(), &mut self.outbox);
                 }
             }
         }
     }
 
-    fn handle_message(&mut self, now: Time, _from: ReplicaId, msg: EventualWrite) {
-        self.lamport.observe(msg.stamp.time);
-        self.apply(now, &msg);
+    fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<EventualWrite>) {
+        self.channels.receive(now, from, packet, &mut self.outbox);
+        while let Some(write) = self.channels.poll_delivery(from) {
+            self.receive_write(now, write);
+        }
     }
 
-    fn poll_output(&mut self) -> Option<Output<EventualWrite>> {
+    fn handle_timeout(&mut self, now: Time) {
+        self.channels.handle_timeout(now, &mut self.outbox);
+    }
+
+    fn poll_output(&mut self) -> Option<Output<Packet<EventualWrite>>> {
         self.outbox.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Time> {
+        self.channels.poll_timeout()
     }
 
     fn store(&self) -> Store {
@@ -104,9 +120,10 @@ impl Replica for EventualReplica {
 mod tests {
     use super::*;
     use crate::op::RequestId;
+    use crate::protocol::testing::{data, peel};
 
     fn drain(replica: &mut EventualReplica) -> Vec<Output<EventualWrite>> {
-        std::iter::from_fn(|| replica.poll_output()).collect()
+        peel(std::iter::from_fn(|| replica.poll_output()))
     }
 
     fn write(time: u64, replica: u32, key: &str, value: &str) -> EventualWrite {
@@ -123,7 +140,7 @@ mod tests {
 
     #[test]
     fn a_write_is_answered_at_once_and_sent_to_all_others() {
-        let mut r = EventualReplica::new(ReplicaId(0), 3);
+        let mut r = EventualReplica::new(ReplicaId(0), 3, ChannelConfig::default());
         let request = Request {
             id: RequestId {
                 client: ClientId(0),
@@ -151,17 +168,17 @@ mod tests {
     fn eventual_applies_an_effect_before_its_cause() {
         // y was written after x, but reaches this replica first: it is applied at once, so a reader
         // here sees y without x.
-        let mut r = EventualReplica::new(ReplicaId(2), 3);
-        r.handle_message(3, ReplicaId(1), write(3, 1, "y", "2"));
+        let mut r = EventualReplica::new(ReplicaId(2), 3, ChannelConfig::default());
+        r.handle_message(3, ReplicaId(1), data(0, write(3, 1, "y", "2")));
         assert_eq!(r.store().get("y").map(|v| &**v), Some("2"));
         assert_eq!(r.store().get("x"), None);
     }
 
     #[test]
     fn a_late_older_write_is_superseded() {
-        let mut r = EventualReplica::new(ReplicaId(0), 3);
-        r.handle_message(1, ReplicaId(2), write(5, 2, "x", "new"));
-        r.handle_message(2, ReplicaId(1), write(4, 1, "x", "old"));
+        let mut r = EventualReplica::new(ReplicaId(0), 3, ChannelConfig::default());
+        r.handle_message(1, ReplicaId(2), data(0, write(5, 2, "x", "new")));
+        r.handle_message(2, ReplicaId(1), data(0, write(4, 1, "x", "old")));
         let out = drain(&mut r);
         assert!(matches!(&out[1], Output::Commit(c) if c.superseded));
         assert_eq!(r.store().get("x").map(|v| &**v), Some("new"));
@@ -169,8 +186,8 @@ mod tests {
 
     #[test]
     fn local_writes_are_stamped_after_everything_seen() {
-        let mut r = EventualReplica::new(ReplicaId(0), 2);
-        r.handle_message(1, ReplicaId(1), write(7, 1, "x", "a"));
+        let mut r = EventualReplica::new(ReplicaId(0), 2, ChannelConfig::default());
+        r.handle_message(1, ReplicaId(1), data(0, write(7, 1, "x", "a")));
         drain(&mut r);
         let request = Request {
             id: RequestId {

@@ -9,6 +9,7 @@
 //! The price is latency: even a read waits for a round of acknowledgements from every replica, and
 //! no operation completes while any replica is unreachable.
 
+use super::channel::{ChannelConfig, Channels, Packet};
 use super::tob::{TobMessage, TotalOrderMulticast};
 use super::{drain_tob, Outbox, Output, Replica, Store};
 use crate::ids::{ReplicaId, Time};
@@ -19,17 +20,19 @@ use crate::op::Request;
 pub struct LinearizableReplica {
     id: ReplicaId,
     tob: TotalOrderMulticast<Request>,
+    channels: Channels<TobMessage<Request>>,
     store: Store,
-    outbox: Outbox<TobMessage<Request>>,
+    outbox: Outbox<Packet<TobMessage<Request>>>,
 }
 
 impl Replica for LinearizableReplica {
     type Message = TobMessage<Request>;
 
-    fn new(id: ReplicaId, replicas: usize) -> Self {
+    fn new(id: ReplicaId, replicas: usize, channels: ChannelConfig) -> Self {
         LinearizableReplica {
             id,
             tob: TotalOrderMulticast::new(id, replicas),
+            channels: Channels::new(replicas, channels),
             store: Store::new(),
             outbox: Outbox::new(),
         }
@@ -41,24 +44,37 @@ impl Replica for LinearizableReplica {
             self.id,
             now,
             &mut self.tob,
+            &mut self.channels,
             &mut self.store,
             &mut self.outbox,
         );
     }
 
-    fn handle_message(&mut self, now: Time, _from: ReplicaId, msg: Self::Message) {
-        self.tob.handle_message(msg);
-        drain_tob(
-            self.id,
-            now,
-            &mut self.tob,
-            &mut self.store,
-            &mut self.outbox,
-        );
+    fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<Self::Message>) {
+        self.channels.receive(now, from, packet, &mut self.outbox);
+        while let Some(msg) = self.channels.poll_delivery(from) {
+            self.tob.handle_message(msg);
+            drain_tob(
+                self.id,
+                now,
+                &mut self.tob,
+                &mut self.channels,
+                &mut self.store,
+                &mut self.outbox,
+            );
+        }
     }
 
-    fn poll_output(&mut self) -> Option<Output<Self::Message>> {
+    fn handle_timeout(&mut self, now: Time) {
+        self.channels.handle_timeout(now, &mut self.outbox);
+    }
+
+    fn poll_output(&mut self) -> Option<Output<Packet<Self::Message>>> {
         self.outbox.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Time> {
+        self.channels.poll_timeout()
     }
 
     fn store(&self) -> Store {
@@ -72,9 +88,10 @@ mod tests {
     use crate::ids::ClientId;
     use crate::op::{Op, Reply, RequestId};
     use crate::protocol::clocks::Stamp;
+    use crate::protocol::testing::{data, peel};
 
     fn drain(replica: &mut LinearizableReplica) -> Vec<Output<TobMessage<Request>>> {
-        std::iter::from_fn(|| replica.poll_output()).collect()
+        peel(std::iter::from_fn(|| replica.poll_output()))
     }
 
     fn get(client: u32, key: &str) -> Request {
@@ -89,7 +106,7 @@ mod tests {
 
     #[test]
     fn a_read_is_multicast_not_answered_locally() {
-        let mut r = LinearizableReplica::new(ReplicaId(0), 2);
+        let mut r = LinearizableReplica::new(ReplicaId(0), 2, ChannelConfig::default());
         r.handle_request(0, get(0, "x"));
         let out = drain(&mut r);
         assert_eq!(out.len(), 1);
@@ -97,21 +114,26 @@ mod tests {
             &out[0],
             Output::Send {
                 to: ReplicaId(1),
-                msg: TobMessage::Multicast { .. }
+                msg: TobMessage::Multicast { .. },
+                ..
             }
         ));
     }
 
     #[test]
     fn a_read_commits_and_answers_once_acknowledged_by_all() {
-        let mut r = LinearizableReplica::new(ReplicaId(0), 2);
+        let mut r = LinearizableReplica::new(ReplicaId(0), 2, ChannelConfig::default());
         r.handle_request(0, get(0, "x"));
         drain(&mut r);
         let stamp = Stamp {
             time: 1,
             replica: ReplicaId(0),
         };
-        r.handle_message(9, ReplicaId(1), TobMessage::Ack { stamp, clock: 2 });
+        r.handle_message(
+            9,
+            ReplicaId(1),
+            data(0, TobMessage::Ack { stamp, clock: 2 }),
+        );
         let out = drain(&mut r);
         assert!(
             matches!(&out[0], Output::Commit(c) if c.at == 9 && &*c.key == "x" && c.value.is_none())
@@ -130,7 +152,7 @@ mod tests {
 
     #[test]
     fn a_remote_write_is_applied_but_not_answered_here() {
-        let mut r = LinearizableReplica::new(ReplicaId(1), 2);
+        let mut r = LinearizableReplica::new(ReplicaId(1), 2, ChannelConfig::default());
         let put = Request {
             id: RequestId {
                 client: ClientId(3),
@@ -148,10 +170,13 @@ mod tests {
         r.handle_message(
             5,
             ReplicaId(0),
-            TobMessage::Multicast {
-                stamp,
-                payload: put,
-            },
+            data(
+                0,
+                TobMessage::Multicast {
+                    stamp,
+                    payload: put,
+                },
+            ),
         );
         let out = drain(&mut r);
         assert!(out

@@ -1,20 +1,26 @@
 //! The replicas: one sans-IO state machine per consistency model, and the interface they share.
 //!
 //! A replica never touches the event queue, the random number generator or a clock. The engine hands
-//! it the current time and one input — a client's [`Request`] through [`Replica::handle_request`], or
-//! a message from another replica through [`Replica::handle_message`] — and then drains what the input
-//! caused through [`Replica::poll_output`]: messages to send, replies to clients, and commits (writes,
-//! and for linearizable also reads, applied to the local store). Because nothing else goes in or out,
-//! each protocol can be unit-tested by feeding it messages by hand, and could run over real sockets
+//! it the current time and one input — a client's [`Request`] through [`Replica::handle_request`], a
+//! packet from another replica through [`Replica::handle_message`], or the expiry of its timer through
+//! [`Replica::handle_timeout`] — and then drains what the input caused through
+//! [`Replica::poll_output`]: packets to send, replies to clients, and commits (writes, and for
+//! linearizable also reads, applied to the local store). Because nothing else goes in or out, each
+//! protocol can be unit-tested by feeding it messages by hand, and could run over real sockets
 //! unchanged.
 //!
 //! ```text
-//!            handle_request(now, request)      poll_output() ─► Send { to, msg }
-//!   engine ─►                                ─►               ─► Reply { reply }
-//!            handle_message(now, from, msg)                   ─► Commit(entry)
+//!            handle_request(now, request)       poll_output() ─► Send { to, msg, traffic }
+//!   engine ─► handle_message(now, from, packet) ─►             ─► Reply { reply }
+//!            handle_timeout(now)                              ─► Commit(entry)
+//!                                               poll_timeout() ─► when to call handle_timeout
 //! ```
 //!
-//! Call order: after each `handle_*` call, call `poll_output` until it returns `None`.
+//! Call order: after each `handle_*` call, call `poll_output` until it returns `None`, then ask
+//! `poll_timeout` when the replica next wants `handle_timeout`.
+//!
+//! Replicas talk through [`channel::Channels`], which retransmit what the network loses and drop what
+//! it duplicates, so the protocols below see each message exactly once and, by default, in order.
 //!
 //! The four models, weakest last:
 //! - [`linearizable`]: reads and writes both go through the [`tob`] totally-ordered multicast;
@@ -24,6 +30,7 @@
 //! - [`eventual`]: writes applied at once, propagated in any order, last writer wins.
 
 pub mod causal;
+pub mod channel;
 pub mod clocks;
 pub mod eventual;
 pub mod linearizable;
@@ -38,6 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientId, ReplicaId, Time};
 use crate::op::{Key, Op, OpKind, Reply, Request, Value};
+use channel::{ChannelConfig, Channels, Packet};
 use clocks::Stamp;
 
 /// The key-value contents of one replica, in key order.
@@ -100,11 +108,27 @@ pub struct CommitEntry {
     pub superseded: bool,
 }
 
+/// What kind of packet a [`Output::Send`] is: the engine counts each kind, and only first
+/// transmissions of data obey the network's FIFO links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Traffic {
+    /// A protocol message, sent for the first time.
+    Data,
+    /// A protocol message sent again because it was not acknowledged in time.
+    Retransmission,
+    /// A channel's acknowledgement.
+    Ack,
+}
+
 /// Something a replica wants done after an input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output<M> {
-    /// Send a message to another replica over the simulated network.
-    Send { to: ReplicaId, msg: M },
+    /// Send a packet to another replica over the simulated network.
+    Send {
+        to: ReplicaId,
+        msg: M,
+        traffic: Traffic,
+    },
     /// Answer a client's request.
     Reply(Reply),
     /// The replica applied an operation to its store.
@@ -114,21 +138,28 @@ pub enum Output<M> {
 /// A replica of one consistency model, as a sans-IO state machine (see the module docs for the call
 /// order).
 pub trait Replica {
-    /// What replicas of this model send each other.
+    /// What replicas of this model send each other (inside their channels' [`Packet`]s).
     type Message: Clone + fmt::Debug;
 
-    /// Replica `id` of a cluster of `replicas`, with an empty store.
-    fn new(id: ReplicaId, replicas: usize) -> Self;
+    /// Replica `id` of a cluster of `replicas`, with an empty store, talking through channels
+    /// configured by `channels`.
+    fn new(id: ReplicaId, replicas: usize, channels: ChannelConfig) -> Self;
 
     /// A client's request arrives at `now`.
     fn handle_request(&mut self, now: Time, request: Request);
 
-    /// A message from replica `from` arrives at `now`.
-    fn handle_message(&mut self, now: Time, from: ReplicaId, msg: Self::Message);
+    /// A packet from replica `from` arrives at `now`.
+    fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<Self::Message>);
+
+    /// The time [`poll_timeout`](Self::poll_timeout) named has come (or passed).
+    fn handle_timeout(&mut self, now: Time);
 
     /// The next thing the replica wants done, oldest first; `None` once all are drained.
     #[must_use]
-    fn poll_output(&mut self) -> Option<Output<Self::Message>>;
+    fn poll_output(&mut self) -> Option<Output<Packet<Self::Message>>>;
+
+    /// When the replica next wants [`handle_timeout`](Self::handle_timeout) called, if ever.
+    fn poll_timeout(&self) -> Option<Time>;
 
     /// The replica's store as it stands.
     fn store(&self) -> Store;
@@ -139,18 +170,19 @@ pub trait Replica {
 pub(crate) type Outbox<M> = std::collections::VecDeque<Output<M>>;
 
 /// Drains a totally-ordered multicast into its replica's outbox, as the linearizable and sequential
-/// replicas both do: sends pass through, and each delivered request is applied to `store`, recorded as
-/// a commit, and answered if this replica is the one its client sent it to.
+/// replicas both do: sends go out through the channels, and each delivered request is applied to
+/// `store`, recorded as a commit, and answered if this replica is the one its client sent it to.
 pub(crate) fn drain_tob(
     me: ReplicaId,
     now: Time,
     tob: &mut tob::TotalOrderMulticast<Request>,
+    channels: &mut Channels<tob::TobMessage<Request>>,
     store: &mut Store,
-    outbox: &mut Outbox<tob::TobMessage<Request>>,
+    outbox: &mut Outbox<Packet<tob::TobMessage<Request>>>,
 ) {
     while let Some(output) = tob.poll_output() {
         match output {
-            tob::TobOutput::Send { to, msg } => outbox.push_back(Output::Send { to, msg }),
+            tob::TobOutput::Send { to, msg } => channels.send(now, to, msg, outbox),
             tob::TobOutput::Deliver {
                 stamp,
                 payload: request,
@@ -183,5 +215,39 @@ pub(crate) fn drain_tob(
                 }
             }
         }
+    }
+}
+
+/// Helpers for the protocols' unit tests, which drive one replica by hand and look at what it does
+/// above the channel layer.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::channel::Packet;
+    use super::Output;
+
+    /// The protocol message `msg` as the `seq`-th data packet of its link.
+    pub fn data<M>(seq: u64, msg: M) -> Packet<M> {
+        Packet::Data { seq, msg }
+    }
+
+    /// Outputs with the channel layer peeled off: acknowledgements dropped, data unwrapped.
+    pub fn peel<M>(outputs: impl IntoIterator<Item = Output<Packet<M>>>) -> Vec<Output<M>> {
+        let mut peeled = Vec::new();
+        for output in outputs {
+            peeled.push(match output {
+                Output::Send {
+                    msg: Packet::Ack { .. },
+                    ..
+                } => continue,
+                Output::Send {
+                    to,
+                    msg: Packet::Data { msg, .. },
+                    traffic,
+                } => Output::Send { to, msg, traffic },
+                Output::Reply(reply) => Output::Reply(reply),
+                Output::Commit(entry) => Output::Commit(entry),
+            });
+        }
+        peeled
     }
 }

@@ -11,6 +11,7 @@
 //! reads at another can miss its own write, which breaks program order and so sequential consistency:
 //! the `read-your-writes` scenario shows it.
 
+use super::channel::{ChannelConfig, Channels, Packet};
 use super::tob::{TobMessage, TotalOrderMulticast};
 use super::{drain_tob, Outbox, Output, Replica, Store};
 use crate::ids::{ReplicaId, Time};
@@ -21,17 +22,19 @@ use crate::op::{Op, Reply, Request};
 pub struct SequentialReplica {
     id: ReplicaId,
     tob: TotalOrderMulticast<Request>,
+    channels: Channels<TobMessage<Request>>,
     store: Store,
-    outbox: Outbox<TobMessage<Request>>,
+    outbox: Outbox<Packet<TobMessage<Request>>>,
 }
 
 impl Replica for SequentialReplica {
     type Message = TobMessage<Request>;
 
-    fn new(id: ReplicaId, replicas: usize) -> Self {
+    fn new(id: ReplicaId, replicas: usize, channels: ChannelConfig) -> Self {
         SequentialReplica {
             id,
             tob: TotalOrderMulticast::new(id, replicas),
+            channels: Channels::new(replicas, channels),
             store: Store::new(),
             outbox: Outbox::new(),
         }
@@ -52,6 +55,7 @@ impl Replica for SequentialReplica {
                     self.id,
                     now,
                     &mut self.tob,
+                    &mut self.channels,
                     &mut self.store,
                     &mut self.outbox,
                 );
@@ -59,19 +63,31 @@ impl Replica for SequentialReplica {
         }
     }
 
-    fn handle_message(&mut self, now: Time, _from: ReplicaId, msg: Self::Message) {
-        self.tob.handle_message(msg);
-        drain_tob(
-            self.id,
-            now,
-            &mut self.tob,
-            &mut self.store,
-            &mut self.outbox,
-        );
+    fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<Self::Message>) {
+        self.channels.receive(now, from, packet, &mut self.outbox);
+        while let Some(msg) = self.channels.poll_delivery(from) {
+            self.tob.handle_message(msg);
+            drain_tob(
+                self.id,
+                now,
+                &mut self.tob,
+                &mut self.channels,
+                &mut self.store,
+                &mut self.outbox,
+            );
+        }
     }
 
-    fn poll_output(&mut self) -> Option<Output<Self::Message>> {
+    fn handle_timeout(&mut self, now: Time) {
+        self.channels.handle_timeout(now, &mut self.outbox);
+    }
+
+    fn poll_output(&mut self) -> Option<Output<Packet<Self::Message>>> {
         self.outbox.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Time> {
+        self.channels.poll_timeout()
     }
 
     fn store(&self) -> Store {
@@ -85,9 +101,10 @@ mod tests {
     use crate::ids::ClientId;
     use crate::op::RequestId;
     use crate::protocol::clocks::Stamp;
+    use crate::protocol::testing::{data, peel};
 
     fn drain(replica: &mut SequentialReplica) -> Vec<Output<TobMessage<Request>>> {
-        std::iter::from_fn(|| replica.poll_output()).collect()
+        peel(std::iter::from_fn(|| replica.poll_output()))
     }
 
     fn request(seq: u32, op: Op) -> Request {
@@ -102,7 +119,7 @@ mod tests {
 
     #[test]
     fn a_read_is_answered_at_once_from_the_local_store() {
-        let mut r = SequentialReplica::new(ReplicaId(0), 3);
+        let mut r = SequentialReplica::new(ReplicaId(0), 3, ChannelConfig::default());
         r.handle_request(0, request(0, Op::Get { key: "x".into() }));
         assert_eq!(
             drain(&mut r),
@@ -120,7 +137,7 @@ mod tests {
     fn sequential_reads_can_be_stale() {
         // Replica 1 has received replica 0's write but not yet every acknowledgement: the write is
         // still held back, so a read here returns the old value even though the write exists.
-        let mut r = SequentialReplica::new(ReplicaId(1), 3);
+        let mut r = SequentialReplica::new(ReplicaId(1), 3, ChannelConfig::default());
         let put = request(
             0,
             Op::Put {
@@ -135,10 +152,13 @@ mod tests {
         r.handle_message(
             5,
             ReplicaId(0),
-            TobMessage::Multicast {
-                stamp,
-                payload: put,
-            },
+            data(
+                0,
+                TobMessage::Multicast {
+                    stamp,
+                    payload: put,
+                },
+            ),
         );
         drain(&mut r);
         r.handle_request(6, request(1, Op::Get { key: "x".into() }));
@@ -152,7 +172,11 @@ mod tests {
                 value: None
             })]
         );
-        r.handle_message(7, ReplicaId(2), TobMessage::Ack { stamp, clock: 2 });
+        r.handle_message(
+            7,
+            ReplicaId(2),
+            data(0, TobMessage::Ack { stamp, clock: 2 }),
+        );
         assert!(drain(&mut r)
             .iter()
             .any(|o| matches!(o, Output::Commit(c) if c.at == 7)));
@@ -161,7 +185,7 @@ mod tests {
 
     #[test]
     fn a_write_is_answered_only_when_committed() {
-        let mut r = SequentialReplica::new(ReplicaId(0), 2);
+        let mut r = SequentialReplica::new(ReplicaId(0), 2, ChannelConfig::default());
         r.handle_request(
             0,
             request(
@@ -177,7 +201,11 @@ mod tests {
             time: 1,
             replica: ReplicaId(0),
         };
-        r.handle_message(4, ReplicaId(1), TobMessage::Ack { stamp, clock: 2 });
+        r.handle_message(
+            4,
+            ReplicaId(1),
+            data(0, TobMessage::Ack { stamp, clock: 2 }),
+        );
         let out = drain(&mut r);
         assert!(matches!(&out[0], Output::Commit(c) if c.value.as_deref() == Some("1")));
         assert!(matches!(&out[1], Output::Reply(reply) if reply.value.as_deref() == Some("1")));

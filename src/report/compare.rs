@@ -75,9 +75,21 @@ pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
     out.push_str("\ncost\n");
     let rows = vec![
         model_row([""], runs, |r| r.model.name().to_string()),
+        model_row(["answered in time"], runs, |r| {
+            r.stats
+                .availability
+                .within_timeout
+                .map_or("-".to_string(), |f| format!("{:.1}%", 100.0 * f))
+        }),
         model_row(["messages"], runs, |r| r.stats.messages.to_string()),
+        model_row(["  lost"], runs, |r| r.stats.dropped.to_string()),
+        model_row(["  retransmitted"], runs, |r| {
+            r.stats.retransmitted.to_string()
+        }),
         model_row(["read latency"], runs, |r| mean_latency(&r.stats.reads)),
+        model_row(["  p99"], runs, |r| p99_latency(&r.stats.reads)),
         model_row(["write latency"], runs, |r| mean_latency(&r.stats.writes)),
+        model_row(["  p99"], runs, |r| p99_latency(&r.stats.writes)),
         model_row(["duration"], runs, |r| format!("{} ms", r.stats.duration)),
     ];
     table(&mut out, "  ", &rows);
@@ -103,9 +115,20 @@ fn mean_latency(latency: &Latency) -> String {
     }
 }
 
+fn p99_latency(latency: &Latency) -> String {
+    if latency.count == 0 {
+        "-".to_string()
+    } else {
+        format!("{} ms", latency.p99)
+    }
+}
+
 fn side_cell(op: &Operation) -> String {
     let Some(returned) = op.returned_at else {
-        return format!("never answered (t={}..)", op.invoked_at);
+        return match op.gave_up_at {
+            Some(gave_up) => format!("timed out (t={}..{gave_up})", op.invoked_at),
+            None => format!("never answered (t={}..)", op.invoked_at),
+        };
     };
     let result = match op.op {
         OpKind::Put => "ok",

@@ -125,6 +125,38 @@ pub(crate) fn heading(out: &mut String, config: &Config, title: &str) {
     for line in wrap(&config.description, 96) {
         let _ = writeln!(out, "  {line}");
     }
+    let conditions = conditions(config);
+    if !conditions.is_empty() {
+        let _ = writeln!(out, "conditions: {}", conditions.join(", "));
+    }
+}
+
+/// What departs from a reliable FIFO network and patient clients, in words.
+fn conditions(config: &Config) -> Vec<String> {
+    let net = &config.network;
+    let mut said = Vec::new();
+    if net.drop > 0.0 {
+        said.push(format!("{}% of messages lost", 100.0 * net.drop));
+    }
+    if net.duplicate > 0.0 {
+        said.push(format!("{}% duplicated", 100.0 * net.duplicate));
+    }
+    if !net.fifo {
+        said.push("links may reorder messages".to_string());
+    }
+    if !config.channels.ordered {
+        said.push("channels deliver out of order".to_string());
+    }
+    if let Some(timeout) = config.timeout {
+        said.push(format!("clients give up after {timeout} ms"));
+    }
+    if let Some(nemesis) = &config.nemesis {
+        said.push(format!(
+            "a nemesis draws faults from t={} to t={}",
+            nemesis.start, nemesis.until
+        ));
+    }
+    said
 }
 
 fn plural(count: usize) -> &'static str {

@@ -1,12 +1,15 @@
 //! The trace of one run: committed orders, final stores, history, statistics and verdicts.
 
+use std::fmt::Write;
+
 use super::{describe, heading, render_verdicts, store_line, table};
 use crate::check::Verdicts;
 use crate::history::Operation;
 use crate::op::OpKind;
 use crate::protocol::CommitEntry;
-use crate::run::Run;
+use crate::run::{Latency, Run, Stats};
 use crate::scenario::Config;
+use crate::sim::fault::Origin;
 
 fn commit_row(entry: &CommitEntry) -> Vec<String> {
     let mut row = vec![
@@ -29,7 +32,13 @@ fn history_row(op: &Operation) -> Vec<String> {
                 OpKind::Put => describe(op.op, &op.key, &op.value),
                 OpKind::Get => format!("get {}", op.key),
             };
-            ("-".to_string(), format!("{what}  (never answered)"))
+            match op.gave_up_at {
+                Some(t) => (
+                    "-".to_string(),
+                    format!("{what}  (timed out: the client gave up at t={t})"),
+                ),
+                None => ("-".to_string(), format!("{what}  (never answered)")),
+            }
         }
     };
     vec![
@@ -43,6 +52,25 @@ fn history_row(op: &Operation) -> Vec<String> {
 pub fn render_run(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
     let mut out = String::new();
     heading(&mut out, config, run.model.name());
+
+    if config.has_faults() {
+        out.push_str("\nfaults (what happened to the network and the replicas, in time order)\n");
+        if run.faults.is_empty() {
+            out.push_str("  (none happened before the run ended)\n");
+        }
+        let rows: Vec<_> = run
+            .faults
+            .iter()
+            .map(|f| {
+                let mut row = vec![format!("t={}", f.at), f.fault.to_string()];
+                if f.origin == Origin::Nemesis {
+                    row.push("(nemesis)".to_string());
+                }
+                row
+            })
+            .collect();
+        table(&mut out, "  ", &rows);
+    }
 
     out.push_str("\ncommitted order (what each replica applied, in order)\n");
     let mut rows = Vec::new();
@@ -91,34 +119,59 @@ pub fn render_run(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
 
     let s = &run.stats;
     out.push_str("\nstats\n");
+    let mut operations = format!("{} ({} answered", s.operations, s.completed);
+    if s.timed_out > 0 {
+        let _ = write!(
+            operations,
+            ", {} timed out, {} of them answered late",
+            s.timed_out, s.answered_late
+        );
+    }
+    operations.push(')');
     let rows = vec![
+        vec!["operations".into(), operations],
+        vec!["availability".into(), availability(config, s)],
         vec![
-            "operations".into(),
-            format!("{} ({} answered)", s.operations, s.completed),
+            "messages".into(),
+            format!(
+                "{} sent, of them {} acks and {} retransmitted; {} dropped, {} duplicated",
+                s.messages, s.acks, s.retransmitted, s.dropped, s.duplicated
+            ),
         ],
-        vec!["messages".into(), s.messages.to_string()],
         vec!["events".into(), s.events.to_string()],
         vec!["duration".into(), format!("{} ms", s.duration)],
         vec!["stopped".into(), s.stopped.describe().into()],
-        vec![
-            "reads".into(),
-            format!(
-                "{}, latency mean {:.1} ms, max {} ms",
-                s.reads.count, s.reads.mean, s.reads.max
-            ),
-        ],
-        vec![
-            "writes".into(),
-            format!(
-                "{}, latency mean {:.1} ms, max {} ms",
-                s.writes.count, s.writes.mean, s.writes.max
-            ),
-        ],
+        vec!["reads".into(), latency(&s.reads)],
+        vec!["writes".into(), latency(&s.writes)],
     ];
     table(&mut out, "  ", &rows);
     out.push_str("\nverdicts (what the checkers found in this run's history and final stores)\n");
     out.push_str(&render_verdicts(verdicts));
     out
+}
+
+/// `answered 60.0%, within the timeout 50.0%`.
+fn availability(config: &Config, s: &Stats) -> String {
+    let percent = |f: Option<f64>| f.map_or("-".to_string(), |f| format!("{:.1}%", 100.0 * f));
+    match config.timeout {
+        Some(timeout) => format!(
+            "answered {}, within the {timeout} ms timeout {}",
+            percent(s.availability.answered),
+            percent(s.availability.within_timeout)
+        ),
+        None => format!(
+            "answered {} (no timeout: clients wait for ever)",
+            percent(s.availability.answered)
+        ),
+    }
+}
+
+/// `3 answered in time, latency mean 1.0 ms, p50 1 ms, p99 2 ms, max 2 ms`.
+fn latency(l: &Latency) -> String {
+    format!(
+        "{} answered in time, latency mean {:.1} ms, p50 {} ms, p99 {} ms, max {} ms",
+        l.count, l.mean, l.p50, l.p99, l.max
+    )
 }
 
 /// Every run of one scenario in full, one after another (`verdicts[i]` belongs to `runs[i]`).

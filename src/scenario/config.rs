@@ -3,12 +3,15 @@
 use std::collections::BTreeSet;
 
 use super::{
-    invalid, Scenario, ScenarioError, StepSpec, WorkloadSpec, MAX_REPLICAS, MAX_TIME,
-    MAX_WORKLOAD_CLIENTS, MAX_WORKLOAD_OPS,
+    invalid, EpisodesSpec, FaultSpec, NemesisSpec, Scenario, ScenarioError, StepSpec, WorkloadSpec,
+    MAX_REPLICAS, MAX_TIME, MAX_WORKLOAD_CLIENTS, MAX_WORKLOAD_OPS,
 };
 use crate::client::{Step, Workload};
 use crate::ids::{ReplicaId, Time};
 use crate::op::Op;
+use crate::protocol::channel::ChannelConfig;
+use crate::sim::fault::{Fault, Origin, TimedFault};
+use crate::sim::nemesis::{Episodes, Nemesis};
 use crate::sim::network::Delay;
 
 /// A validated scenario: everything the simulation needs, known to be consistent.
@@ -21,7 +24,20 @@ pub struct Config {
     pub network: NetworkConfig,
     pub clients: Vec<ClientConfig>,
     pub workload: Option<Workload>,
+    /// How long a client waits for an answer before giving up; `None` waits for ever.
+    pub timeout: Option<Time>,
+    /// The scripted faults, in time order (ties in the order the scenario lists them).
+    pub faults: Vec<TimedFault>,
+    pub nemesis: Option<Nemesis>,
+    pub channels: ChannelConfig,
     pub limits: Limits,
+}
+
+impl Config {
+    /// Whether the scenario stages faults, scripted or drawn by a nemesis.
+    pub fn has_faults(&self) -> bool {
+        !self.faults.is_empty() || self.nemesis.is_some()
+    }
 }
 
 /// The validated `"network"`.
@@ -31,6 +47,10 @@ pub struct NetworkConfig {
     pub fifo: bool,
     pub links: Vec<(ReplicaId, ReplicaId, Delay)>,
     pub client_delay: Delay,
+    /// The probability that a message between replicas is lost, below 1.
+    pub drop: f64,
+    /// The probability that a message between replicas arrives twice.
+    pub duplicate: f64,
 }
 
 /// A validated scripted client.
@@ -120,11 +140,27 @@ impl Scenario {
                 check_delay(&format!("{field}.delay"), link.delay)?;
                 links.push((from, to, link.delay));
             }
+            let drop = spec.drop.unwrap_or(0.0);
+            if !(0.0..1.0).contains(&drop) {
+                return Err(invalid(
+                    "network.drop",
+                    format!("a probability from 0 up to (not including) 1, got {drop}: with 1 no message would ever arrive"),
+                ));
+            }
+            let duplicate = spec.duplicate.unwrap_or(0.0);
+            if !(0.0..=1.0).contains(&duplicate) {
+                return Err(invalid(
+                    "network.duplicate",
+                    format!("a probability between 0 and 1, got {duplicate}"),
+                ));
+            }
             NetworkConfig {
                 delay,
                 fifo: spec.fifo.unwrap_or(true),
                 links,
                 client_delay,
+                drop,
+                duplicate,
             }
         };
 
@@ -162,6 +198,36 @@ impl Scenario {
             ));
         }
 
+        if let Some(timeout) = self.timeout {
+            check_time("timeout", timeout)?;
+            if timeout == 0 {
+                return Err(invalid(
+                    "timeout",
+                    "a client that gives up after 0 ms never gets an answer; use at least 1",
+                ));
+            }
+        }
+        let faults = validate_faults(&self.faults, replicas as usize, &replica)?;
+        let nemesis = match &self.nemesis {
+            None => None,
+            Some(spec) => Some(validate_nemesis(spec)?),
+        };
+        let channels = {
+            let default = ChannelConfig::default();
+            let retransmit = self.channels.retransmit.unwrap_or(default.retransmit);
+            check_time("channels.retransmit", retransmit)?;
+            if retransmit == 0 {
+                return Err(invalid(
+                    "channels.retransmit",
+                    "a retransmission timeout of 0 ms would resend for ever at one instant; use at least 1",
+                ));
+            }
+            ChannelConfig {
+                retransmit,
+                ordered: self.channels.ordered.unwrap_or(default.ordered),
+            }
+        };
+
         let limits = Limits {
             time: self.limits.time.unwrap_or(Limits::DEFAULT.time),
             events: self.limits.events.unwrap_or(Limits::DEFAULT.events),
@@ -179,6 +245,10 @@ impl Scenario {
             network,
             clients,
             workload,
+            timeout: self.timeout,
+            faults,
+            nemesis,
+            channels,
             limits,
         })
     }
@@ -298,5 +368,181 @@ fn validate_workload(spec: WorkloadSpec) -> Result<Workload, ScenarioError> {
         reads: fraction("workload.reads", spec.reads)?,
         think,
         switch: fraction("workload.switch", spec.switch.unwrap_or(0.0))?,
+    })
+}
+
+type ReplicaCheck<'a> = &'a dyn Fn(&str, u32, &str) -> Result<ReplicaId, ScenarioError>;
+
+/// Checks each fault on its own, then replays them in time order to catch a crash of a replica that is
+/// already down or a restart of one that is running.
+fn validate_faults(
+    specs: &[FaultSpec],
+    replicas: usize,
+    replica: ReplicaCheck,
+) -> Result<Vec<TimedFault>, ScenarioError> {
+    let mut faults = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let field = format!("faults[{i}]");
+        check_time(&format!("{field}.at"), spec.at)?;
+        faults.push((i, validate_fault(&field, spec, replicas, replica)?));
+    }
+    // Stable: faults at the same instant happen in the order the scenario lists them.
+    faults.sort_by_key(|(_, f)| f.at);
+    let mut down: BTreeSet<ReplicaId> = BTreeSet::new();
+    for (i, timed) in &faults {
+        match timed.fault {
+            Fault::Crash(r) if !down.insert(r) => {
+                return Err(invalid(
+                    format!("faults[{i}].crash"),
+                    format!(
+                        "{r} is already down at t={}: restart it before crashing it again",
+                        timed.at
+                    ),
+                ))
+            }
+            Fault::Restart(r) if !down.remove(&r) => {
+                return Err(invalid(
+                    format!("faults[{i}].restart"),
+                    format!(
+                        "{r} is running at t={}: only a crashed replica can restart",
+                        timed.at
+                    ),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(faults.into_iter().map(|(_, f)| f).collect())
+}
+
+fn validate_fault(
+    field: &str,
+    spec: &FaultSpec,
+    replicas: usize,
+    replica: ReplicaCheck,
+) -> Result<TimedFault, ScenarioError> {
+    let given = [
+        spec.partition.is_some(),
+        spec.partition_oneway.is_some(),
+        spec.heal.is_some(),
+        spec.crash.is_some(),
+        spec.restart.is_some(),
+    ];
+    let count = given.iter().filter(|&&g| g).count();
+    if count != 1 {
+        let found = if count == 0 { "none" } else { "more than one" };
+        return Err(invalid(
+            field,
+            format!("a fault needs `at` and exactly one of `partition`, `partition_oneway`, `heal`, `crash` or `restart`, found {found}"),
+        ));
+    }
+    // Replica lists: in range, none twice (within the list and across `seen`), none empty.
+    let list = |field: &str,
+                ids: &[u32],
+                seen: &mut BTreeSet<ReplicaId>|
+     -> Result<Vec<ReplicaId>, ScenarioError> {
+        if ids.is_empty() {
+            return Err(invalid(field, "an empty group of replicas"));
+        }
+        let mut group = Vec::new();
+        for (j, &id) in ids.iter().enumerate() {
+            let r = replica(&format!("{field}[{j}]"), id, "the fault names")?;
+            if !seen.insert(r) {
+                return Err(invalid(
+                    format!("{field}[{j}]"),
+                    format!("{r} is named twice: each replica belongs to one side"),
+                ));
+            }
+            group.push(r);
+        }
+        Ok(group)
+    };
+    let fault = if let Some(groups) = &spec.partition {
+        let field = format!("{field}.partition");
+        if groups.len() < 2 {
+            return Err(invalid(
+                &field,
+                "a partition needs at least two groups, such as [[0, 1], [2]]; to reconnect everyone use {\"heal\": true}",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        let mut sides = Vec::new();
+        for (g, ids) in groups.iter().enumerate() {
+            sides.push(list(&format!("{field}[{g}]"), ids, &mut seen)?);
+        }
+        if let Some(missing) = ReplicaId::all(replicas).find(|r| !seen.contains(r)) {
+            return Err(invalid(
+                &field,
+                format!("{missing} is in no group: list every replica (one alone is a group of its own, [{}])", missing.0),
+            ));
+        }
+        Fault::Partition(sides)
+    } else if let Some(oneway) = &spec.partition_oneway {
+        let field = format!("{field}.partition_oneway");
+        let mut seen = BTreeSet::new();
+        Fault::PartitionOneway {
+            from: list(&format!("{field}.from"), &oneway.from, &mut seen)?,
+            to: list(&format!("{field}.to"), &oneway.to, &mut seen)?,
+        }
+    } else if let Some(heal) = spec.heal {
+        if !heal {
+            return Err(invalid(
+                format!("{field}.heal"),
+                "`heal` takes `true`; to cut links, use `partition`",
+            ));
+        }
+        Fault::Heal
+    } else if let Some(id) = spec.crash {
+        Fault::Crash(replica(&format!("{field}.crash"), id, "the fault crashes")?)
+    } else if let Some(id) = spec.restart {
+        Fault::Restart(replica(
+            &format!("{field}.restart"),
+            id,
+            "the fault restarts",
+        )?)
+    } else {
+        unreachable!("exactly one kind of fault was checked above")
+    };
+    Ok(TimedFault {
+        at: spec.at,
+        fault,
+        origin: Origin::Script,
+    })
+}
+
+fn validate_nemesis(spec: &NemesisSpec) -> Result<Nemesis, ScenarioError> {
+    let start = spec.start.unwrap_or(0);
+    check_time("nemesis.start", start)?;
+    check_time("nemesis.until", spec.until)?;
+    if spec.until <= start {
+        return Err(invalid(
+            "nemesis.until",
+            format!(
+                "the nemesis ends at {} ms, not after it starts at {start} ms",
+                spec.until
+            ),
+        ));
+    }
+    if spec.partitions.is_none() && spec.crashes.is_none() {
+        return Err(invalid(
+            "nemesis",
+            "a nemesis needs `partitions`, `crashes`, or both",
+        ));
+    }
+    let episodes =
+        |field: &str, spec: &Option<EpisodesSpec>| -> Result<Option<Episodes>, ScenarioError> {
+            let Some(spec) = spec else { return Ok(None) };
+            check_delay(&format!("{field}.every"), spec.every)?;
+            check_delay(&format!("{field}.lasting"), spec.lasting)?;
+            Ok(Some(Episodes {
+                every: spec.every,
+                lasting: spec.lasting,
+            }))
+        };
+    Ok(Nemesis {
+        start,
+        until: spec.until,
+        partitions: episodes("nemesis.partitions", &spec.partitions)?,
+        crashes: episodes("nemesis.crashes", &spec.crashes)?,
     })
 }

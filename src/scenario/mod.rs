@@ -67,6 +67,13 @@ pub struct Scenario {
     pub network: NetworkSpec,
     pub clients: Option<Vec<ClientSpec>>,
     pub workload: Option<WorkloadSpec>,
+    /// How long a client waits for an answer before it gives up, in ms.
+    pub timeout: Option<Time>,
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+    pub nemesis: Option<NemesisSpec>,
+    #[serde(default)]
+    pub channels: ChannelsSpec,
     #[serde(default)]
     pub limits: LimitsSpec,
 }
@@ -80,6 +87,10 @@ pub struct NetworkSpec {
     #[serde(default)]
     pub links: Vec<LinkSpec>,
     pub client_delay: Option<Delay>,
+    /// The probability that a message between replicas is lost.
+    pub drop: Option<f64>,
+    /// The probability that a message between replicas arrives twice.
+    pub duplicate: Option<f64>,
 }
 
 /// One entry of `"network.links"`: the delay of one directed link.
@@ -121,6 +132,52 @@ pub struct WorkloadSpec {
     pub reads: f64,
     pub think: Option<Delay>,
     pub switch: Option<f64>,
+}
+
+/// One entry of `"faults"`: `at`, and exactly one of the others.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    pub at: Time,
+    pub partition: Option<Vec<Vec<u32>>>,
+    pub partition_oneway: Option<OnewaySpec>,
+    pub heal: Option<bool>,
+    pub crash: Option<u32>,
+    pub restart: Option<u32>,
+}
+
+/// `"partition_oneway"`: messages from `from` to `to` are lost.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnewaySpec {
+    pub from: Vec<u32>,
+    pub to: Vec<u32>,
+}
+
+/// `"nemesis"`: random partitions and crashes drawn from the seed.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NemesisSpec {
+    pub start: Option<Time>,
+    pub until: Time,
+    pub partitions: Option<EpisodesSpec>,
+    pub crashes: Option<EpisodesSpec>,
+}
+
+/// `"nemesis.partitions"` and `"nemesis.crashes"`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpisodesSpec {
+    pub every: Delay,
+    pub lasting: Delay,
+}
+
+/// `"channels"`: how replicas' channels retransmit and deliver.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelsSpec {
+    pub retransmit: Option<Time>,
+    pub ordered: Option<bool>,
 }
 
 /// `"limits"`: when to stop a run that has not gone quiet by itself.

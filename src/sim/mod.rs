@@ -1,40 +1,53 @@
 //! The engine: a deterministic discrete-event simulation that drives replicas and clients.
 //!
-//! The engine owns everything that is not protocol: the event queue, the simulated network, and the
-//! random number generators. Replicas and clients are sans-IO state machines; the engine hands each
-//! event to the one it is for, then turns what that machine asks for into new events:
+//! The engine owns everything that is not protocol: the event queue, the simulated network, the
+//! faults, and the random number generators. Replicas and clients are sans-IO state machines; the
+//! engine hands each event to the one it is for, then turns what that machine asks for into new events:
 //!
 //! ```text
 //!   Wake(client) ──────► client ── Invoke ──► RequestArrives(replica)   after a client hop delay
+//!                                │          └► GiveUp(client)            at the client's deadline
 //!                                └─ WakeAt ─► Wake(client)              after a sleep
-//!   RequestArrives ─┬──► replica ── Send ───► MessageArrives(to)        after a link delay
-//!   MessageArrives ─┘            ├─ Reply ──► ReplyArrives(client)      after a client hop delay
-//!                                └─ Commit ─► the replica's committed order
+//!   RequestArrives ─┐            ┌─ Send ───► MessageArrives(to)        after a link delay
+//!   MessageArrives ─┼──► replica ┼─ Reply ──► ReplyArrives(client)      after a client hop delay
+//!   Timer(replica) ─┘            ├─ Commit ─► the replica's committed order
+//!                                └─ poll_timeout ─► Timer(replica)
 //!   ReplyArrives ──────► client (and the history records the answer)
+//!   GiveUp ────────────► client (and the history records that it gave up)
+//!   Fault ─────────────► which links are cut and which replicas are down
 //! ```
 //!
+//! A message is lost when the network's `drop` says so, when its link is cut when it is sent or when
+//! it would arrive, or when its destination is down when it would arrive (see [`fault`]).
+//!
 //! Determinism: events are ordered by (time, insertion sequence); all randomness comes from
-//! [`ChaCha8Rng`]s seeded from the scenario's seed, one stream for network delays and one for the
-//! generated workload, so that changing a workload does not reshuffle every network delay and vice
-//! versa. The engine draws from them in event order, which the first rule fixes.
+//! [`ChaCha8Rng`]s seeded from the scenario's seed, one stream per purpose — first transmissions'
+//! delays, the generated workload, the delays of acknowledgements and retransmissions, losses and
+//! duplicates, and the nemesis — so that turning one of them on does not reshuffle the others. In
+//! particular a scenario without faults draws exactly what it drew before faults existed. The engine
+//! draws from the streams in event order, which the first rule fixes.
 
+pub mod fault;
+pub mod nemesis;
 pub mod network;
 pub mod queue;
 
-use rand::SeedableRng;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::client::{Client, ClientAction};
 use crate::history::{History, Operation};
 use crate::ids::{ClientId, ReplicaId, Time};
-use crate::op::{Op, Reply, Request};
+use crate::op::{Op, Reply, Request, RequestId};
 use crate::protocol::causal::CausalReplica;
+use crate::protocol::channel::Packet;
 use crate::protocol::eventual::EventualReplica;
 use crate::protocol::linearizable::LinearizableReplica;
 use crate::protocol::sequential::SequentialReplica;
-use crate::protocol::{CommitEntry, Model, Output, Replica};
-use crate::run::{ReplicaRun, Run, Stats, Stop};
+use crate::protocol::{CommitEntry, Model, Output, Replica, Traffic};
+use crate::run::{Counters, ReplicaRun, Run, Stats, Stop};
 use crate::scenario::{Config, Limits};
+use fault::{Fault, FaultState, TimedFault};
 use network::{Delay, Network};
 use queue::EventQueue;
 
@@ -43,16 +56,34 @@ use queue::EventQueue;
 /// have millions in flight; past this the run stops rather than exhaust memory.
 pub const MAX_PENDING_EVENTS: usize = 10_000_000;
 
-/// The random stream for network delays.
+/// The random stream for the delays of first transmissions between replicas, and of client hops.
 const NETWORK_STREAM: u64 = 0;
 /// The random stream for generated workloads.
 const WORKLOAD_STREAM: u64 = 1;
+/// The random stream for the delays of acknowledgements and retransmissions.
+const CONTROL_STREAM: u64 = 2;
+/// The random stream for losses, duplicates and the duplicates' delays.
+const LOSS_STREAM: u64 = 3;
+/// The random stream for the nemesis schedule.
+const NEMESIS_STREAM: u64 = 4;
 
 /// A ChaCha8 generator for one purpose: the seed picks the key, the stream number the purpose.
 fn rng(seed: u64, stream: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(stream);
     rng
+}
+
+/// Every fault of a run, scripted and drawn by the nemesis from `config.seed`, in time order; at the
+/// same instant, scripted faults come first.
+pub fn fault_schedule(config: &Config) -> Vec<TimedFault> {
+    let mut faults = config.faults.clone();
+    if let Some(nemesis) = &config.nemesis {
+        let mut nemesis_rng = rng(config.seed, NEMESIS_STREAM);
+        faults.extend(nemesis.schedule(config.replicas, &mut nemesis_rng));
+        faults.sort_by_key(|f| f.at);
+    }
+    faults
 }
 
 /// What a run keeps besides the history, stores and statistics.
@@ -85,6 +116,11 @@ pub fn simulate_recording(config: &Config, model: Model, record: Record) -> Run 
 enum Event<M> {
     /// A client starts, or finishes a sleep.
     Wake(ClientId),
+    /// A client's deadline for its request: it gives up if still waiting.
+    GiveUp {
+        client: ClientId,
+        request: RequestId,
+    },
     /// A client's request reaches a replica.
     RequestArrives {
         replica: ReplicaId,
@@ -92,12 +128,16 @@ enum Event<M> {
     },
     /// A replica's reply reaches its client.
     ReplyArrives(Reply),
-    /// A message between replicas arrives.
+    /// A packet between replicas arrives.
     MessageArrives {
         from: ReplicaId,
         to: ReplicaId,
-        msg: M,
+        msg: Packet<M>,
     },
+    /// A replica's timer, armed at the time its `poll_timeout` named.
+    Timer(ReplicaId),
+    /// The `i`-th fault of the schedule happens.
+    Fault(usize),
 }
 
 /// One run in progress.
@@ -105,17 +145,35 @@ struct Simulation<R: Replica> {
     queue: EventQueue<Event<R::Message>>,
     network: Network,
     client_delay: Delay,
+    drop: f64,
+    duplicate: f64,
     network_rng: ChaCha8Rng,
+    control_rng: ChaCha8Rng,
+    loss_rng: ChaCha8Rng,
     limits: Limits,
     replicas: Vec<R>,
     committed: Vec<Vec<CommitEntry>>,
     record: Record,
     clients: Vec<Client>,
     history: History,
-    /// For each client, the index in `history` of its operation awaiting a reply.
-    outstanding: Vec<Option<usize>>,
-    messages: u64,
-    events: u64,
+    /// For each client, its request awaiting a reply and that operation's index in `history`.
+    outstanding: Vec<Option<(RequestId, usize)>>,
+    /// For each client, the index in `history` of each operation it invoked, by request `seq`.
+    ops_of: Vec<Vec<usize>>,
+    schedule: Vec<TimedFault>,
+    /// How many faults of `schedule` have happened (always a prefix: they are queued in order).
+    faults_done: usize,
+    state: FaultState,
+    /// For each replica, the time of its armed timer event, if one is armed.
+    timer_at: Vec<Option<Time>>,
+    /// Queued events that can change something: all but timers, and give-ups already answered.
+    work: usize,
+    /// Bumped whenever a packet is sent into the network or lost to chance: a timer that bumps it
+    /// did something that may lead somewhere.
+    progress: u64,
+    /// For each replica, whether its last timer fired with no other work queued and achieved nothing.
+    futile: Vec<bool>,
+    counters: Counters,
 }
 
 impl<R: Replica> Simulation<R> {
@@ -123,33 +181,56 @@ impl<R: Replica> Simulation<R> {
         let n = config.replicas;
         let net = &config.network;
         let mut queue = EventQueue::default();
+        let schedule = fault_schedule(config);
+        // Faults first, so that a fault at an instant happens before anything else at it.
+        for (i, fault) in schedule.iter().enumerate() {
+            queue.push(fault.at, Event::Fault(i));
+        }
         let mut clients = Vec::new();
         for (i, spec) in config.clients.iter().enumerate() {
             let id = ClientId(i as u32);
-            clients.push(Client::new(id, spec.home, spec.steps.clone()));
+            clients.push(Client::new(
+                id,
+                spec.home,
+                spec.steps.clone(),
+                config.timeout,
+            ));
             queue.push(spec.start, Event::Wake(id));
         }
         if let Some(workload) = &config.workload {
             let mut workload_rng = rng(config.seed, WORKLOAD_STREAM);
             for (id, home, steps) in workload.generate(clients.len() as u32, n, &mut workload_rng) {
-                clients.push(Client::new(id, home, steps));
+                clients.push(Client::new(id, home, steps, config.timeout));
                 queue.push(0, Event::Wake(id));
             }
         }
         Simulation {
+            work: queue.len(),
             queue,
             network: Network::new(n, net.delay, net.fifo, &net.links),
             client_delay: net.client_delay,
+            drop: net.drop,
+            duplicate: net.duplicate,
             network_rng: rng(config.seed, NETWORK_STREAM),
+            control_rng: rng(config.seed, CONTROL_STREAM),
+            loss_rng: rng(config.seed, LOSS_STREAM),
             limits: config.limits,
-            replicas: ReplicaId::all(n).map(|id| R::new(id, n)).collect(),
+            replicas: ReplicaId::all(n)
+                .map(|id| R::new(id, n, config.channels))
+                .collect(),
             committed: vec![Vec::new(); n],
             record,
             outstanding: vec![None; clients.len()],
+            ops_of: vec![Vec::new(); clients.len()],
             clients,
             history: History::new(),
-            messages: 0,
-            events: 0,
+            schedule,
+            faults_done: 0,
+            state: FaultState::new(n),
+            timer_at: vec![None; n],
+            progress: 0,
+            futile: vec![false; n],
+            counters: Counters::default(),
         }
     }
 
@@ -157,13 +238,35 @@ impl<R: Replica> Simulation<R> {
     fn run(mut self, model: Model) -> Run {
         let mut now = 0;
         let stopped = loop {
-            let Some(next) = self.queue.peek_time() else {
+            let Some((time, event)) = self.queue.peek() else {
                 break Stop::Idle;
             };
-            if next > self.limits.time {
+            // Events that would change nothing are discarded unseen: they neither count nor move
+            // the clock, so that a run without faults ends when its last real event happens.
+            match *event {
+                Event::Timer(id) if self.timer_at[id.index()] != Some(time) => {
+                    // An earlier timer replaced this one.
+                    self.queue.pop();
+                    continue;
+                }
+                Event::Timer(id) if !self.timer_due(id, time) => {
+                    self.queue.pop();
+                    self.timer_at[id.index()] = None;
+                    self.arm_timer(id, time);
+                    continue;
+                }
+                Event::GiveUp { client, request }
+                    if !self.clients[client.index()].is_waiting_for(request) =>
+                {
+                    self.queue.pop();
+                    continue;
+                }
+                _ => {}
+            }
+            if time > self.limits.time {
                 break Stop::TimeLimit;
             }
-            if self.events >= self.limits.events {
+            if self.counters.events >= self.limits.events {
                 break Stop::EventLimit;
             }
             if self.queue.len() > MAX_PENDING_EVENTS {
@@ -173,10 +276,18 @@ impl<R: Replica> Simulation<R> {
                 break Stop::Idle;
             };
             now = time;
-            self.events += 1;
+            self.counters.events += 1;
+            if let Event::Timer(id) = event {
+                if self.handle_timer(now, id) {
+                    break Stop::Stalled;
+                }
+                continue;
+            }
+            self.work -= 1;
+            self.futile.fill(false);
             self.handle(now, event);
         };
-        let stats = Stats::new(&self.history, self.messages, self.events, now, stopped);
+        let stats = Stats::new(&self.history, self.counters, now, stopped);
         let replicas = self
             .replicas
             .iter()
@@ -188,10 +299,12 @@ impl<R: Replica> Simulation<R> {
                 store: replica.store(),
             })
             .collect();
+        self.schedule.truncate(self.faults_done);
         Run {
             model,
             replicas,
             history: self.history,
+            faults: self.schedule,
             stats,
         }
     }
@@ -202,37 +315,129 @@ impl<R: Replica> Simulation<R> {
                 self.clients[client.index()].handle_wake(now);
                 self.drain_client(now, client);
             }
+            Event::GiveUp { client, request } => {
+                if let Some((_, index)) = self.outstanding[client.index()].take() {
+                    self.history[index].gave_up_at = Some(now);
+                }
+                self.clients[client.index()].handle_timeout(now, request);
+                self.drain_client(now, client);
+            }
             Event::RequestArrives { replica, request } => {
-                self.replicas[replica.index()].handle_request(now, request);
-                self.drain_replica(now, replica);
+                // A request to a crashed replica is lost; its client waits in vain.
+                if self.state.is_up(replica) {
+                    self.replicas[replica.index()].handle_request(now, request);
+                    self.drain_replica(now, replica);
+                }
             }
             Event::MessageArrives { from, to, msg } => {
+                if !self.state.is_up(to) || self.state.is_cut(from, to) {
+                    self.counters.dropped += 1;
+                    return;
+                }
                 self.replicas[to.index()].handle_message(now, from, msg);
                 self.drain_replica(now, to);
             }
-            Event::ReplyArrives(reply) => {
-                let client = reply.id.client;
-                if let Some(index) = self.outstanding[client.index()].take() {
-                    let op = &mut self.history[index];
-                    op.returned_at = Some(now);
-                    op.value = reply.value.clone();
+            Event::ReplyArrives(reply) => self.handle_reply(now, reply),
+            Event::Fault(i) => {
+                let fault = &self.schedule[i].fault;
+                self.state.apply(fault);
+                self.faults_done = i + 1;
+                if let Fault::Restart(replica) = *fault {
+                    self.arm_timer(replica, now);
+                }
+            }
+            Event::Timer(_) => unreachable!("timers are handled by handle_timer"),
+        }
+    }
+
+    fn handle_reply(&mut self, now: Time, reply: Reply) {
+        let client = reply.id.client;
+        match self.outstanding[client.index()] {
+            Some((id, index)) if id == reply.id => {
+                self.outstanding[client.index()] = None;
+                let op = &mut self.history[index];
+                op.returned_at = Some(now);
+                op.value = reply.value.clone();
+                if op.gave_up_at.is_none() && self.clients[client.index()].has_deadline() {
+                    // Its give-up event is still queued, but will now change nothing.
+                    self.work -= 1;
                 }
                 self.clients[client.index()].handle_reply(now, &reply);
                 self.drain_client(now, client);
             }
+            _ => {
+                // The client gave up on this request before the answer came.
+                let late = self.ops_of[client.index()]
+                    .get(reply.id.seq as usize)
+                    .is_some_and(|&index| self.history[index].gave_up_at.is_some());
+                if late {
+                    self.counters.answered_late += 1;
+                }
+            }
         }
+    }
+
+    /// Whether replica `id`'s timer armed for `time` should fire: the replica is up and still wants
+    /// `handle_timeout` by then.
+    fn timer_due(&self, id: ReplicaId, time: Time) -> bool {
+        self.state.is_up(id)
+            && self.replicas[id.index()]
+                .poll_timeout()
+                .is_some_and(|at| at <= time)
+    }
+
+    /// Fires a due timer. Returns true when the run has stalled: no work is queued, and every
+    /// replica's timer has fired since and sent nothing that could arrive (every packet went to a
+    /// replica that is down or cut off, and nothing queued can change that).
+    fn handle_timer(&mut self, now: Time, id: ReplicaId) -> bool {
+        self.timer_at[id.index()] = None;
+        let before = self.progress;
+        self.replicas[id.index()].handle_timeout(now);
+        self.drain_replica(now, id);
+        self.arm_timer(id, now);
+        if self.work > 0 || self.progress != before {
+            self.futile.fill(false);
+            return false;
+        }
+        self.futile[id.index()] = true;
+        (0..self.replicas.len()).all(|r| self.timer_at[r].is_none() || self.futile[r])
+    }
+
+    /// Queues a timer event for replica `id` if it wants one sooner than the one already queued.
+    fn arm_timer(&mut self, id: ReplicaId, now: Time) {
+        if !self.state.is_up(id) {
+            return;
+        }
+        let Some(at) = self.replicas[id.index()].poll_timeout() else {
+            return;
+        };
+        let at = at.max(now);
+        if self.timer_at[id.index()].is_none_or(|armed| at < armed) {
+            self.timer_at[id.index()] = Some(at);
+            self.queue.push(at, Event::Timer(id));
+        }
+    }
+
+    fn push_work(&mut self, at: Time, event: Event<R::Message>) {
+        self.work += 1;
+        self.queue.push(at, event);
     }
 
     fn drain_client(&mut self, now: Time, id: ClientId) {
         while let Some(action) = self.clients[id.index()].poll_action() {
             match action {
-                ClientAction::WakeAt(at) => self.queue.push(at, Event::Wake(id)),
-                ClientAction::Invoke { replica, request } => {
+                ClientAction::WakeAt(at) => self.push_work(at, Event::Wake(id)),
+                ClientAction::Invoke {
+                    replica,
+                    request,
+                    deadline,
+                } => {
                     let written = match &request.op {
                         Op::Put { value, .. } => Some(value.clone()),
                         Op::Get { .. } => None,
                     };
-                    self.outstanding[id.index()] = Some(self.history.len());
+                    self.outstanding[id.index()] = Some((request.id, self.history.len()));
+                    self.ops_of[id.index()].push(self.history.len());
                     self.history.push(Operation {
                         client: id,
                         replica,
@@ -241,10 +446,17 @@ impl<R: Replica> Simulation<R> {
                         value: written,
                         invoked_at: now,
                         returned_at: None,
+                        gave_up_at: None,
                     });
+                    if let Some(deadline) = deadline {
+                        let give_up = Event::GiveUp {
+                            client: id,
+                            request: request.id,
+                        };
+                        self.push_work(deadline, give_up);
+                    }
                     let at = now.saturating_add(self.client_delay.sample(&mut self.network_rng));
-                    self.queue
-                        .push(at, Event::RequestArrives { replica, request });
+                    self.push_work(at, Event::RequestArrives { replica, request });
                 }
             }
         }
@@ -253,15 +465,10 @@ impl<R: Replica> Simulation<R> {
     fn drain_replica(&mut self, now: Time, id: ReplicaId) {
         while let Some(output) = self.replicas[id.index()].poll_output() {
             match output {
-                Output::Send { to, msg } => {
-                    self.messages += 1;
-                    let at = self.network.arrival(now, id, to, &mut self.network_rng);
-                    self.queue
-                        .push(at, Event::MessageArrives { from: id, to, msg });
-                }
+                Output::Send { to, msg, traffic } => self.send(now, id, to, msg, traffic),
                 Output::Reply(reply) => {
                     let at = now.saturating_add(self.client_delay.sample(&mut self.network_rng));
-                    self.queue.push(at, Event::ReplyArrives(reply));
+                    self.push_work(at, Event::ReplyArrives(reply));
                 }
                 Output::Commit(entry) => {
                     if self.record == Record::Everything {
@@ -270,5 +477,58 @@ impl<R: Replica> Simulation<R> {
                 }
             }
         }
+        self.arm_timer(id, now);
+    }
+
+    /// Puts a packet on the network: lost, delivered, or delivered twice.
+    fn send(
+        &mut self,
+        now: Time,
+        from: ReplicaId,
+        to: ReplicaId,
+        msg: Packet<R::Message>,
+        traffic: Traffic,
+    ) {
+        self.counters.messages += 1;
+        match traffic {
+            Traffic::Data => {}
+            Traffic::Retransmission => self.counters.retransmitted += 1,
+            Traffic::Ack => self.counters.acks += 1,
+        }
+        if self.state.is_cut(from, to) {
+            self.counters.dropped += 1;
+            return;
+        }
+        self.progress += 1;
+        // Only draw when there is a chance, so that scenarios without loss draw what they always did.
+        if self.drop > 0.0 && self.loss_rng.random_bool(self.drop) {
+            self.counters.dropped += 1;
+            return;
+        }
+        let at = match traffic {
+            Traffic::Data => self.network.arrival(now, from, to, &mut self.network_rng),
+            Traffic::Retransmission | Traffic::Ack => {
+                self.network
+                    .arrival_unordered(now, from, to, &mut self.control_rng)
+            }
+        };
+        if self.duplicate > 0.0 && self.loss_rng.random_bool(self.duplicate) {
+            self.counters.duplicated += 1;
+            let again = self
+                .network
+                .arrival_unordered(now, from, to, &mut self.loss_rng);
+            let copy = msg.clone();
+            self.push_work(at, Event::MessageArrives { from, to, msg });
+            self.push_work(
+                again,
+                Event::MessageArrives {
+                    from,
+                    to,
+                    msg: copy,
+                },
+            );
+            return;
+        }
+        self.push_work(at, Event::MessageArrives { from, to, msg });
     }
 }

@@ -86,6 +86,20 @@ impl Network {
         }
         at
     }
+
+    /// When a copy sent now from `from` to `to` arrives, outside the FIFO order: acknowledgements,
+    /// retransmissions and duplicates. The channels sort them out by sequence number, and keeping them
+    /// out of the FIFO bookkeeping means they never delay the first copies of later messages.
+    pub fn arrival_unordered(
+        &self,
+        now: Time,
+        from: ReplicaId,
+        to: ReplicaId,
+        rng: &mut ChaCha8Rng,
+    ) -> Time {
+        let link = from.index() * self.replicas + to.index();
+        now.saturating_add(self.delays[link].sample(rng))
+    }
 }
 
 #[cfg(test)]

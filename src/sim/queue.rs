@@ -49,6 +49,12 @@ impl<E> EventQueue<E> {
         self.buckets.first_key_value().map(|(&time, _)| time)
     }
 
+    /// The next event with its time, left in the queue.
+    pub fn peek(&self) -> Option<(Time, &E)> {
+        let (&time, events) = self.buckets.first_key_value()?;
+        events.front().map(|event| (time, event))
+    }
+
     /// Removes and returns the next event with its time.
     pub fn pop(&mut self) -> Option<(Time, E)> {
         let mut entry = self.buckets.first_entry()?;

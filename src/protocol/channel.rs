@@ -1,0 +1,431 @@
+//! Reliable channels between replicas: retransmission until acknowledged, de-duplication, and delivery
+//! in sending order, over a network that may lose, duplicate and reorder messages.
+//!
+//! The protocols were designed for links that deliver every message exactly once and in order; the
+//! totally-ordered multicast's safety argument needs exactly that. A real network gives none of it, so
+//! each replica talks to each other replica through a channel, much as TCP does over IP:
+//!
+//! ```text
+//!   sender                                   receiver
+//!   send(m) ── Data{seq: 7, m} ──── ✗ lost
+//!   send(m') ─ Data{seq: 8, m'} ──────────►  early: {8: m'}         (7 is missing: hold 8 back)
+//!                              ◄──────────── Ack{next: 7}
+//!   timeout ── Data{seq: 7, m} ───────────►  deliver m, then m'
+//!              Data{seq: 8, m'} ──────────►  duplicate: drop it
+//!                              ◄──────────── Ack{next: 9}          (everything below 9 received)
+//! ```
+//!
+//! - Every message gets the next sequence number of its link and stays in the sender's buffer until an
+//!   acknowledgement covers it.
+//! - The receiver acknowledges every data packet, duplicates included (the earlier acknowledgement may
+//!   have been lost), with a *cumulative* acknowledgement: the lowest sequence number it has not yet
+//!   received.
+//! - When a link's retransmission timer expires, the sender sends everything unacknowledged on it again
+//!   and doubles the timeout (up to 16 times the base), so a long partition costs a few messages per
+//!   link rather than a flood; any progress resets the timeout to its base.
+//! - The receiver delivers each sequence number once. When `ordered` (the default), it delivers in
+//!   sequence order and holds early arrivals back: a FIFO channel even when the network reorders. With
+//!   `ordered: false` it delivers at once, which shows what the protocols rely on ordering for.
+//!
+//! The price: an acknowledgement for every message, and a wait of at least one timeout when a message
+//! is lost. Nothing is ever given up on: a replica that is unreachable for good is retried for ever
+//! (the engine notices when that is all that is left and stops the run).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::Deserialize;
+
+use super::{Outbox, Output, Traffic};
+use crate::ids::{ReplicaId, Time};
+
+/// How replicas' channels behave: the scenario's `"channels"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelConfig {
+    /// The base retransmission timeout, in ms: how long a message may stay unacknowledged before it is
+    /// sent again.
+    pub retransmit: Time,
+    /// Whether each channel delivers in sending order (a FIFO channel) or as messages arrive.
+    pub ordered: bool,
+}
+
+impl Default for ChannelConfig {
+    fn default() -> Self {
+        ChannelConfig {
+            retransmit: 100,
+            ordered: true,
+        }
+    }
+}
+
+/// How many times the base timeout the backed-off retransmission timeout may grow to.
+pub const MAX_BACKOFF: Time = 16;
+
+/// What travels between two replicas' channels: the protocol's message `M` with its sequence number,
+/// or an acknowledgement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Packet<M> {
+    /// The `seq`-th message sent on this link (counting from 0).
+    Data { seq: u64, msg: M },
+    /// The receiver has every message of this link below `next`.
+    Ack { next: u64 },
+}
+
+/// The sending end of one link.
+#[derive(Debug)]
+struct Outgoing<M> {
+    next_seq: u64,
+    /// Sent but not yet acknowledged, in sequence order.
+    unacked: VecDeque<(u64, M)>,
+    /// The current (backed-off) retransmission timeout.
+    timeout: Time,
+    /// When to retransmit, if anything is unacknowledged.
+    deadline: Option<Time>,
+}
+
+/// The receiving end of one link.
+#[derive(Debug)]
+struct Incoming<M> {
+    /// Every message below this sequence number has been received.
+    next: u64,
+    /// Messages received above a gap. Ordered channels keep them until the gap fills; unordered ones
+    /// deliver them at once and keep `None`, only to recognise duplicates.
+    early: BTreeMap<u64, Option<M>>,
+    /// Messages ready to be delivered, in delivery order.
+    ready: VecDeque<M>,
+}
+
+/// One replica's channels to every other replica (sans-IO).
+///
+/// Inputs: [`send`](Self::send), [`receive`](Self::receive) and
+/// [`handle_timeout`](Self::handle_timeout), each of which pushes the packets to send into the
+/// replica's outbox. After `receive`, take what it made deliverable with
+/// [`poll_delivery`](Self::poll_delivery) until `None`. [`poll_timeout`](Self::poll_timeout) says when
+/// `handle_timeout` is next due.
+#[derive(Debug)]
+pub struct Channels<M> {
+    config: ChannelConfig,
+    /// Indexed by the other replica's id (this replica's own slots are never used).
+    outgoing: Vec<Outgoing<M>>,
+    incoming: Vec<Incoming<M>>,
+}
+
+impl<M: Clone> Channels<M> {
+    /// Channels to each of `replicas` replicas.
+    pub fn new(replicas: usize, config: ChannelConfig) -> Self {
+        Channels {
+            config,
+            outgoing: (0..replicas)
+                .map(|_| Outgoing {
+                    next_seq: 0,
+                    unacked: VecDeque::new(),
+                    timeout: config.retransmit,
+                    deadline: None,
+                })
+                .collect(),
+            incoming: (0..replicas)
+                .map(|_| Incoming {
+                    next: 0,
+                    early: BTreeMap::new(),
+                    ready: VecDeque::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Sends `msg` to `to`, keeping a copy until it is acknowledged.
+    pub fn send(&mut self, now: Time, to: ReplicaId, msg: M, outbox: &mut Outbox<Packet<M>>) {
+        let link = &mut self.outgoing[to.index()];
+        let seq = link.next_seq;
+        link.next_seq += 1;
+        link.unacked.push_back((seq, msg.clone()));
+        if link.deadline.is_none() {
+            link.deadline = Some(now.saturating_add(link.timeout));
+        }
+        outbox.push_back(Output::Send {
+            to,
+            msg: Packet::Data { seq, msg },
+            traffic: Traffic::Data,
+        });
+    }
+
+    /// A packet from `from` arrives. Data is acknowledged, and what can be delivered is queued for
+    /// [`poll_delivery`](Self::poll_delivery); an acknowledgement releases the copies it covers.
+    pub fn receive(
+        &mut self,
+        now: Time,
+        from: ReplicaId,
+        packet: Packet<M>,
+        outbox: &mut Outbox<Packet<M>>,
+    ) {
+        match packet {
+            Packet::Data { seq, msg } => {
+                let link = &mut self.incoming[from.index()];
+                if seq == link.next {
+                    link.ready.push_back(msg);
+                    link.next += 1;
+                    // The gap this filled may release messages that arrived early.
+                    while let Some(early) = link.early.remove(&link.next) {
+                        if let Some(msg) = early {
+                            link.ready.push_back(msg);
+                        }
+                        link.next += 1;
+                    }
+                } else if seq > link.next && !link.early.contains_key(&seq) {
+                    if self.config.ordered {
+                        link.early.insert(seq, Some(msg));
+                    } else {
+                        link.early.insert(seq, None);
+                        link.ready.push_back(msg);
+                    }
+                }
+                // Anything else is a duplicate; it is acknowledged all the same.
+                outbox.push_back(Output::Send {
+                    to: from,
+                    msg: Packet::Ack { next: link.next },
+                    traffic: Traffic::Ack,
+                });
+            }
+            Packet::Ack { next } => {
+                let link = &mut self.outgoing[from.index()];
+                let mut progress = false;
+                while link.unacked.front().is_some_and(|&(seq, _)| seq < next) {
+                    link.unacked.pop_front();
+                    progress = true;
+                }
+                if progress {
+                    link.timeout = self.config.retransmit;
+                    link.deadline = if link.unacked.is_empty() {
+                        None
+                    } else {
+                        Some(now.saturating_add(link.timeout))
+                    };
+                }
+            }
+        }
+    }
+
+    /// The next message from `from` ready for the protocol, in delivery order.
+    #[must_use]
+    pub fn poll_delivery(&mut self, from: ReplicaId) -> Option<M> {
+        self.incoming[from.index()].ready.pop_front()
+    }
+
+    /// When the earliest retransmission is due, if any message is unacknowledged.
+    pub fn poll_timeout(&self) -> Option<Time> {
+        self.outgoing.iter().filter_map(|link| link.deadline).min()
+    }
+
+    /// Retransmits everything unacknowledged on every link whose timer has expired by `now`.
+    pub fn handle_timeout(&mut self, now: Time, outbox: &mut Outbox<Packet<M>>) {
+        let most = self.config.retransmit.saturating_mul(MAX_BACKOFF);
+        for (to, link) in self.outgoing.iter_mut().enumerate() {
+            if link.deadline.is_none_or(|at| at > now) {
+                continue;
+            }
+            for (seq, msg) in &link.unacked {
+                outbox.push_back(Output::Send {
+                    to: ReplicaId(to as u32),
+                    msg: Packet::Data {
+                        seq: *seq,
+                        msg: msg.clone(),
+                    },
+                    traffic: Traffic::Retransmission,
+                });
+            }
+            link.timeout = link.timeout.saturating_mul(2).min(most);
+            link.deadline = Some(now.saturating_add(link.timeout));
+        }
+    }
+
+    /// How many messages wait for an acknowledgement, on all links.
+    pub fn unacknowledged(&self) -> usize {
+        self.outgoing.iter().map(|link| link.unacked.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: ReplicaId = ReplicaId(0);
+    const B: ReplicaId = ReplicaId(1);
+
+    /// The packets in `outbox`, with their destination and kind, emptying it.
+    fn sent(outbox: &mut Outbox<Packet<&'static str>>) -> Vec<(Packet<&'static str>, Traffic)> {
+        outbox
+            .drain(..)
+            .map(|output| match output {
+                Output::Send { msg, traffic, .. } => (msg, traffic),
+                other => panic!("channels only send, got {other:?}"),
+            })
+            .collect()
+    }
+
+    fn delivered(channels: &mut Channels<&'static str>, from: ReplicaId) -> Vec<&'static str> {
+        std::iter::from_fn(|| channels.poll_delivery(from)).collect()
+    }
+
+    #[test]
+    fn a_lost_message_is_retransmitted_until_acknowledged_with_backoff() {
+        let mut a = Channels::new(2, ChannelConfig::default());
+        let mut outbox = Outbox::new();
+        a.send(0, B, "m", &mut outbox);
+        assert_eq!(
+            sent(&mut outbox),
+            vec![(Packet::Data { seq: 0, msg: "m" }, Traffic::Data)]
+        );
+        assert_eq!(a.poll_timeout(), Some(100));
+
+        // Nothing came back: the timer resends, and waits twice as long for the next try.
+        a.handle_timeout(100, &mut outbox);
+        assert_eq!(
+            sent(&mut outbox),
+            vec![(Packet::Data { seq: 0, msg: "m" }, Traffic::Retransmission)]
+        );
+        assert_eq!(a.poll_timeout(), Some(300));
+        a.handle_timeout(300, &mut outbox);
+        assert_eq!(a.poll_timeout(), Some(700));
+
+        // The acknowledgement releases the copy and stops the timer.
+        a.receive(350, B, Packet::Ack { next: 1 }, &mut outbox);
+        assert_eq!(a.poll_timeout(), None);
+        assert_eq!(a.unacknowledged(), 0);
+    }
+
+    #[test]
+    fn backoff_stops_growing_at_sixteen_times_the_base() {
+        let mut a = Channels::new(2, ChannelConfig::default());
+        let mut outbox = Outbox::new();
+        a.send(0, B, "m", &mut outbox);
+        let mut now = 0;
+        for _ in 0..10 {
+            now = a.poll_timeout().unwrap();
+            a.handle_timeout(now, &mut outbox);
+        }
+        assert_eq!(a.poll_timeout(), Some(now + 100 * MAX_BACKOFF));
+    }
+
+    #[test]
+    fn an_ordered_channel_holds_early_messages_and_drops_duplicates() {
+        let mut b = Channels::new(2, ChannelConfig::default());
+        let mut outbox = Outbox::new();
+        // 1 overtakes 0: it waits.
+        b.receive(
+            5,
+            A,
+            Packet::Data {
+                seq: 1,
+                msg: "second",
+            },
+            &mut outbox,
+        );
+        assert!(delivered(&mut b, A).is_empty());
+        assert_eq!(
+            sent(&mut outbox),
+            vec![(Packet::Ack { next: 0 }, Traffic::Ack)]
+        );
+        // 0 arrives: both are delivered, in sending order.
+        b.receive(
+            6,
+            A,
+            Packet::Data {
+                seq: 0,
+                msg: "first",
+            },
+            &mut outbox,
+        );
+        assert_eq!(delivered(&mut b, A), vec!["first", "second"]);
+        assert_eq!(
+            sent(&mut outbox),
+            vec![(Packet::Ack { next: 2 }, Traffic::Ack)]
+        );
+        // A copy of 0 (a duplicate, or a retransmission whose ack was lost) is acknowledged again
+        // but not delivered again.
+        b.receive(
+            7,
+            A,
+            Packet::Data {
+                seq: 0,
+                msg: "first",
+            },
+            &mut outbox,
+        );
+        assert!(delivered(&mut b, A).is_empty());
+        assert_eq!(
+            sent(&mut outbox),
+            vec![(Packet::Ack { next: 2 }, Traffic::Ack)]
+        );
+    }
+
+    #[test]
+    fn an_unordered_channel_delivers_at_once_but_still_only_once() {
+        let config = ChannelConfig {
+            ordered: false,
+            ..ChannelConfig::default()
+        };
+        let mut b = Channels::new(2, config);
+        let mut outbox = Outbox::new();
+        b.receive(
+            5,
+            A,
+            Packet::Data {
+                seq: 1,
+                msg: "second",
+            },
+            &mut outbox,
+        );
+        assert_eq!(delivered(&mut b, A), vec!["second"]);
+        b.receive(
+            6,
+            A,
+            Packet::Data {
+                seq: 1,
+                msg: "second",
+            },
+            &mut outbox,
+        );
+        assert!(delivered(&mut b, A).is_empty(), "a duplicate above the gap");
+        b.receive(
+            7,
+            A,
+            Packet::Data {
+                seq: 0,
+                msg: "first",
+            },
+            &mut outbox,
+        );
+        assert_eq!(delivered(&mut b, A), vec!["first"]);
+        b.receive(
+            8,
+            A,
+            Packet::Data {
+                seq: 1,
+                msg: "second",
+            },
+            &mut outbox,
+        );
+        assert!(delivered(&mut b, A).is_empty(), "a duplicate below the gap");
+        let acks: Vec<_> = sent(&mut outbox).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(acks.last(), Some(&Packet::Ack { next: 2 }));
+    }
+
+    #[test]
+    fn a_cumulative_ack_releases_everything_below_it_and_progress_resets_the_timeout() {
+        let mut a = Channels::new(2, ChannelConfig::default());
+        let mut outbox = Outbox::new();
+        for msg in ["m0", "m1", "m2"] {
+            a.send(0, B, msg, &mut outbox);
+        }
+        a.handle_timeout(100, &mut outbox);
+        assert_eq!(sent(&mut outbox).len(), 3 + 3, "three sent, three resent");
+        a.receive(150, B, Packet::Ack { next: 2 }, &mut outbox);
+        assert_eq!(a.unacknowledged(), 1);
+        assert_eq!(a.poll_timeout(), Some(250), "back to the base timeout");
+        a.handle_timeout(250, &mut outbox);
+        assert_eq!(
+            sent(&mut outbox),
+            vec![(Packet::Data { seq: 2, msg: "m2" }, Traffic::Retransmission)]
+        );
+    }
+}
