@@ -188,7 +188,89 @@ const BAD_SCENARIOS: &[(&str, &str, &str)] = &[
      "clients[0].ops[0].sleep: 2000000000000 ms is more than"),
     ("too-many-generated-clients", r#"{"replicas": 1, "workload": {"clients": 4294967295, "ops": 0, "keys": 1, "reads": 0.5}}"#,
      "workload.clients: at most 100000 generated clients"),
+    ("crash-missing-replica", r#"{"replicas": 3, "faults": [{"at": 5, "crash": 7}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[0].crash: the fault crashes replica 7, but the scenario has 3"),
+    ("fault-of-two-kinds", r#"{"replicas": 3, "faults": [{"at": 5, "crash": 1, "heal": true}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[0]: a fault needs `at` and exactly one of"),
+    ("fault-without-time", r#"{"replicas": 3, "faults": [{"crash": 1}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[0]: missing field `at`"),
+    ("partition-leaves-a-replica-out", r#"{"replicas": 3, "faults": [{"at": 5, "partition": [[0], [1]]}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[0].partition: r2 is in no group"),
+    ("partition-names-a-replica-twice", r#"{"replicas": 3, "faults": [{"at": 5, "partition": [[0, 1], [1, 2]]}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[0].partition[1][0]: r1 is named twice"),
+    ("partition-of-one-group", r#"{"replicas": 2, "faults": [{"at": 5, "partition": [[0, 1]]}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[0].partition: a partition needs at least two groups"),
+    ("oneway-with-empty-side", r#"{"replicas": 2, "faults": [{"at": 5, "partition_oneway": {"from": [0], "to": []}}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[0].partition_oneway.to: an empty group of replicas"),
+    ("heal-false", r#"{"replicas": 2, "faults": [{"at": 5, "heal": false}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[0].heal: `heal` takes `true`"),
+    ("restart-a-running-replica", r#"{"replicas": 2, "faults": [{"at": 5, "crash": 1}, {"at": 9, "restart": 1}, {"at": 12, "restart": 1}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[2].restart: r1 is running at t=12"),
+    ("crash-a-crashed-replica", r#"{"replicas": 2, "faults": [{"at": 9, "crash": 1}, {"at": 5, "crash": 1}], "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "faults[0].crash: r1 is already down at t=9"),
+    ("drop-everything", r#"{"replicas": 2, "network": {"drop": 1.0}, "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "network.drop: a probability from 0 up to (not including) 1, got 1"),
+    ("zero-timeout", r#"{"replicas": 2, "timeout": 0, "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#, "timeout: a client that gives up after 0 ms"),
+    ("nemesis-ends-before-it-starts", r#"{"replicas": 2, "nemesis": {"start": 50, "until": 50, "crashes": {"every": {"constant": 5}, "lasting": {"constant": 5}}}, "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "nemesis.until: the nemesis ends at 50 ms, not after it starts at 50 ms"),
+    ("nemesis-of-nothing", r#"{"replicas": 2, "nemesis": {"until": 50}, "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "nemesis: a nemesis needs `partitions`, `crashes`, or both"),
+    ("zero-retransmit", r#"{"replicas": 2, "channels": {"retransmit": 0}, "clients": [{"replica": 0, "ops": [{"get": "x"}]}]}"#,
+     "channels.retransmit: a retransmission timeout of 0 ms"),
 ];
+
+#[test]
+fn json_output_lists_the_faults_and_the_fault_statistics() {
+    let output = kvsim(&[
+        "run",
+        "scenarios/partition.json",
+        "--model",
+        "linearizable",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let run = &doc["runs"][0];
+    assert_eq!(
+        run["faults"],
+        serde_json::json!([
+            {"at": 100, "partition": [[0, 1], [2]]},
+            {"at": 600, "heal": true}
+        ])
+    );
+    let stats = &run["stats"];
+    for field in [
+        "timed_out",
+        "answered_late",
+        "acks",
+        "retransmitted",
+        "dropped",
+        "duplicated",
+    ] {
+        assert!(stats[field].is_u64(), "stats have {field}");
+    }
+    assert!(stats["timed_out"].as_u64() > Some(0));
+    let availability = &stats["availability"];
+    assert!(availability["within_timeout"].as_f64() < availability["answered"].as_f64());
+    for field in ["count", "mean", "p50", "p99", "max"] {
+        assert!(
+            stats["reads"].get(field).is_some(),
+            "latencies have {field}"
+        );
+    }
+    let gave_up = run["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|op| !op["gave_up_at"].is_null())
+        .expect("an operation that timed out");
+    assert!(gave_up["returned_at"].is_null());
+
+    // A run document with operations that timed out is a history `kvsim check` accepts.
+    let path = scenario_file("partition-run", &stdout(&output));
+    let checked = kvsim(&["check", path.to_str().unwrap()]);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+}
 
 #[test]
 fn bad_scenarios_exit_2_with_a_message_naming_file_place_and_problem() {

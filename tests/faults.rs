@@ -1,0 +1,124 @@
+//! What faults do to a run, seen from outside the engine: lost requests, timeouts, partitions that
+//! never heal, and that all of it stays reproducible.
+
+use kvsim::protocol::Model;
+use kvsim::run::Stop;
+use kvsim::scenario::{Config, Scenario};
+use kvsim::sim::{fault_schedule, simulate};
+
+fn config(json: &str) -> Config {
+    Scenario::parse(json).unwrap().validate("faults").unwrap()
+}
+
+#[test]
+fn a_partition_that_never_heals_stalls_the_multicast_instead_of_running_for_ever() {
+    let config = config(
+        r#"{"replicas": 3, "network": {"delay": {"constant": 5}},
+            "faults": [{"at": 0, "partition": [[0, 1], [2]]}],
+            "clients": [{"replica": 0, "ops": [{"put": ["x", "1"]}]}]}"#,
+    );
+    let lin = simulate(&config, Model::Linearizable);
+    assert_eq!(lin.stats.stopped, Stop::Stalled);
+    assert_eq!(lin.stats.completed, 0, "the write waits for r2 for ever");
+    assert!(
+        lin.stats.duration < 10_000,
+        "it stops after a few futile retries, at {} ms",
+        lin.stats.duration
+    );
+    // Eventual answers at once, and is left retrying its write to r2 just the same.
+    let eventual = simulate(&config, Model::Eventual);
+    assert_eq!(eventual.stats.completed, 1);
+    assert_eq!(eventual.stats.stopped, Stop::Stalled);
+    assert!(!eventual.converged());
+}
+
+#[test]
+fn a_request_to_a_crashed_replica_is_lost_and_its_client_gives_up_and_moves_on() {
+    let config = config(
+        r#"{"replicas": 2, "timeout": 50,
+            "faults": [{"at": 0, "crash": 1}],
+            "clients": [{"replica": 1, "ops": [{"get": "x"}, {"get": "x", "replica": 0}]}]}"#,
+    );
+    for model in Model::ALL {
+        let run = simulate(&config, model);
+        let first = &run.history[0];
+        assert_eq!(first.returned_at, None, "{model}");
+        assert_eq!(first.gave_up_at, Some(50), "{model}");
+        let second = &run.history[1];
+        assert_eq!(second.invoked_at, 50, "{model}: the client moved on");
+        assert_eq!(
+            run.stats.answered_late, 0,
+            "{model}: the lost request is never answered"
+        );
+        if model == Model::Linearizable {
+            // A linearizable read needs r1's acknowledgement too.
+            assert_eq!(second.gave_up_at, Some(100));
+            assert_eq!(run.stats.timed_out, 2);
+        } else {
+            assert!(
+                second.returned_at.is_some(),
+                "{model}: r0 answers a read alone"
+            );
+            assert_eq!(run.stats.timed_out, 1, "{model}");
+        }
+    }
+}
+
+#[test]
+fn a_slow_answer_after_the_timeout_counts_as_answered_but_not_within_the_timeout() {
+    let config = config(
+        r#"{"replicas": 2, "timeout": 20, "network": {"delay": {"constant": 15}},
+            "clients": [{"replica": 0, "ops": [{"put": ["x", "1"]}]}]}"#,
+    );
+    // The multicast needs a round trip of 30 ms; the client waits 20.
+    let run = simulate(&config, Model::Linearizable);
+    assert_eq!(run.stats.timed_out, 1);
+    assert_eq!(run.stats.answered_late, 1);
+    assert_eq!(run.stats.availability.answered, Some(1.0));
+    assert_eq!(run.stats.availability.within_timeout, Some(0.0));
+    assert_eq!(run.history[0].value.as_deref(), Some("1"));
+    assert_eq!(run.replicas[1].store.get("x").map(|v| &**v), Some("1"));
+}
+
+#[test]
+fn runs_with_faults_are_reproducible_and_each_seed_draws_its_own_nemesis() {
+    let json = |seed: u64| {
+        format!(
+            r#"{{"seed": {seed}, "replicas": 3, "timeout": 100,
+                "network": {{"drop": 0.1, "duplicate": 0.1}},
+                "nemesis": {{"until": 800,
+                    "partitions": {{"every": {{"exponential": 100}}, "lasting": {{"uniform": [10, 100]}}}},
+                    "crashes": {{"every": {{"exponential": 200}}, "lasting": {{"uniform": [10, 100]}}}}}},
+                "workload": {{"clients": 3, "ops": 10, "keys": 2, "reads": 0.5, "think": {{"uniform": [0, 50]}}}}}}"#
+        )
+    };
+    for model in Model::ALL {
+        let a = serde_json::to_string(&simulate(&config(&json(5)), model)).unwrap();
+        let b = serde_json::to_string(&simulate(&config(&json(5)), model)).unwrap();
+        assert_eq!(a, b, "{model}: the same seed gives the same bytes");
+    }
+    assert_ne!(
+        fault_schedule(&config(&json(5))),
+        fault_schedule(&config(&json(6)))
+    );
+}
+
+#[test]
+fn turning_on_the_nemesis_leaves_the_network_delays_of_a_fault_free_stretch_alone() {
+    // The nemesis draws from a stream of its own: before its first fault, a run with it is the run
+    // without it, event for event.
+    let plain = r#"{"seed": 3, "replicas": 3,
+        "clients": [{"replica": 0, "ops": [{"put": ["x", "1"]}, {"get": "x"}]},
+                    {"replica": 1, "ops": [{"put": ["x", "2"]}, {"get": "x"}]}]}"#;
+    let with_nemesis = plain.replace(
+        r#""replicas": 3,"#,
+        r#""replicas": 3, "nemesis": {"start": 10000, "until": 20000,
+            "crashes": {"every": {"constant": 1}, "lasting": {"constant": 5}}},"#,
+    );
+    for model in Model::ALL {
+        let a = simulate(&config(plain), model);
+        let b = simulate(&config(&with_nemesis), model);
+        assert_eq!(a.history, b.history, "{model}");
+        assert!(!b.faults.is_empty());
+    }
+}
