@@ -12,12 +12,14 @@
 //!
 //! - [`ids`] and [`op`]: replicas, clients, time; the operations clients ask for.
 //! - [`protocol`]: the replicas, one module per consistency model, with what they share —
+//!   [`protocol::channel`] (reliable channels: retransmission, de-duplication, order),
 //!   [`protocol::clocks`] (Lamport and vector clocks), [`protocol::tob`] (totally-ordered multicast),
 //!   [`protocol::lww`] (last-writer-wins).
 //! - [`client`]: closed-loop clients and generated workloads.
 //! - [`scenario`]: the scenario file format, validated into a [`scenario::Config`]; [`json`] pins
 //!   parse errors to their place.
-//! - [`sim`]: the engine — event queue, network, the loop that drives everything.
+//! - [`sim`]: the engine — event queue, network, faults ([`sim::fault`], [`sim::nemesis`]), the loop
+//!   that drives everything.
 //! - [`history`] and [`run`]: what a run produces.
 //! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols.
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.

@@ -15,8 +15,14 @@
 //! arrives before it, because links are FIFO. So when `m` is at the head and acknowledged by all, no
 //! message with a smaller stamp can still be on its way, and every replica delivers in stamp order.
 //!
-//! The argument needs FIFO, reliable, exactly-once links: a scenario with `"fifo": false` can make
-//! replicas deliver in different orders, which the trace then shows.
+//! The argument needs FIFO, reliable, exactly-once links. The replicas' [channels](super::channel)
+//! provide them over a network that loses, duplicates and reorders; a scenario that also turns off the
+//! channels' in-order delivery (`"channels": {"ordered": false}` with `"network": {"fifo": false}`) can
+//! make replicas deliver in different orders, which the `reordering` scenario shows.
+//!
+//! The other thing it needs is every replica: a message is delivered only once *all* have acknowledged
+//! it, so while one replica is crashed or cut off, nothing is delivered anywhere. There is no majority
+//! quorum here; that is the price of this simple design, and the `partition` scenario shows it.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};

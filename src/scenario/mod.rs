@@ -1,5 +1,5 @@
 //! The scenario file format: its raw serde shape, its parsing, and its errors. Validation into a
-//! [`Config`] is in [`config`].
+//! [`Config`] is in the `config` module.
 //!
 //! Parsing goes in two steps, as ripgrep does with its flags: [`Scenario`] is exactly what the JSON
 //! says (unknown fields are refused), then [`Scenario::validate`] checks what serde cannot — replica
