@@ -133,6 +133,8 @@ pub struct RunRecord {
     pub stopped: Stop,
     pub operations: usize,
     pub completed: usize,
+    /// Operations whose client gave up waiting.
+    pub timed_out: usize,
     /// Mean latency of the run's answered reads and writes, in ms; `None` when none was answered.
     pub mean_read_latency: Option<f64>,
     pub mean_write_latency: Option<f64>,
@@ -236,6 +238,7 @@ pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
         stopped: run.stats.stopped,
         operations: run.stats.operations,
         completed: run.stats.completed,
+        timed_out: run.stats.timed_out,
         mean_read_latency: (run.stats.reads.count > 0).then_some(run.stats.reads.mean),
         mean_write_latency: (run.stats.writes.count > 0).then_some(run.stats.writes.mean),
     }
@@ -244,6 +247,8 @@ pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
 /// The spread of one number over the runs of a model.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Spread {
+    /// How many runs it is taken over (all zero when none).
+    pub runs: usize,
     pub min: f64,
     pub p50: f64,
     pub p99: f64,
@@ -255,6 +260,7 @@ impl Spread {
     fn of(mut values: Vec<f64>) -> Spread {
         if values.is_empty() {
             return Spread {
+                runs: 0,
                 min: 0.0,
                 p50: 0.0,
                 p99: 0.0,
@@ -267,6 +273,7 @@ impl Spread {
         let rank =
             |p: f64| values[((p * values.len() as f64).ceil() as usize).clamp(1, values.len()) - 1];
         Spread {
+            runs: values.len(),
             min: values[0],
             p50: rank(0.50),
             p99: rank(0.99),
@@ -296,8 +303,14 @@ pub struct ModelSummary {
     /// For each property, how many runs left it undecided.
     pub unknown: IndexMap<String, usize>,
     pub anomalies: Vec<AnomalyCount>,
-    /// Runs a limit cut short (time, events or queue): some of their operations never returned.
+    /// Runs a limit cut short (time, events or queue), or that stalled: some of their operations
+    /// never returned.
     pub cut_short: usize,
+    /// Operations whose client gave up, over all runs.
+    pub timed_out: usize,
+    /// The spread over runs of the percentage of operations answered in time (runs with no
+    /// operations left out).
+    pub answered_in_time: Spread,
     pub messages: Spread,
     /// The spread over runs of each run's mean read latency (runs with no answered read left out).
     pub mean_read_latency: Spread,
@@ -392,6 +405,13 @@ fn summarise_model(model: Model, runs: &[&RunRecord]) -> ModelSummary {
         unknown,
         anomalies,
         cut_short: runs.iter().filter(|r| r.stopped != Stop::Idle).count(),
+        timed_out: runs.iter().map(|r| r.timed_out).sum(),
+        answered_in_time: Spread::of(
+            runs.iter()
+                .filter(|r| r.operations > 0)
+                .map(|r| 100.0 * r.completed as f64 / r.operations as f64)
+                .collect(),
+        ),
         messages: Spread::of(runs.iter().map(|r| r.messages as f64).collect()),
         mean_read_latency: Spread::of(runs.iter().filter_map(|r| r.mean_read_latency).collect()),
         mean_write_latency: Spread::of(runs.iter().filter_map(|r| r.mean_write_latency).collect()),

@@ -74,6 +74,7 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
     out.push_str("\nspread over runs (min / p50 / p99 / max)\n");
     let mut rows = vec![vec![
         "model".to_string(),
+        "answered in time (%)".to_string(),
         "messages".to_string(),
         "mean read latency (ms)".to_string(),
         "mean write latency (ms)".to_string(),
@@ -81,6 +82,7 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
     for model in &summary.models {
         rows.push(vec![
             model.model.name().to_string(),
+            spread(&model.answered_in_time),
             spread(&model.messages),
             spread(&model.mean_read_latency),
             spread(&model.mean_write_latency),
@@ -91,6 +93,9 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
 }
 
 fn spread(s: &Spread) -> String {
+    if s.runs == 0 {
+        return "-".to_string();
+    }
     let n = |v: f64| {
         if v.fract() == 0.0 {
             format!("{v}")
