@@ -1,6 +1,7 @@
 //! Engine throughput: simulated events per second of wall time, per model, on the shipped largest
-//! scenario (5 replicas, 21 clients × 10 ops), on a ten-times-longer version of it, and on a large
-//! generated workload (5 replicas, 20 clients, 100,000 operations), with the full history recorded.
+//! scenario (5 replicas, 21 clients × 10 ops), on a ten-times-longer version of it, on a large
+//! generated workload (5 replicas, 20 clients, 100,000 operations), with the full history recorded,
+//! and on the same workload under faults (a nemesis, 5% loss, 5% duplication, client timeouts).
 //!
 //! Run with `cargo bench --bench engine`; criterion reports the time per run and, from the event count
 //! of each run, the throughput in events per second.
@@ -37,10 +38,23 @@ fn engine(c: &mut Criterion) {
 }
 
 fn large_workload(c: &mut Criterion) {
-    let json = r#"{"seed": 1, "replicas": 5, "network": {"delay": {"uniform": [1, 10]}},
+    let plain = r#"{"seed": 1, "replicas": 5, "network": {"delay": {"uniform": [1, 10]}},
         "workload": {"clients": 20, "ops": 5000, "keys": 10, "reads": 0.5, "think": {"uniform": [0, 5]}}}"#;
-    let config = Scenario::parse(json).unwrap().validate("large").unwrap();
-    let mut group = c.benchmark_group("workload-100k");
+    let faulty = r#"{"seed": 1, "replicas": 5,
+        "network": {"delay": {"uniform": [1, 10]}, "drop": 0.05, "duplicate": 0.05},
+        "timeout": 200, "channels": {"retransmit": 40},
+        "nemesis": {"until": 60000,
+            "partitions": {"every": {"exponential": 2000}, "lasting": {"uniform": [50, 500]}},
+            "crashes": {"every": {"exponential": 3000}, "lasting": {"uniform": [50, 500]}}},
+        "workload": {"clients": 20, "ops": 5000, "keys": 10, "reads": 0.5, "think": {"uniform": [0, 5]}}}"#;
+    for (name, json) in [("workload-100k", plain), ("workload-100k-faults", faulty)] {
+        workload_group(c, name, json);
+    }
+}
+
+fn workload_group(c: &mut Criterion, name: &str, json: &str) {
+    let config = Scenario::parse(json).unwrap().validate(name).unwrap();
+    let mut group = c.benchmark_group(name);
     group.sample_size(10);
     for model in Model::ALL {
         let events = simulate(&config, model).stats.events;

@@ -173,6 +173,8 @@ struct Simulation<R: Replica> {
     progress: u64,
     /// For each replica, whether its last timer fired with no other work queued and achieved nothing.
     futile: Vec<bool>,
+    /// Whether any entry of `futile` is set (so that clearing it costs nothing in the usual case).
+    any_futile: bool,
     counters: Counters,
 }
 
@@ -230,6 +232,7 @@ impl<R: Replica> Simulation<R> {
             timer_at: vec![None; n],
             progress: 0,
             futile: vec![false; n],
+            any_futile: false,
             counters: Counters::default(),
         }
     }
@@ -284,7 +287,7 @@ impl<R: Replica> Simulation<R> {
                 continue;
             }
             self.work -= 1;
-            self.futile.fill(false);
+            self.forget_futile();
             self.handle(now, event);
         };
         let stats = Stats::new(&self.history, self.counters, now, stopped);
@@ -396,11 +399,20 @@ impl<R: Replica> Simulation<R> {
         self.drain_replica(now, id);
         self.arm_timer(id, now);
         if self.work > 0 || self.progress != before {
-            self.futile.fill(false);
+            self.forget_futile();
             return false;
         }
         self.futile[id.index()] = true;
+        self.any_futile = true;
         (0..self.replicas.len()).all(|r| self.timer_at[r].is_none() || self.futile[r])
+    }
+
+    /// Something happened that may lead somewhere: no timer so far was futile.
+    fn forget_futile(&mut self) {
+        if self.any_futile {
+            self.futile.fill(false);
+            self.any_futile = false;
+        }
     }
 
     /// Queues a timer event for replica `id` if it wants one sooner than the one already queued.
