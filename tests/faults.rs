@@ -33,6 +33,46 @@ fn a_partition_that_never_heals_stalls_the_multicast_instead_of_running_for_ever
 }
 
 #[test]
+fn a_replica_that_never_restarts_or_a_one_way_cut_that_never_heals_stalls_the_run_too() {
+    // The retransmissions to a crashed replica are lost; across a one-way cut they arrive, but the
+    // acknowledgements cannot come back. Either way the next round of retries would go as the last.
+    for fault in [
+        r#"{"at": 0, "crash": 2}"#,
+        r#"{"at": 0, "partition_oneway": {"from": [2], "to": [0, 1]}}"#,
+        r#"{"at": 0, "crash": 1}, {"at": 20, "restart": 1}, {"at": 30, "crash": 1}"#,
+    ] {
+        let json = format!(
+            r#"{{"replicas": 3, "network": {{"delay": {{"constant": 5}}}}, "faults": [{fault}],
+                "clients": [{{"replica": 0, "ops": [{{"put": ["x", "1"]}}]}}]}}"#
+        );
+        for model in Model::ALL {
+            let run = simulate(&config(&json), model);
+            assert_eq!(run.stats.stopped, Stop::Stalled, "{model} with {fault}");
+            assert!(
+                run.stats.duration < 10_000,
+                "{model} with {fault}: stopped only at {} ms",
+                run.stats.duration
+            );
+        }
+    }
+}
+
+#[test]
+fn random_loss_alone_never_stalls_a_run() {
+    let config = config(
+        r#"{"seed": 4, "replicas": 3, "network": {"drop": 0.5, "duplicate": 0.2},
+            "channels": {"retransmit": 20},
+            "workload": {"clients": 3, "ops": 20, "keys": 2, "reads": 0.5}}"#,
+    );
+    for model in Model::ALL {
+        let run = simulate(&config, model);
+        assert_eq!(run.stats.stopped, Stop::Idle, "{model}");
+        assert_eq!(run.stats.completed, 60, "{model}");
+        assert!(run.converged(), "{model}");
+    }
+}
+
+#[test]
 fn a_request_to_a_crashed_replica_is_lost_and_its_client_gives_up_and_moves_on() {
     let config = config(
         r#"{"replicas": 2, "timeout": 50,

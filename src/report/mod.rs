@@ -135,11 +135,13 @@ pub(crate) fn heading(out: &mut String, config: &Config, title: &str) {
 fn conditions(config: &Config) -> Vec<String> {
     let net = &config.network;
     let mut said = Vec::new();
+    // Rounded to a tenth of a percent, so that 0.07 reads 7, not 7.000000000000001.
+    let percent = |p: f64| (p * 1000.0).round() / 10.0;
     if net.drop > 0.0 {
-        said.push(format!("{}% of messages lost", 100.0 * net.drop));
+        said.push(format!("{}% of messages lost", percent(net.drop)));
     }
     if net.duplicate > 0.0 {
-        said.push(format!("{}% duplicated", 100.0 * net.duplicate));
+        said.push(format!("{}% duplicated", percent(net.duplicate)));
     }
     if !net.fifo {
         said.push("links may reorder messages".to_string());

@@ -1,9 +1,9 @@
 //! Faults: partitions of the network, and crashes and restarts of replicas, at given simulated times.
 //!
 //! The engine keeps the state they produce, [`FaultState`]: which directed links are cut and which
-//! replicas are down. A message is lost when its link is cut at the moment it is sent or at the moment
-//! it would arrive, or when its destination is down when it would arrive; a client's request to a
-//! replica that is down is lost too. A crashed replica keeps all its state, as if on disk, and does
+//! replicas are down. A message is lost when its link is cut, or its destination is down, at the moment
+//! it is sent or at the moment it would arrive; a client's request to a replica that is down is lost
+//! too. A crashed replica keeps all its state, as if on disk, and does
 //! nothing until it restarts.
 
 use std::fmt;

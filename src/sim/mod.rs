@@ -17,15 +17,17 @@
 //!   Fault ─────────────► which links are cut and which replicas are down
 //! ```
 //!
-//! A message is lost when the network's `drop` says so, when its link is cut when it is sent or when
-//! it would arrive, or when its destination is down when it would arrive (see [`fault`]).
+//! A message is lost when the network's `drop` says so, or when its link is cut or its destination is
+//! down at the moment it is sent or at the moment it would arrive (see [`fault`]).
 //!
 //! Determinism: events are ordered by (time, insertion sequence); all randomness comes from
 //! [`ChaCha8Rng`]s seeded from the scenario's seed, one stream per purpose — first transmissions'
 //! delays, the generated workload, the delays of acknowledgements and retransmissions, losses and
-//! duplicates, and the nemesis — so that turning one of them on does not reshuffle the others. In
-//! particular a scenario without faults draws exactly what it drew before faults existed. The engine
-//! draws from the streams in event order, which the first rule fixes.
+//! duplicates, and the nemesis — and a stream is drawn from only when its feature is on, so a scenario
+//! without faults draws exactly what it drew before faults existed, and the nemesis's schedule does not
+//! depend on the workload. (Turning on loss still changes every later delay: a lost message draws no
+//! delay, and the run goes differently from then on.) The engine draws from the streams in event
+//! order, which the first rule fixes.
 
 pub mod fault;
 pub mod nemesis;
@@ -168,10 +170,11 @@ struct Simulation<R: Replica> {
     timer_at: Vec<Option<Time>>,
     /// Queued events that can change something: all but timers, and give-ups already answered.
     work: usize,
-    /// Bumped whenever a packet is sent into the network or lost to chance: a timer that bumps it
-    /// did something that may lead somewhere.
+    /// Bumped whenever something new happens that may lead somewhere: a commit, a reply, a new
+    /// protocol message or an acknowledgement put on the network, or a packet lost to chance (a retry
+    /// may fare better). Retransmissions do not count: only what their arrival causes does.
     progress: u64,
-    /// For each replica, whether its last timer fired with no other work queued and achieved nothing.
+    /// For each replica, whether its timer has fired since the last progress, achieving nothing.
     futile: Vec<bool>,
     /// Whether any entry of `futile` is set (so that clearing it costs nothing in the usual case).
     any_futile: bool,
@@ -287,8 +290,16 @@ impl<R: Replica> Simulation<R> {
                 continue;
             }
             self.work -= 1;
-            self.forget_futile();
+            // A packet's arrival may be futile too (a retransmitted copy whose acknowledgement is
+            // cut); anything else — a fault, a client — may change what retries achieve.
+            let arrival = matches!(event, Event::MessageArrives { .. });
+            let before = self.progress;
             self.handle(now, event);
+            if !arrival || self.progress != before {
+                self.forget_futile();
+            } else if self.stalled() {
+                break Stop::Stalled;
+            }
         };
         let stats = Stats::new(&self.history, self.counters, now, stopped);
         let replicas = self
@@ -389,22 +400,31 @@ impl<R: Replica> Simulation<R> {
                 .is_some_and(|at| at <= time)
     }
 
-    /// Fires a due timer. Returns true when the run has stalled: no work is queued, and every
-    /// replica's timer has fired since and sent nothing that could arrive (every packet went to a
-    /// replica that is down or cut off, and nothing queued can change that).
+    /// Fires a due timer. Returns true when the run has stalled (see [`stalled`](Self::stalled)).
     fn handle_timer(&mut self, now: Time, id: ReplicaId) -> bool {
         self.timer_at[id.index()] = None;
         let before = self.progress;
         self.replicas[id.index()].handle_timeout(now);
         self.drain_replica(now, id);
         self.arm_timer(id, now);
-        if self.work > 0 || self.progress != before {
+        if self.progress != before {
             self.forget_futile();
             return false;
         }
         self.futile[id.index()] = true;
         self.any_futile = true;
-        (0..self.replicas.len()).all(|r| self.timer_at[r].is_none() || self.futile[r])
+        self.stalled()
+    }
+
+    /// Whether the run can only repeat itself for ever: nothing but timers is queued, and every
+    /// replica with a timer armed has retried since the last progress without causing any. Its
+    /// retransmissions were all lost to a cut link or a crashed replica, or arrived only to be
+    /// acknowledged over a cut link; no fault or client is left to change that, and loss by chance is
+    /// progress (the next try may get through), so the next round would go exactly the same way.
+    fn stalled(&self) -> bool {
+        self.any_futile
+            && self.work == 0
+            && (0..self.replicas.len()).all(|r| self.timer_at[r].is_none() || self.futile[r])
     }
 
     /// Something happened that may lead somewhere: no timer so far was futile.
@@ -479,10 +499,12 @@ impl<R: Replica> Simulation<R> {
             match output {
                 Output::Send { to, msg, traffic } => self.send(now, id, to, msg, traffic),
                 Output::Reply(reply) => {
+                    self.progress += 1;
                     let at = now.saturating_add(self.client_delay.sample(&mut self.network_rng));
                     self.push_work(at, Event::ReplyArrives(reply));
                 }
                 Output::Commit(entry) => {
+                    self.progress += 1;
                     if self.record == Record::Everything {
                         self.committed[id.index()].push(entry);
                     }
@@ -507,15 +529,18 @@ impl<R: Replica> Simulation<R> {
             Traffic::Retransmission => self.counters.retransmitted += 1,
             Traffic::Ack => self.counters.acks += 1,
         }
-        if self.state.is_cut(from, to) {
+        if self.state.is_cut(from, to) || !self.state.is_up(to) {
             self.counters.dropped += 1;
             return;
         }
-        self.progress += 1;
         // Only draw when there is a chance, so that scenarios without loss draw what they always did.
         if self.drop > 0.0 && self.loss_rng.random_bool(self.drop) {
+            self.progress += 1;
             self.counters.dropped += 1;
             return;
+        }
+        if traffic != Traffic::Retransmission {
+            self.progress += 1;
         }
         let at = match traffic {
             Traffic::Data => self.network.arrival(now, from, to, &mut self.network_rng),
