@@ -169,6 +169,29 @@ pub trait Replica {
 /// [`Replica::poll_output`] pops.
 pub(crate) type Outbox<M> = std::collections::VecDeque<Output<M>>;
 
+/// Hands a packet from `from` to a totally-ordered multicast replica's channels, and each message they
+/// deliver to its multicast, draining it after each (see [`drain_tob`]).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the parts of a replica that the linearizable and sequential replicas both own"
+)]
+pub(crate) fn receive_tob(
+    me: ReplicaId,
+    now: Time,
+    from: ReplicaId,
+    packet: Packet<tob::TobMessage<Request>>,
+    tob: &mut tob::TotalOrderMulticast<Request>,
+    channels: &mut Channels<tob::TobMessage<Request>>,
+    store: &mut Store,
+    outbox: &mut Outbox<Packet<tob::TobMessage<Request>>>,
+) {
+    channels.receive(now, from, packet, outbox);
+    while let Some(msg) = channels.poll_delivery(from) {
+        tob.handle_message(msg);
+        drain_tob(me, now, tob, channels, store, outbox);
+    }
+}
+
 /// Drains a totally-ordered multicast into its replica's outbox, as the linearizable and sequential
 /// replicas both do: sends go out through the channels, and each delivered request is applied to
 /// `store`, recorded as a commit, and answered if this replica is the one its client sent it to.

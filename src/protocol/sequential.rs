@@ -13,7 +13,7 @@
 
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::tob::{TobMessage, TotalOrderMulticast};
-use super::{drain_tob, Outbox, Output, Replica, Store};
+use super::{drain_tob, receive_tob, Outbox, Output, Replica, Store};
 use crate::ids::{ReplicaId, Time};
 use crate::op::{Op, Reply, Request};
 
@@ -64,18 +64,16 @@ impl Replica for SequentialReplica {
     }
 
     fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<Self::Message>) {
-        self.channels.receive(now, from, packet, &mut self.outbox);
-        while let Some(msg) = self.channels.poll_delivery(from) {
-            self.tob.handle_message(msg);
-            drain_tob(
-                self.id,
-                now,
-                &mut self.tob,
-                &mut self.channels,
-                &mut self.store,
-                &mut self.outbox,
-            );
-        }
+        receive_tob(
+            self.id,
+            now,
+            from,
+            packet,
+            &mut self.tob,
+            &mut self.channels,
+            &mut self.store,
+            &mut self.outbox,
+        );
     }
 
     fn handle_timeout(&mut self, now: Time) {

@@ -405,8 +405,8 @@ impl<R: Replica> Simulation<R> {
         self.timer_at[id.index()] = None;
         let before = self.progress;
         self.replicas[id.index()].handle_timeout(now);
+        // Draining re-arms the timer.
         self.drain_replica(now, id);
-        self.arm_timer(id, now);
         if self.progress != before {
             self.forget_futile();
             return false;
