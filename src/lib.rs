@@ -23,7 +23,7 @@
 //! - [`history`] and [`run`]: what a run produces.
 //! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols.
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.
-//! - [`report`]: the text and JSON renderings of runs and sweeps.
+//! - [`report`]: the text and JSON renderings of runs and sweeps; [`text`] escapes user text they echo.
 //!
 //! # Example
 //!
@@ -70,3 +70,4 @@ pub mod run;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;
+pub mod text;

@@ -265,19 +265,28 @@ fn sweep(args: &SweepArgs) -> ExitCode {
             let document: Result<SummaryDocument, String> = std::fs::read_to_string(path)
                 .map_err(|err| format!("cannot read the file: {err}"))
                 .and_then(|text| {
-                    serde_json::from_str(&text).map_err(|err| {
-                        format!("not a sweep summary from `kvsim sweep --json`: {err}")
+                    kvsim::json::parse(&text).map_err(|err| {
+                        format!(
+                            "line {}, column {}: not a sweep summary from `kvsim sweep --json`: {}{}",
+                            err.line,
+                            err.column,
+                            err.field_prefix(),
+                            err.message
+                        )
                     })
                 });
             match document {
-                Ok(document) => documents.push((path.display().to_string(), document)),
+                Ok(document) => documents.push((
+                    kvsim::text::escape(&path.display().to_string()).into_owned(),
+                    document,
+                )),
                 Err(err) => return fail(path, &err),
             }
         }
         match kvsim::sweep::merge(documents) {
             Ok(summary) => summary,
             Err(err) => {
-                eprintln!("kvsim: {err}");
+                eprintln!("kvsim: {}", kvsim::text::escape(&err.to_string()));
                 return ExitCode::from(2);
             }
         }
@@ -423,7 +432,13 @@ fn run_models(config: &Config, models: &[Model]) -> Vec<Run> {
 }
 
 fn fail(path: &Path, err: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("kvsim: {}: {err}", path.display());
+    // The path and the message may both echo user text: one line, whatever they hold.
+    let path = path.display().to_string();
+    eprintln!(
+        "kvsim: {}: {}",
+        kvsim::text::escape(&path),
+        kvsim::text::escape(&err.to_string())
+    );
     ExitCode::from(2)
 }
 

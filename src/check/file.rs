@@ -94,22 +94,19 @@ struct ReplicaEntry {
 
 /// Parses a history file's text: a run document if it is one JSON object with `runs`, else JSON lines.
 ///
-/// A file whose first line is not a complete JSON object is taken for a (pretty-printed) document, so
-/// a syntax error deep inside one is reported where it is, not as a bad first line.
+/// The first line decides. A complete object with `runs` is a one-line document; a lone `{` opens a
+/// pretty-printed one, so a syntax error deep inside it is reported where it is; anything else is
+/// JSON lines, so a malformed first line is reported as what it is, not as a document missing `runs`.
 pub fn parse(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(HistoryFileError::Empty);
     }
     let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let first_is_object = matches!(
-        serde_json::from_str(first_line),
-        Ok(serde_json::Value::Object(_))
-    );
-    let is_document = match serde_json::from_str::<serde_json::Value>(text) {
+    let is_document = match serde_json::from_str::<serde_json::Value>(first_line) {
         Ok(serde_json::Value::Object(map)) => map.contains_key("runs"),
         Ok(_) => false,
-        Err(_) => !first_is_object,
+        Err(_) => first_line.trim() == "{",
     };
     if is_document {
         parse_run_document(text)
@@ -118,18 +115,21 @@ pub fn parse(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {
     }
 }
 
-fn syntax(
-    err: serde_path_to_error::Error<serde_json::Error>,
-    line_offset: usize,
-) -> HistoryFileError {
-    let mut located = Located::new(err);
+fn syntax(mut located: Located, line_offset: usize) -> HistoryFileError {
     located.line += line_offset;
     HistoryFileError::Syntax(located)
 }
 
 fn parse_run_document(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    let document: RunDocument = serde_path_to_error::deserialize(de).map_err(|e| syntax(e, 0))?;
+    let document: RunDocument = crate::json::parse(text).map_err(|mut located| {
+        if located.field.is_empty() && located.message.starts_with("missing field `runs`") {
+            located.message =
+                "one JSON object without `runs`: a history file is either the document \
+                `kvsim run --json` prints, or JSON lines with one operation on each line"
+                    .to_string();
+        }
+        syntax(located, 0)
+    })?;
     let mut loaded = Vec::new();
     for (i, run) in document.runs.into_iter().enumerate() {
         // Operations in a document have no lines of their own: say which run instead.
@@ -158,8 +158,7 @@ fn parse_lines(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {
         if line.trim().is_empty() {
             continue;
         }
-        let de = &mut serde_json::Deserializer::from_str(line);
-        let op: LineOp = serde_path_to_error::deserialize(de).map_err(|e| syntax(e, i))?;
+        let op: LineOp = crate::json::parse(line).map_err(|e| syntax(e, i))?;
         ops.push((i + 1, op));
     }
     if ops.is_empty() {
@@ -182,7 +181,11 @@ fn validate(ops: impl Iterator<Item = (usize, LineOp)>) -> Result<Vec<RawOp>, Hi
         if op.op == OpKind::Put && op.value.is_none() {
             return Err(invalid(
                 line,
-                format!("client {}'s put of {} has no value", op.client, op.key),
+                format!(
+                    "client {}'s put of {} has no value",
+                    op.client,
+                    crate::text::escape(&op.key)
+                ),
             ));
         }
         if let Some(returned) = op.returned_at {

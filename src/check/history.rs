@@ -7,11 +7,13 @@
 //! own (with [`CheckOp::after`] naming what its client did before it), rather than a place in its
 //! client's program order. A session is therefore a client's completed operations, or one loose write.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::history::Operation;
 use crate::ids::{ClientId, Time};
 use crate::op::{Key, OpKind, Value};
+use crate::text::escape;
 
 /// The position of an operation in [`CheckHistory::ops`].
 pub type OpIndex = usize;
@@ -181,14 +183,16 @@ impl CheckHistory {
         self.keys.len()
     }
 
-    pub fn key_name(&self, key: u32) -> &str {
-        &self.keys[key as usize]
+    /// A key as shown to a person: escaped (see [`crate::text`]).
+    pub fn key_name(&self, key: u32) -> Cow<'_, str> {
+        escape(&self.keys[key as usize])
     }
 
-    pub fn value_name(&self, value: Option<u32>) -> &str {
+    /// A value as shown to a person: escaped, or `null` for the initial value.
+    pub fn value_name(&self, value: Option<u32>) -> Cow<'_, str> {
         match value {
-            Some(v) => &self.values[v as usize],
-            None => "null",
+            Some(v) => escape(&self.values[v as usize]),
+            None => Cow::Borrowed("null"),
         }
     }
 

@@ -8,6 +8,7 @@ use crate::ids::ClientId;
 use crate::op::OpKind;
 use crate::run::{Latency, Run};
 use crate::scenario::Config;
+use crate::text::escape;
 
 /// The same scenario under several models, one column per model: what each operation returned and
 /// when, then the final stores and the main statistics.
@@ -46,8 +47,8 @@ pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
             .copied();
         let Some(first) = first else { continue };
         let what = match first.op {
-            OpKind::Put => format!("put {} = {}", first.key, show(&first.value)),
-            OpKind::Get => format!("get {}", first.key),
+            OpKind::Put => format!("put {} = {}", escape(&first.key), show(&first.value)),
+            OpKind::Get => format!("get {}", escape(&first.key)),
         };
         let mut row = vec![format!("{} @ {}", first.client, first.replica), what];
         for ops in &by_position {
@@ -131,7 +132,7 @@ fn side_cell(op: &Operation) -> String {
         };
     };
     let result = match op.op {
-        OpKind::Put => "ok",
+        OpKind::Put => "ok".into(),
         OpKind::Get => show(&op.value),
     };
     format!("{result} (t={}..{returned})", op.invoked_at)

@@ -9,6 +9,7 @@ mod sweep;
 mod trace;
 mod verdicts;
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use serde::Serialize;
@@ -23,6 +24,7 @@ use crate::op::{OpKind, Value};
 use crate::protocol::Store;
 use crate::run::Run;
 use crate::scenario::Config;
+use crate::text::escape;
 
 /// One run with its verdicts, as it appears in `--json`: the run's fields, then `verdicts`.
 #[derive(Serialize)]
@@ -88,12 +90,14 @@ pub(crate) fn table(out: &mut String, indent: &str, rows: &[Vec<String>]) {
     }
 }
 
-pub(crate) fn show(value: &Option<Value>) -> &str {
-    value.as_deref().unwrap_or("null")
+/// A value as shown to a person: escaped (see [`crate::text`]), or `null` for none.
+pub(crate) fn show(value: &Option<Value>) -> Cow<'_, str> {
+    value.as_deref().map_or(Cow::Borrowed("null"), escape)
 }
 
 /// `put x = 1`, or `get x -> 1` once the read has a result.
 pub(crate) fn describe(op: OpKind, key: &str, value: &Option<Value>) -> String {
+    let key = escape(key);
     match op {
         OpKind::Put => format!("put {key} = {}", show(value)),
         OpKind::Get => format!("get {key} -> {}", show(value)),
@@ -104,7 +108,10 @@ pub(crate) fn store_line(store: &Store) -> String {
     if store.is_empty() {
         return "(empty)".to_string();
     }
-    let pairs: Vec<String> = store.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let pairs: Vec<String> = store
+        .iter()
+        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+        .collect();
     pairs.join(" ")
 }
 
@@ -115,14 +122,14 @@ pub(crate) fn heading(out: &mut String, config: &Config, title: &str) {
     let _ = writeln!(
         out,
         "scenario {}, seed {}, {} replica{}, {} client{}",
-        config.name,
+        escape(&config.name),
         config.seed,
         config.replicas,
         plural(config.replicas),
         clients,
         plural(clients)
     );
-    for line in wrap(&config.description, 96) {
+    for line in wrap(&escape(&config.description), 96) {
         let _ = writeln!(out, "  {line}");
     }
     let conditions = conditions(config);

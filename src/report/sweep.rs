@@ -6,6 +6,7 @@ use std::fmt::Write;
 use super::table;
 use crate::check::Property;
 use crate::sweep::{Spread, Summary};
+use crate::text::escape;
 
 /// The summary; `replay` is how to rerun one seed (`kvsim run FILE`), shown with each anomaly.
 pub fn render_summary(summary: &Summary, replay: &str) -> String {
@@ -14,7 +15,8 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
     let _ = writeln!(
         out,
         "=== sweep: scenario {}, {} seed{plural} ===",
-        summary.scenario, summary.seeds
+        escape(&summary.scenario),
+        summary.seeds
     );
     out.push_str("\nruns that broke each property (lin seq causal ccv conv ryw mr mw wfr, as in kvsim run)\n");
     let mut header = vec!["model".to_string(), "runs".to_string()];

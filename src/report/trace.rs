@@ -10,6 +10,7 @@ use crate::protocol::CommitEntry;
 use crate::run::{Latency, Run, Stats};
 use crate::scenario::Config;
 use crate::sim::fault::Origin;
+use crate::text::escape;
 
 fn commit_row(entry: &CommitEntry) -> Vec<String> {
     let mut row = vec![
@@ -30,7 +31,7 @@ fn history_row(op: &Operation) -> Vec<String> {
         None => {
             let what = match op.op {
                 OpKind::Put => describe(op.op, &op.key, &op.value),
-                OpKind::Get => format!("get {}", op.key),
+                OpKind::Get => format!("get {}", escape(&op.key)),
             };
             match op.gave_up_at {
                 Some(t) => (

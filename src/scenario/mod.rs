@@ -206,8 +206,7 @@ impl Scenario {
                 }));
             }
         }
-        let de = &mut serde_json::Deserializer::from_str(json);
-        serde_path_to_error::deserialize(de).map_err(|err| ScenarioError::Syntax(Located::new(err)))
+        crate::json::parse(json).map_err(ScenarioError::Syntax)
     }
 
     /// Reads, parses and validates a scenario file; the name defaults to the file's stem.
