@@ -11,6 +11,8 @@
 //! next step. The operation is then *never returned*: it may still take effect later, or never, and the
 //! client cannot tell which — exactly what a real client knows after a timeout.
 
+use std::collections::BTreeMap;
+
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
@@ -56,8 +58,9 @@ impl Workload {
         rng: &mut ChaCha8Rng,
     ) -> Vec<(ClientId, ReplicaId, Vec<Step>)> {
         let mut clients = Vec::with_capacity(self.clients as usize);
-        // One shared copy of each key name.
-        let keys: Vec<Key> = (0..self.keys).map(|k| Key::from(format!("k{k}"))).collect();
+        // One shared copy of each key name, made when first drawn: `keys` may be in the billions while
+        // a run touches at most one key per operation.
+        let mut keys: BTreeMap<u32, Key> = BTreeMap::new();
         for i in 0..self.clients {
             let id = ClientId(first + i);
             let home = ReplicaId(i % replicas as u32);
@@ -68,7 +71,11 @@ impl Workload {
                 if think > 0 {
                     steps.push(Step::Sleep(think));
                 }
-                let key = keys[rng.random_range(0..self.keys) as usize].clone();
+                let k = rng.random_range(0..self.keys);
+                let key = keys
+                    .entry(k)
+                    .or_insert_with(|| Key::from(format!("k{k}")))
+                    .clone();
                 let op = if rng.random_bool(self.reads) {
                     Op::Get { key }
                 } else {

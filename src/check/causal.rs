@@ -21,7 +21,7 @@
 //! violation found without it is still reported, but "holds" is never claimed — the verdict is unknown.
 
 use super::history::{CheckHistory, OpIndex};
-use super::order::{sources, CausalOrder, Source};
+use super::order::{sources, BuildError, CausalOrder, Source};
 use super::Verdict;
 
 /// Causal consistency (CC).
@@ -62,28 +62,32 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
     }
     let order = match CausalOrder::build(history, sources) {
         Ok(order) => order,
-        Err(cycle) => return Err(cycle_verdict(history, &cycle, "causality cycle (CyclicCO)")),
+        Err(BuildError::Cycle(cycle)) => {
+            return Err(cycle_verdict(history, &cycle, "causality cycle (CyclicCO)"))
+        }
+        Err(too_large) => {
+            return Err(Verdict::unknown(
+                too_large.too_large_reason().unwrap_or_default(),
+            ))
+        }
     };
     for (r, source) in sources.iter().enumerate() {
-        let key = history.ops[r].key;
         match *source {
             Source::Initial => {
-                for s in 0..order.sessions() {
-                    if let Some(w) = order.last_write_seen(history, r, s, key) {
-                        let mut witness = chain(history, sources, &order, w, r);
-                        witness.push("so the write is causally before the read, yet the read saw no write at all".into());
-                        return Err(Verdict::broken(
-                            "causal reversal (WriteCOInitRead)",
-                            witness,
-                        ));
-                    }
+                if let Some(w) = writes_seen(history, &order, r).next() {
+                    let mut witness = chain(history, sources, &order, w, r);
+                    witness.push(
+                        "so the write is causally before the read, yet the read saw no write at all"
+                            .into(),
+                    );
+                    return Err(Verdict::broken(
+                        "causal reversal (WriteCOInitRead)",
+                        witness,
+                    ));
                 }
             }
             Source::Write(w1) => {
-                for s in 0..order.sessions() {
-                    let Some(w2) = order.last_write_seen(history, r, s, key) else {
-                        continue;
-                    };
+                for w2 in writes_seen(history, &order, r) {
                     if w2 != w1 && order.before(history, w1, w2) {
                         let mut witness = chain(history, sources, &order, w1, w2);
                         witness.extend(chain(history, sources, &order, w2, r).into_iter().skip(1));
@@ -99,6 +103,28 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
         }
     }
     Ok(order)
+}
+
+/// Writes to the key of `r` that are causally before `r`, enough to decide the bad patterns: each
+/// client session's last such write, and every write that never returned whose value a read before
+/// `r` returned (those have no place in any session's program order). Some may come more than once.
+fn writes_seen<'a>(
+    history: &'a CheckHistory,
+    order: &'a CausalOrder,
+    r: OpIndex,
+) -> impl Iterator<Item = OpIndex> + 'a {
+    let key = history.ops[r].key;
+    let clock = order.clock(r);
+    let last = clock
+        .iter()
+        .filter_map(move |&(s, seen)| order.last_write_before(history, s, key, seen));
+    let loose = clock.iter().flat_map(move |&(s, seen)| {
+        order
+            .loose_reads_before(s, key, seen)
+            .iter()
+            .map(|&(_, w)| w)
+    });
+    last.chain(loose)
 }
 
 /// With no violation found: unknown if some read's source is ambiguous, else what `decide` says.
@@ -124,9 +150,15 @@ fn undecided_or(
     verdict
 }
 
-/// CyclicCF: a cycle in CO ∪ CF. Per read `r` of `w2` and per session, only the session's last write
-/// to the key that is causally before `r` needs a CF edge to `w2`: its session's earlier writes reach
-/// `w2` through it by program order, so cycles are the same with far fewer edges.
+/// CyclicCF: a cycle in CO ∪ CF. Per read `r` of `w2`, CF asks every other write to the key that is
+/// causally before `r` to come before `w2`; far fewer edges give the same cycles:
+///
+/// - per client session, only its last write to the key before `r`: the session's earlier writes
+///   reach it by program order;
+/// - per client session, for writes that never returned, only the value of the session's last read of
+///   the key before `r` that returned one: an earlier such read `q` returned a write that is before
+///   that last read, whose own CF edges (by the same rule, inductively) lead from `q`'s write to the
+///   last read's write, and on to `w2`.
 fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) -> Verdict {
     let n = history.ops.len();
     let mut edges: Vec<Vec<(OpIndex, Link)>> = vec![Vec::new(); n];
@@ -143,8 +175,16 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
     }
     for (r, source) in sources.iter().enumerate() {
         let Source::Write(w2) = *source else { continue };
-        for s in 0..order.sessions() {
-            if let Some(w1) = order.last_write_seen(history, r, s, history.ops[r].key) {
+        let read = &history.ops[r];
+        for &(s, seen) in order.clock(r) {
+            let last = order.last_write_before(history, s, read.key, seen);
+            // The read itself is not before itself.
+            let limit = if s == read.session { read.seq } else { seen };
+            let loose = order
+                .loose_reads_before(s, read.key, limit)
+                .last()
+                .map(|&(_, w)| w);
+            for w1 in [last, loose].into_iter().flatten() {
                 if w1 != w2 {
                     edges[w1].push((w2, Link::Conflict { read: r }));
                 }

@@ -1,16 +1,31 @@
-//! Causal order over a history: program order ∪ reads-from, transitively closed, as vector clocks.
+//! Causal order over a history: program order ∪ reads-from, transitively closed, as sparse vector
+//! clocks over clients.
 //!
 //! With unique written values, each read's source write is known, and causal order is
-//! CO = (po ∪ rf)⁺. Instead of materialising the closure, every operation gets a vector clock over
-//! *sessions* (clients): entry `s` is one more than the position of the last operation of session `s`
+//! CO = (po ∪ rf)⁺. Instead of materialising the closure, every operation gets a vector clock over the
+//! *client sessions*: entry `s` is one more than the position of the last operation of session `s`
 //! that is causally before or equal to it. Then `a` is causally before `b` exactly when
-//! `clock(b)[session(a)] > seq(a)` — one lookup — and the clocks take O(ops × sessions) to compute in a
-//! topological order. If there is no topological order, CO has a cycle, and [`CausalOrder::build`]
-//! returns one.
+//! `clock(b)[session(a)] > seq(a)` — one lookup. A clock lists only the sessions in the operation's
+//! causal past, so a history of 100 000 one-operation clients costs a few entries per operation, not
+//! 100 000; the clocks are computed in a topological order. If there is no topological order, CO has a
+//! cycle, and [`CausalOrder::build`] returns one.
+//!
+//! A write that never returned sits in a session of its own (see [`super::history`]). Giving each a
+//! clock entry would make every clock as long as the number of such writes — quadratic memory in a
+//! history full of timeouts. It needs none: nothing follows such a write but the reads that returned
+//! its value, so it is causally before `x` exactly when one of its readers is — and its readers are in
+//! client sessions, which the clocks do cover. Each such write keeps the first reader in each session.
+//!
+//! The clocks' size is the sum over operations of the sessions in their past: linear in the history
+//! when few clients interact, up to operations × clients when all do. Past [`MAX_CLOCK_ENTRIES`] the
+//! build gives up ([`BuildError::TooLarge`]) rather than exhaust memory.
 
 use std::collections::BTreeMap;
 
-use super::history::{CheckHistory, OpIndex};
+use super::history::{CheckHistory, CheckOp, OpIndex};
+
+/// The most clock entries a causal order may hold (8 bytes each: 1 GiB).
+pub const MAX_CLOCK_ENTRIES: usize = 1 << 27;
 
 /// Where a read's value came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,22 +78,95 @@ fn predecessors(history: &CheckHistory, sources: &[Source], i: OpIndex) -> [Opti
     [source_write(sources[i]), po_pred, op.after]
 }
 
-/// CO = (po ∪ rf)⁺ as per-session vector clocks.
+/// Why a causal order could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildError {
+    /// A cycle of operations, each causally before the next and the last before the first.
+    Cycle(Vec<OpIndex>),
+    /// The clocks would need more than [`MAX_CLOCK_ENTRIES`] entries.
+    TooLarge { operations: usize, sessions: usize },
+}
+
+impl BuildError {
+    /// The reason a verdict that needs the causal order is unknown, for [`BuildError::TooLarge`].
+    pub fn too_large_reason(&self) -> Option<String> {
+        match self {
+            BuildError::Cycle(_) => None,
+            BuildError::TooLarge {
+                operations,
+                sessions,
+            } => Some(format!(
+                "the causal order of {operations} operations across {sessions} clients needs more than \
+                 {MAX_CLOCK_ENTRIES} vector-clock entries (kvsim's 1 GiB budget for it)"
+            )),
+        }
+    }
+}
+
+/// Whether `op` is a write that never returned, which has a session of its own and no clock entry.
+fn is_loose(op: &CheckOp) -> bool {
+    !op.completed()
+}
+
+/// A clock's entry for session `s` (0 when the session is not in it).
+fn entry(clock: &[(u32, u32)], s: u32) -> u32 {
+    match clock.binary_search_by_key(&s, |&(session, _)| session) {
+        Ok(i) => clock[i].1,
+        Err(_) => 0,
+    }
+}
+
+/// Merges `theirs` into `mine` (both sorted by session), taking the larger count of each session.
+fn merge_into(mine: &mut Vec<(u32, u32)>, theirs: &[(u32, u32)], scratch: &mut Vec<(u32, u32)>) {
+    if theirs.is_empty() {
+        return;
+    }
+    scratch.clear();
+    let (mut i, mut j) = (0, 0);
+    while i < mine.len() && j < theirs.len() {
+        let (a, b) = (mine[i], theirs[j]);
+        match a.0.cmp(&b.0) {
+            std::cmp::Ordering::Less => {
+                scratch.push(a);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                scratch.push(b);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                scratch.push((a.0, a.1.max(b.1)));
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    scratch.extend_from_slice(&mine[i..]);
+    scratch.extend_from_slice(&theirs[j..]);
+    std::mem::swap(mine, scratch);
+}
+
+/// CO = (po ∪ rf)⁺ as sparse per-session vector clocks.
 #[derive(Clone, Debug)]
 pub struct CausalOrder {
-    sessions: usize,
-    /// `clocks[op * sessions + s]`.
-    clocks: Vec<u32>,
+    /// `entries[spans[op].0 .. spans[op].0 + spans[op].1]`: the clock of `op`, sorted by session.
+    spans: Vec<(usize, u32)>,
+    entries: Vec<(u32, u32)>,
+    /// For each write that never returned and was read: (session, position) of its first reader in
+    /// each session that read it, sorted by session.
+    first_readers: BTreeMap<OpIndex, Vec<(u32, u32)>>,
     /// For each (session, key), the positions in program order of the session's writes to the key.
     writes: BTreeMap<(u32, u32), Vec<u32>>,
+    /// For each (session, key), the session's reads of the key that returned a write that never
+    /// returned: (position, that write), in program order.
+    loose_reads: BTreeMap<(u32, u32), Vec<(u32, OpIndex)>>,
 }
 
 impl CausalOrder {
-    /// Computes the clocks, or returns a cycle of operations (each causally before the next, the last
-    /// before the first). Reads with no single source contribute no reads-from edge.
-    pub fn build(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrder, Vec<OpIndex>> {
+    /// Computes the clocks, or says why it cannot: a cycle, or too many entries. Reads with no single
+    /// source contribute no reads-from edge.
+    pub fn build(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrder, BuildError> {
         let n = history.ops.len();
-        let sessions = history.sessions.len();
         let mut readers: Vec<Vec<OpIndex>> = vec![Vec::new(); n];
         let mut indegree = vec![0u32; n];
         for (i, op) in history.ops.iter().enumerate() {
@@ -94,26 +182,36 @@ impl CausalOrder {
                 indegree[i] += 1;
             }
         }
-        let mut clocks = vec![0u32; n * sessions];
+        let mut spans = vec![(0usize, 0u32); n];
+        let mut entries: Vec<(u32, u32)> = Vec::new();
         let mut ready: Vec<OpIndex> = (0..n).filter(|&i| indegree[i] == 0).collect();
         let mut done = 0;
-        let mut clock = vec![0u32; sessions];
+        let mut clock: Vec<(u32, u32)> = Vec::new();
+        let mut scratch: Vec<(u32, u32)> = Vec::new();
         while let Some(i) = ready.pop() {
             done += 1;
             let op = history.ops[i];
-            clock.fill(0);
+            clock.clear();
             if op.seq > 0 {
                 let pred = history.sessions[op.session as usize][op.seq as usize - 1];
-                clock.copy_from_slice(&clocks[pred * sessions..(pred + 1) * sessions]);
+                let (at, len) = spans[pred];
+                clock.extend_from_slice(&entries[at..at + len as usize]);
             }
             for from in [source_write(sources[i]), op.after].into_iter().flatten() {
-                let theirs = &clocks[from * sessions..(from + 1) * sessions];
-                for (mine, theirs) in clock.iter_mut().zip(theirs) {
-                    *mine = (*mine).max(*theirs);
-                }
+                let (at, len) = spans[from];
+                merge_into(&mut clock, &entries[at..at + len as usize], &mut scratch);
             }
-            clock[op.session as usize] = op.seq + 1;
-            clocks[i * sessions..(i + 1) * sessions].copy_from_slice(&clock);
+            if !is_loose(&op) {
+                merge_into(&mut clock, &[(op.session, op.seq + 1)], &mut scratch);
+            }
+            if entries.len() + clock.len() > MAX_CLOCK_ENTRIES {
+                return Err(BuildError::TooLarge {
+                    operations: n,
+                    sessions: history.sessions.len(),
+                });
+            }
+            spans[i] = (entries.len(), clock.len() as u32);
+            entries.extend_from_slice(&clock);
 
             let po_next = history.sessions[op.session as usize].get(op.seq as usize + 1);
             for &next in readers[i].iter().chain(po_next) {
@@ -124,40 +222,75 @@ impl CausalOrder {
             }
         }
         if done < n {
-            return Err(find_cycle(history, sources, &indegree));
+            return Err(BuildError::Cycle(find_cycle(history, sources, &indegree)));
         }
 
         let mut writes: BTreeMap<(u32, u32), Vec<u32>> = BTreeMap::new();
-        for op in history.ops.iter().filter(|op| op.is_write()) {
-            writes.entry((op.session, op.key)).or_default().push(op.seq);
+        let mut first_readers: BTreeMap<OpIndex, Vec<(u32, u32)>> = BTreeMap::new();
+        let mut loose_reads: BTreeMap<(u32, u32), Vec<(u32, OpIndex)>> = BTreeMap::new();
+        // Sessions in order, each in program order: lists come out sorted.
+        for session in &history.sessions {
+            for &i in session {
+                let op = &history.ops[i];
+                if op.is_write() {
+                    writes.entry((op.session, op.key)).or_default().push(op.seq);
+                }
+                let Source::Write(w) = sources[i] else {
+                    continue;
+                };
+                if !is_loose(&history.ops[w]) {
+                    continue;
+                }
+                loose_reads
+                    .entry((op.session, op.key))
+                    .or_default()
+                    .push((op.seq, w));
+                let firsts = first_readers.entry(w).or_default();
+                if firsts.last().is_none_or(|&(s, _)| s != op.session) {
+                    firsts.push((op.session, op.seq));
+                }
+            }
+        }
+        for firsts in first_readers.values_mut() {
+            firsts.sort_unstable();
         }
         Ok(CausalOrder {
-            sessions,
-            clocks,
+            spans,
+            entries,
+            first_readers,
             writes,
+            loose_reads,
         })
     }
 
-    /// How many operations of session `s` are causally before or equal to `op`.
+    /// The clock of `op`: (session, how many of its operations are causally before or equal to `op`),
+    /// for every client session in its causal past, in session order.
+    pub fn clock(&self, op: OpIndex) -> &[(u32, u32)] {
+        let (at, len) = self.spans[op];
+        &self.entries[at..at + len as usize]
+    }
+
+    /// How many operations of client session `s` are causally before or equal to `op` (0 for the
+    /// session of a write that never returned: see the module docs).
     pub fn seen(&self, op: OpIndex, s: u32) -> u32 {
-        self.clocks[op * self.sessions + s as usize]
+        entry(self.clock(op), s)
+    }
+
+    /// Whether `a` is causally before or equal to whatever has clock `clock`.
+    pub fn in_past(&self, history: &CheckHistory, a: OpIndex, clock: &[(u32, u32)]) -> bool {
+        let op = &history.ops[a];
+        if is_loose(op) {
+            self.first_readers
+                .get(&a)
+                .is_some_and(|firsts| firsts.iter().any(|&(s, seq)| entry(clock, s) > seq))
+        } else {
+            entry(clock, op.session) > op.seq
+        }
     }
 
     /// Whether `a` is causally before `b` (strictly: never `a` before itself).
     pub fn before(&self, history: &CheckHistory, a: OpIndex, b: OpIndex) -> bool {
-        let op = &history.ops[a];
-        a != b && self.seen(b, op.session) > op.seq
-    }
-
-    /// The last write to `key` by session `s` that is causally before or equal to `op`.
-    pub fn last_write_seen(
-        &self,
-        history: &CheckHistory,
-        op: OpIndex,
-        s: u32,
-        key: u32,
-    ) -> Option<OpIndex> {
-        self.last_write_before(history, s, key, self.seen(op, s))
+        a != b && self.in_past(history, a, self.clock(b))
     }
 
     /// The last write to `key` by session `s` that is strictly before position `limit` in the session.
@@ -172,6 +305,16 @@ impl CausalOrder {
         let count = seqs.partition_point(|&seq| seq < limit);
         let seq = *seqs.get(count.checked_sub(1)?)?;
         Some(history.sessions[s as usize][seq as usize])
+    }
+
+    /// Session `s`'s reads of `key` before position `limit` that returned a write that never
+    /// returned: (position, that write), in program order. Such a write is causally before every
+    /// operation that one of these reads is before.
+    pub fn loose_reads_before(&self, s: u32, key: u32, limit: u32) -> &[(u32, OpIndex)] {
+        let Some(reads) = self.loose_reads.get(&(s, key)) else {
+            return &[];
+        };
+        &reads[..reads.partition_point(|&(seq, _)| seq < limit)]
     }
 
     /// A chain of direct causal steps (program order or reads-from) from `from` to `to`, both included,
@@ -197,11 +340,6 @@ impl CausalOrder {
         }
         path.reverse();
         path
-    }
-
-    /// The number of sessions.
-    pub fn sessions(&self) -> u32 {
-        self.sessions as u32
     }
 }
 

@@ -36,12 +36,14 @@ pub fn check(history: &CheckHistory) -> SessionVerdicts {
     let sources = sources(history);
     let order = match CausalOrder::build(history, &sources) {
         Ok(order) => order,
-        Err(_) => {
-            let reason = "causal order has a cycle (see the causal verdict), so older and newer writes are undefined";
+        Err(err) => {
+            let reason = err.too_large_reason().unwrap_or_else(|| {
+                "causal order has a cycle (see the causal verdict), so older and newer writes are undefined".to_string()
+            });
             return SessionVerdicts {
-                read_your_writes: Verdict::unknown(reason),
-                monotonic_reads: Verdict::unknown(reason),
-                monotonic_writes: Verdict::unknown(reason),
+                read_your_writes: Verdict::unknown(reason.clone()),
+                monotonic_reads: Verdict::unknown(reason.clone()),
+                monotonic_writes: Verdict::unknown(reason.clone()),
                 writes_follow_reads: Verdict::unknown(reason),
             };
         }
@@ -89,28 +91,70 @@ pub fn check(history: &CheckHistory) -> SessionVerdicts {
     }
 }
 
-/// For a write `w`, entry `s` of its *strict* clock: how many of session `s`'s operations are causally
-/// before `w`, not counting `w`. `x` is causally before `w` exactly when this exceeds `seq(x)`.
-fn strict_seen(history: &CheckHistory, order: &CausalOrder, w: OpIndex, s: u32) -> u32 {
+/// The *strict* clock of a write `w`: the clock of its direct causal predecessor — its session's
+/// previous operation, or for a loose write (one that never returned), what its client did before it.
+/// `x` is causally before `w` exactly when `x` is in the past this clock describes.
+fn strict_clock<'a>(
+    history: &CheckHistory,
+    order: &'a CausalOrder,
+    w: OpIndex,
+) -> &'a [(u32, u32)] {
     let op = &history.ops[w];
-    // A write's direct causal predecessor: its session's previous operation, or for a loose write
-    // (one that never returned), what its client did before it.
     let pred = match op.after {
         Some(before) => Some(before),
         None => (op.seq > 0).then(|| history.sessions[op.session as usize][op.seq as usize - 1]),
     };
-    pred.map_or(0, |p| order.seen(p, s))
+    pred.map_or(&[], |p| order.clock(p))
 }
 
-/// A running maximum of strict clocks over a set of writes, with the write that gave each entry.
-type ClockMax = Vec<(u32, OpIndex)>;
+/// A running maximum of the strict clocks of a set of writes: per session, the largest entry and the
+/// write that gave it (sorted by session), and some write of the set.
+#[derive(Clone, Debug)]
+struct ClockMax {
+    entries: Vec<(u32, u32, OpIndex)>,
+    any: OpIndex,
+}
 
-fn absorb(max: &mut ClockMax, history: &CheckHistory, order: &CausalOrder, w: OpIndex) {
-    for (s, entry) in max.iter_mut().enumerate() {
-        let seen = strict_seen(history, order, w, s as u32);
-        if seen > entry.0 {
-            *entry = (seen, w);
+impl ClockMax {
+    fn new(any: OpIndex) -> Self {
+        ClockMax {
+            entries: Vec::new(),
+            any,
         }
+    }
+
+    fn absorb(&mut self, clock: &[(u32, u32)], w: OpIndex) {
+        for &(s, seen) in clock {
+            match self
+                .entries
+                .binary_search_by_key(&s, |&(session, _, _)| session)
+            {
+                Ok(i) if seen > self.entries[i].1 => self.entries[i] = (s, seen, w),
+                Ok(_) => {}
+                Err(i) => self.entries.insert(i, (s, seen, w)),
+            }
+        }
+    }
+
+    /// As a plain clock, for [`CausalOrder::in_past`].
+    fn clock(&self) -> Vec<(u32, u32)> {
+        self.entries.iter().map(|&(s, seen, _)| (s, seen)).collect()
+    }
+
+    /// The write of the set that `x` is causally before, if any.
+    fn later_than(
+        &self,
+        history: &CheckHistory,
+        order: &CausalOrder,
+        x: OpIndex,
+    ) -> Option<OpIndex> {
+        if !order.in_past(history, x, &self.clock()) {
+            return None;
+        }
+        // Some entry puts `x` in the past: the write that gave the first such entry.
+        self.entries
+            .iter()
+            .find_map(|&(s, seen, w)| order.in_past(history, x, &[(s, seen)]).then_some(w))
     }
 }
 
@@ -129,9 +173,9 @@ fn reads_prefix(history: &CheckHistory, sources: &[Source], order: &CausalOrder)
             let list = prefix.entry((op.session, op.key)).or_default();
             let mut max = match list.last() {
                 Some((_, max)) => max.clone(),
-                None => vec![(0, w); order.sessions() as usize],
+                None => ClockMax::new(w),
             };
-            absorb(&mut max, history, order, w);
+            max.absorb(strict_clock(history, order, w), w);
             list.push((op.seq, max));
         }
     }
@@ -188,17 +232,13 @@ impl Checker<'_> {
     /// Whether `r` misses any write of a set whose strict clocks' maximum is `max`; returns the write.
     fn misses_any(&self, r: OpIndex, max: &ClockMax) -> Option<(OpIndex, String)> {
         match self.sources[r] {
-            Source::Initial => Some((max[0].1, "it read the initial value".to_string())),
-            Source::Write(x) => {
-                let op = &self.history.ops[x];
-                let (seen, w) = max[op.session as usize];
-                (seen > op.seq).then(|| {
-                    (
-                        w,
-                        format!("it read {}, which is older", self.history.describe(x)),
-                    )
-                })
-            }
+            Source::Initial => Some((max.any, "it read the initial value".to_string())),
+            Source::Write(x) => max.later_than(self.history, self.order, x).map(|w| {
+                (
+                    w,
+                    format!("it read {}, which is older", self.history.describe(x)),
+                )
+            }),
             _ => None,
         }
     }

@@ -132,15 +132,13 @@ fn groups(history: &CheckHistory) -> Vec<Vec<OpIndex>> {
     // Instant -> the keys of each touching pair there, and how many distinct clients have one.
     let mut touching: std::collections::BTreeMap<Time, Vec<(ClientId, u32, u32)>> =
         std::collections::BTreeMap::new();
-    for session in &history.sessions {
-        for pair in session.windows(2) {
-            let (a, b) = (&history.ops[pair[0]], &history.ops[pair[1]]);
-            if a.returned_at == Some(b.invoked_at) {
-                touching
-                    .entry(b.invoked_at)
-                    .or_default()
-                    .push((a.client, a.key, b.key));
-            }
+    for (a, b) in program_pairs(history) {
+        let (a, b) = (&history.ops[a], &history.ops[b]);
+        if a.returned_at == Some(b.invoked_at) {
+            touching
+                .entry(b.invoked_at)
+                .or_default()
+                .push((a.client, a.key, b.key));
         }
     }
     for pairs in touching.values() {
@@ -163,6 +161,22 @@ fn groups(history: &CheckHistory) -> Vec<Vec<OpIndex>> {
     }
     groups.retain(|g| !g.is_empty());
     groups
+}
+
+/// Each operation with the one just before it in its client's program order: consecutive operations
+/// of a session, and a write that never returned with what its client did before it (it has a
+/// session of its own, but still started after that).
+fn program_pairs(history: &CheckHistory) -> impl Iterator<Item = (OpIndex, OpIndex)> + '_ {
+    let consecutive = history
+        .sessions
+        .iter()
+        .flat_map(|session| session.windows(2).map(|pair| (pair[0], pair[1])));
+    let loose = history
+        .ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, op)| op.after.map(|before| (before, i)));
+    consecutive.chain(loose)
 }
 
 /// How equal times are read.
@@ -220,10 +234,14 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
                 po_pred[pair[1]] = Some(pair[0]);
             }
         }
+        // A write that never returned comes after the last operation of the group that its client
+        // did up to the one it follows — which may itself be on another key, outside the group.
         for (k, pred) in po_pred.iter_mut().enumerate() {
-            if let Some(after) = op(k).after {
-                *pred = ops.binary_search(&after).ok();
-            }
+            let Some(after) = op(k).after else { continue };
+            let a = &history.ops[after];
+            let first = order.partition_point(|&j| (op(j).session, op(j).seq) < (a.session, 0));
+            let end = order.partition_point(|&j| (op(j).session, op(j).seq) <= (a.session, a.seq));
+            *pred = (first < end).then(|| order[end - 1]);
         }
     }
 
@@ -232,12 +250,10 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
     // rank 2, after the returns.
     let mut touching = vec![false; n];
     if ties == Ties::Nudged {
-        for session in &history.sessions {
-            for pair in session.windows(2) {
-                if history.ops[pair[0]].returned_at == Some(history.ops[pair[1]].invoked_at) {
-                    if let Ok(k) = ops.binary_search(&pair[1]) {
-                        touching[k] = true;
-                    }
+        for (a, b) in program_pairs(history) {
+            if history.ops[a].returned_at == Some(history.ops[b].invoked_at) {
+                if let Ok(k) = ops.binary_search(&b) {
+                    touching[k] = true;
                 }
             }
         }
