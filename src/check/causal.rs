@@ -72,9 +72,10 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
         }
     };
     for (r, source) in sources.iter().enumerate() {
+        let read = &history.ops[r];
         match *source {
             Source::Initial => {
-                if let Some(w) = writes_seen(history, &order, r).next() {
+                if let Some(w) = write_seen(history, &order, r) {
                     let mut witness = chain(history, sources, &order, w, r);
                     witness.push(
                         "so the write is causally before the read, yet the read saw no write at all"
@@ -87,16 +88,22 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
                 }
             }
             Source::Write(w1) => {
-                for w2 in writes_seen(history, &order, r) {
-                    if w2 != w1 && order.before(history, w1, w2) {
-                        let mut witness = chain(history, sources, &order, w1, w2);
-                        witness.extend(chain(history, sources, &order, w2, r).into_iter().skip(1));
-                        witness.push(format!(
-                            "so the read comes causally after both writes, yet it saw {}, which the later one overwrote",
-                            history.describe(w1)
-                        ));
-                        return Err(Verdict::broken("causal reversal (WriteCORead)", witness));
-                    }
+                // Each session's last write to the key before the read, and the writes that never
+                // returned that the session's reads before it returned: one after `w1` is enough.
+                let later = order.clock(r).iter().find_map(|&(s, seen)| {
+                    let last = order
+                        .last_write_before(history, s, read.key, seen)
+                        .filter(|&w2| w2 != w1 && order.before(history, w1, w2));
+                    last.or_else(|| order.loose_write_after(history, s, read.key, seen, w1))
+                });
+                if let Some(w2) = later {
+                    let mut witness = chain(history, sources, &order, w1, w2);
+                    witness.extend(chain(history, sources, &order, w2, r).into_iter().skip(1));
+                    witness.push(format!(
+                        "so the read comes causally after both writes, yet it saw {}, which the later one overwrote",
+                        history.describe(w1)
+                    ));
+                    return Err(Verdict::broken("causal reversal (WriteCORead)", witness));
                 }
             }
             Source::NotARead | Source::Nowhere | Source::Ambiguous => {}
@@ -105,26 +112,18 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
     Ok(order)
 }
 
-/// Writes to the key of `r` that are causally before `r`, enough to decide the bad patterns: each
-/// client session's last such write, and every write that never returned whose value a read before
-/// `r` returned (those have no place in any session's program order). Some may come more than once.
-fn writes_seen<'a>(
-    history: &'a CheckHistory,
-    order: &'a CausalOrder,
-    r: OpIndex,
-) -> impl Iterator<Item = OpIndex> + 'a {
+/// Some write to the key of `r` that is causally before `r`: a session's last write before it, or a
+/// write that never returned whose value a read before `r` returned.
+fn write_seen(history: &CheckHistory, order: &CausalOrder, r: OpIndex) -> Option<OpIndex> {
     let key = history.ops[r].key;
-    let clock = order.clock(r);
-    let last = clock
-        .iter()
-        .filter_map(move |&(s, seen)| order.last_write_before(history, s, key, seen));
-    let loose = clock.iter().flat_map(move |&(s, seen)| {
-        order
-            .loose_reads_before(s, key, seen)
-            .iter()
-            .map(|&(_, w)| w)
-    });
-    last.chain(loose)
+    order.clock(r).iter().find_map(|&(s, seen)| {
+        order.last_write_before(history, s, key, seen).or_else(|| {
+            order
+                .loose_reads_before(s, key, seen)
+                .first()
+                .map(|&(_, w)| w)
+        })
+    })
 }
 
 /// With no violation found: unknown if some read's source is ambiguous, else what `decide` says.

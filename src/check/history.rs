@@ -173,6 +173,102 @@ impl CheckHistory {
         index
     }
 
+    /// The independent parts of the history: groups of sessions such that no key is touched by two
+    /// groups, each as its operations in history order, largest part last. A write that never
+    /// returned stays with its client's session. Two parts share no key and no client, so an order
+    /// of each can be interleaved any way into an order of the whole: a property that needs one order
+    /// of everything (sequential consistency) holds exactly when it holds for every part.
+    pub fn independent_parts(&self) -> Vec<Vec<OpIndex>> {
+        let sessions = self.sessions.len();
+        // Union-find over sessions (0..sessions) and keys (sessions..).
+        let mut parent: Vec<usize> = (0..sessions + self.keys.len()).collect();
+        fn root(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            x
+        }
+        let mut join = |a: usize, b: usize| {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra != rb {
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        };
+        for op in &self.ops {
+            join(op.session as usize, sessions + op.key as usize);
+            if let Some(before) = op.after {
+                join(op.session as usize, self.ops[before].session as usize);
+            }
+        }
+        let mut parts: BTreeMap<usize, Vec<OpIndex>> = BTreeMap::new();
+        for (i, op) in self.ops.iter().enumerate() {
+            parts
+                .entry(root(&mut parent, op.session as usize))
+                .or_default()
+                .push(i);
+        }
+        let mut parts: Vec<Vec<OpIndex>> = parts.into_values().collect();
+        // Stable: parts of equal size keep the order of their first operation.
+        parts.sort_by_key(Vec::len);
+        parts
+    }
+
+    /// The history of some of the operations — a union of whole sessions, as [`independent_parts`]
+    /// gives — renumbered, with keys and values interned anew (names are shared, not copied).
+    ///
+    /// [`independent_parts`]: CheckHistory::independent_parts
+    pub fn restrict(&self, ops: &[OpIndex]) -> CheckHistory {
+        let mut part = CheckHistory::default();
+        let mut new_index: BTreeMap<OpIndex, OpIndex> = BTreeMap::new();
+        let mut new_session: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut key_ids: HashMap<Key, u32> = HashMap::new();
+        let mut value_ids: HashMap<Key, u32> = HashMap::new();
+        for &i in ops {
+            new_index.insert(i, part.ops.len());
+            let op = self.ops[i];
+            let next = new_session.len() as u32;
+            let session = *new_session.entry(op.session).or_insert(next);
+            if session as usize == part.sessions.len() {
+                part.sessions.push(Vec::new());
+            }
+            let key = intern(
+                &mut key_ids,
+                &mut part.keys,
+                self.keys[op.key as usize].clone(),
+            );
+            let value = op.value.map(|v| {
+                intern(
+                    &mut value_ids,
+                    &mut part.values,
+                    self.values[v as usize].clone(),
+                )
+            });
+            let index = part.ops.len();
+            if let (OpKind::Put, Some(value)) = (op.kind, value) {
+                part.writers.entry((key, value)).or_default().push(index);
+            }
+            part.ops.push(CheckOp {
+                session,
+                key,
+                value,
+                after: op.after,
+                ..op
+            });
+        }
+        for op in &mut part.ops {
+            op.after = op.after.and_then(|before| new_index.get(&before).copied());
+        }
+        // Sessions are whole, so each keeps its program order; sort each by position.
+        for (index, op) in part.ops.iter().enumerate() {
+            part.sessions[op.session as usize].push(index);
+        }
+        for session in &mut part.sessions {
+            session.sort_by_key(|&i| part.ops[i].seq);
+        }
+        part
+    }
+
     /// The checkers' view of a simulated run's history.
     pub fn from_run(history: &[Operation]) -> Self {
         CheckHistory::new(history.iter().map(RawOp::from))

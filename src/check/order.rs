@@ -160,6 +160,12 @@ pub struct CausalOrder {
     /// For each (session, key), the session's reads of the key that returned a write that never
     /// returned: (position, that write), in program order.
     loose_reads: BTreeMap<(u32, u32), Vec<(u32, OpIndex)>>,
+    /// Parallel to `loose_reads`: after each such read, the running maximum of the clocks of what
+    /// came just before the writes read so far (the clocks of their `after`), each entry tagged with
+    /// the write that gave it, as a span of `later_entries`. Something is causally before one of
+    /// those writes exactly when it is in the past this maximum describes.
+    later_spans: BTreeMap<(u32, u32), Vec<(usize, u32)>>,
+    later_entries: Vec<(u32, u32, OpIndex)>,
 }
 
 impl CausalOrder {
@@ -254,12 +260,42 @@ impl CausalOrder {
         for firsts in first_readers.values_mut() {
             firsts.sort_unstable();
         }
+        let mut later_spans: BTreeMap<(u32, u32), Vec<(usize, u32)>> = BTreeMap::new();
+        let mut later_entries: Vec<(u32, u32, OpIndex)> = Vec::new();
+        let mut running: Vec<(u32, u32, OpIndex)> = Vec::new();
+        for (&(s, key), reads) in &loose_reads {
+            running.clear();
+            let mut list = Vec::with_capacity(reads.len());
+            for &(_, w) in reads {
+                if let Some(before) = history.ops[w].after {
+                    let (at, len) = spans[before];
+                    for &(t, seen) in &entries[at..at + len as usize] {
+                        match running.binary_search_by_key(&t, |&(session, _, _)| session) {
+                            Ok(i) if seen > running[i].1 => running[i] = (t, seen, w),
+                            Ok(_) => {}
+                            Err(i) => running.insert(i, (t, seen, w)),
+                        }
+                    }
+                }
+                if entries.len() + later_entries.len() + running.len() > MAX_CLOCK_ENTRIES {
+                    return Err(BuildError::TooLarge {
+                        operations: n,
+                        sessions: history.sessions.len(),
+                    });
+                }
+                list.push((later_entries.len(), running.len() as u32));
+                later_entries.extend_from_slice(&running);
+            }
+            later_spans.insert((s, key), list);
+        }
         Ok(CausalOrder {
             spans,
             entries,
             first_readers,
             writes,
             loose_reads,
+            later_spans,
+            later_entries,
         })
     }
 
@@ -278,14 +314,47 @@ impl CausalOrder {
 
     /// Whether `a` is causally before or equal to whatever has clock `clock`.
     pub fn in_past(&self, history: &CheckHistory, a: OpIndex, clock: &[(u32, u32)]) -> bool {
+        self.past_entry(history, a, |s| entry(clock, s)).is_some()
+    }
+
+    /// The session whose entry of a clock (given by `entry_of`) puts `a` in its past, if one does.
+    fn past_entry(
+        &self,
+        history: &CheckHistory,
+        a: OpIndex,
+        entry_of: impl Fn(u32) -> u32,
+    ) -> Option<u32> {
         let op = &history.ops[a];
         if is_loose(op) {
-            self.first_readers
-                .get(&a)
-                .is_some_and(|firsts| firsts.iter().any(|&(s, seq)| entry(clock, s) > seq))
+            let firsts = self.first_readers.get(&a)?;
+            firsts
+                .iter()
+                .find(|&&(s, seq)| entry_of(s) > seq)
+                .map(|&(s, _)| s)
         } else {
-            entry(clock, op.session) > op.seq
+            (entry_of(op.session) > op.seq).then_some(op.session)
         }
+    }
+
+    /// A write that never returned, read by session `s` on `key` before position `limit`, that `a` is
+    /// causally before; `None` if there is none.
+    pub fn loose_write_after(
+        &self,
+        history: &CheckHistory,
+        s: u32,
+        key: u32,
+        limit: u32,
+        a: OpIndex,
+    ) -> Option<OpIndex> {
+        let count = self.loose_reads_before(s, key, limit).len();
+        let &(at, len) = self
+            .later_spans
+            .get(&(s, key))?
+            .get(count.checked_sub(1)?)?;
+        let max = &self.later_entries[at..at + len as usize];
+        let find = |t: u32| max.binary_search_by_key(&t, |&(session, _, _)| session);
+        let session = self.past_entry(history, a, |t| find(t).map_or(0, |i| max[i].1))?;
+        find(session).ok().map(|i| max[i].2)
     }
 
     /// Whether `a` is causally before `b` (strictly: never `a` before itself).

@@ -42,6 +42,10 @@ pub fn check(history: &CheckHistory) -> Verdict {
 }
 
 /// Checks sequential consistency, reusing the history's causal and linearizable verdicts.
+///
+/// Independent parts of the history (no shared key, no shared client) are judged alone, smallest
+/// first: the whole is sequentially consistent exactly when every part is, a part that breaks it
+/// breaks the whole, and a part the search cannot decide does not hide a violation in another.
 pub fn check_given(history: &CheckHistory, causal: &Verdict, linearizable: &Verdict) -> Verdict {
     if causal.ok == Some(false) {
         return causal.clone();
@@ -49,6 +53,24 @@ pub fn check_given(history: &CheckHistory, causal: &Verdict, linearizable: &Verd
     if linearizable.ok == Some(true) {
         return Verdict::holds();
     }
+    let parts = history.independent_parts();
+    if parts.len() <= 1 {
+        return check_part(history);
+    }
+    let mut undecided: Option<Verdict> = None;
+    for part in &parts {
+        let verdict = check_part(&history.restrict(part));
+        match verdict.ok {
+            Some(false) => return verdict,
+            None if undecided.is_none() => undecided = Some(verdict),
+            _ => {}
+        }
+    }
+    undecided.unwrap_or_else(Verdict::holds)
+}
+
+/// Saturation, then the search, on one independent part.
+fn check_part(history: &CheckHistory) -> Verdict {
     let saturated = if history.ops.len() <= MAX_OPS {
         match saturate(history, &sources(history)) {
             Some(saturated) => Some(saturated),
@@ -65,8 +87,8 @@ pub fn check_given(history: &CheckHistory, causal: &Verdict, linearizable: &Verd
     };
     match search(history, saturated.as_ref()) {
         Search::Found => Verdict::holds(),
-        Search::OutOfBudget(states) => Verdict::unknown(format!(
-            "the search gave up after exploring {states} states"
+        Search::OutOfBudget { states, why } => Verdict::unknown(format!(
+            "the search gave up after exploring {states} states: {why}"
         )),
         Search::Impossible { furthest, states } => impossible(
             history,
@@ -96,7 +118,10 @@ fn impossible(history: &CheckHistory, why: String, furthest: &[OpIndex]) -> Verd
 
 enum Search {
     Found,
-    OutOfBudget(u64),
+    OutOfBudget {
+        states: u64,
+        why: &'static str,
+    },
     /// The operations next in line at the deepest dead end.
     Impossible {
         furthest: Vec<OpIndex>,
@@ -104,12 +129,80 @@ enum Search {
     },
 }
 
-/// A point of the search: how far each session has got, and the store.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// A point of the search: how far each session has got, the store, and a fingerprint of both.
+///
+/// The search keeps one state and undoes its steps on the way back, and remembers the states it has
+/// explored by a 128-bit Zobrist fingerprint, not a copy: a copy costs one entry per session and key,
+/// which for thousands of clients made the memo the largest thing in the process. Two different states
+/// share a fingerprint with probability about 2⁻¹²⁸ per pair — for the whole budget of states, below
+/// 10⁻²⁷ — and a collision could only make the search skip a state, never accept a wrong order.
 struct State {
     positions: Vec<u32>,
     /// For each key, the value it holds and the write that wrote it.
     store: Vec<Option<(u32, OpIndex)>>,
+    /// How many operations are done (the sum of `positions`).
+    done: usize,
+    fingerprint: u128,
+}
+
+/// SplitMix64's finaliser: a bijective mix of 64 bits.
+fn mix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+/// The random-looking 128-bit tag of one (table, index, entry) fact about a state.
+fn zobrist(table: u64, index: u64, entry: u64) -> u128 {
+    let seed = mix64(table ^ mix64(index ^ mix64(entry)));
+    (u128::from(mix64(seed ^ 0x5851_f42d_4c95_7f2d)) << 64) | u128::from(mix64(seed))
+}
+
+impl State {
+    fn new(history: &CheckHistory) -> Self {
+        State {
+            positions: vec![0; history.sessions.len()],
+            store: vec![None; history.key_count()],
+            done: 0,
+            fingerprint: 0,
+        }
+    }
+
+    /// The tag of session `s` at position `p`; position 0 (the start) is tagged 0.
+    fn position_tag(s: u32, p: u32) -> u128 {
+        if p == 0 {
+            0
+        } else {
+            zobrist(1, u64::from(s), u64::from(p))
+        }
+    }
+
+    /// The tag of `key` holding what `write` wrote; the initial value is tagged 0.
+    fn store_tag(key: u32, write: Option<(u32, OpIndex)>) -> u128 {
+        write.map_or(0, |(_, w)| zobrist(2, u64::from(key), w as u64))
+    }
+
+    fn advance(&mut self, s: u32) {
+        let p = self.positions[s as usize];
+        self.fingerprint ^= State::position_tag(s, p) ^ State::position_tag(s, p + 1);
+        self.positions[s as usize] = p + 1;
+        self.done += 1;
+    }
+
+    fn retreat(&mut self, s: u32) {
+        let p = self.positions[s as usize];
+        self.fingerprint ^= State::position_tag(s, p) ^ State::position_tag(s, p - 1);
+        self.positions[s as usize] = p - 1;
+        self.done -= 1;
+    }
+
+    /// Sets what `key` holds; returns what it held.
+    fn set(&mut self, key: u32, write: Option<(u32, OpIndex)>) -> Option<(u32, OpIndex)> {
+        let old = std::mem::replace(&mut self.store[key as usize], write);
+        self.fingerprint ^= State::store_tag(key, old) ^ State::store_tag(key, write);
+        old
+    }
 }
 
 /// Who reads each value: for each write, the reads returning its value; for each key, the reads
@@ -164,81 +257,125 @@ fn value_consumed(history: &CheckHistory, readers: &Readers, state: &State, key:
     })
 }
 
+/// How many choices the search's stack may hold at once (8 bytes each: 256 MiB).
+const MAX_STACKED_CHOICES: usize = 1 << 25;
+
+/// How many session visits the search may make in all (each state visits every session a few times).
+const MAX_WORK: u64 = 1 << 28;
+
+/// One step down the search: the write taken to get here (its session, and what its key held
+/// before, if it was applied), the sessions then advanced by greedy reads, and the choices not yet
+/// tried from here.
+struct Frame {
+    entered_by: Option<(u32, Option<(u32, Option<(u32, OpIndex)>)>)>,
+    greedy: Vec<u32>,
+    choices: Vec<(u32, bool)>,
+}
+
+/// Undoes a frame's steps: its greedy reads, then the write that led to it.
+fn undo(state: &mut State, frame: &Frame) {
+    for &s in frame.greedy.iter().rev() {
+        state.retreat(s);
+    }
+    if let Some((s, applied)) = frame.entered_by {
+        state.retreat(s);
+        if let Some((key, old)) = applied {
+            state.set(key, old);
+        }
+    }
+}
+
 fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> Search {
     let sessions = &history.sessions;
     let readers = Readers::new(history);
-    let mut seen: HashSet<State> = HashSet::new();
+    let mut seen: HashSet<u128> = HashSet::new();
     let mut states = 0u64;
-    let mut furthest: (u64, Vec<OpIndex>) = (0, Vec::new());
-    let start = State {
-        positions: vec![0; sessions.len()],
-        store: vec![None; history.key_count()],
-    };
-    // Each frame: a state after greedy reads, and the choices not yet tried from it.
-    let mut stack: Vec<(State, Vec<(u32, bool)>)> = Vec::new();
-    let mut pending = Some(start);
+    let mut work = 0u64;
+    let mut stacked = 0usize;
+    let mut furthest: (usize, Vec<OpIndex>) = (0, Vec::new());
+    let mut state = State::new(history);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut pending = Some(None);
     loop {
-        if let Some(mut state) = pending.take() {
-            take_matching_reads(history, &mut state);
-            let done: u64 = state.positions.iter().map(|&p| u64::from(p)).sum();
-            if done as usize == history.ops.len() {
+        if let Some(entered_by) = pending.take() {
+            let greedy = take_matching_reads(history, &mut state);
+            work += sessions.len() as u64;
+            if state.done == history.ops.len() {
                 return Search::Found;
             }
-            if seen.insert(state.clone()) {
+            let mut frame = Frame {
+                entered_by,
+                greedy,
+                choices: Vec::new(),
+            };
+            if seen.insert(state.fingerprint) {
                 states += 1;
                 if states > SEARCH_BUDGET {
-                    return Search::OutOfBudget(states);
+                    return Search::OutOfBudget {
+                        states,
+                        why: "its budget of states is spent",
+                    };
                 }
-                let choices = choices(history, &readers, saturated, &state);
-                if choices.is_empty() && done >= furthest.0 {
+                frame.choices = choices(history, &readers, saturated, &state);
+                work += 2 * sessions.len() as u64;
+                stacked += frame.choices.len();
+                if stacked > MAX_STACKED_CHOICES || work > MAX_WORK {
+                    return Search::OutOfBudget {
+                        states,
+                        why: "its budget of work and memory for this many clients is spent",
+                    };
+                }
+                if frame.choices.is_empty() && state.done >= furthest.0 {
                     let next = state
                         .positions
                         .iter()
                         .enumerate()
                         .filter_map(|(s, &p)| sessions[s].get(p as usize).copied())
                         .collect();
-                    furthest = (done, next);
+                    furthest = (state.done, next);
                 }
-                stack.push((state, choices));
+                stack.push(frame);
+            } else {
+                undo(&mut state, &frame);
             }
         }
-        let Some((state, choices)) = stack.last_mut() else {
+        let Some(frame) = stack.last_mut() else {
             return Search::Impossible {
                 furthest: furthest.1,
                 states,
             };
         };
-        let Some((s, apply)) = choices.pop() else {
-            stack.pop();
+        let Some((s, apply)) = frame.choices.pop() else {
+            if let Some(frame) = stack.pop() {
+                undo(&mut state, &frame);
+            }
             continue;
         };
-        let mut next = state.clone();
-        let w = sessions[s as usize][next.positions[s as usize] as usize];
+        stacked -= 1;
+        let w = sessions[s as usize][state.positions[s as usize] as usize];
         let op = &history.ops[w];
-        if apply {
-            next.store[op.key as usize] = op.value.map(|v| (v, w));
-        }
-        next.positions[s as usize] += 1;
-        pending = Some(next);
+        let applied = apply.then(|| (op.key, state.set(op.key, op.value.map(|v| (v, w)))));
+        state.advance(s);
+        pending = Some(Some((s, applied)));
     }
 }
 
-/// Takes every read, in any session, that the store already answers; repeats until none.
-fn take_matching_reads(history: &CheckHistory, state: &mut State) {
-    let mut progress = true;
-    while progress {
-        progress = false;
-        for (s, session) in history.sessions.iter().enumerate() {
-            while let Some(&i) = session.get(state.positions[s] as usize) {
-                let op = &history.ops[i];
-                if !op.is_read() || state.store[op.key as usize].map(|(v, _)| v) != op.value {
-                    break;
-                }
-                state.positions[s] += 1;
-                progress = true;
+/// Takes every read, in any session, that the store already answers, and returns the sessions
+/// advanced, in order. One pass suffices: reads change nothing, so a read that does not match now
+/// will not match after other reads are taken.
+fn take_matching_reads(history: &CheckHistory, state: &mut State) -> Vec<u32> {
+    let mut advanced = Vec::new();
+    for (s, session) in history.sessions.iter().enumerate() {
+        while let Some(&i) = session.get(state.positions[s] as usize) {
+            let op = &history.ops[i];
+            if !op.is_read() || state.store[op.key as usize].map(|(v, _)| v) != op.value {
+                break;
             }
+            state.advance(s as u32);
+            advanced.push(s as u32);
         }
     }
+    advanced
 }
 
 /// The writes that may come next: (session, apply?). A completed write must be applied, and only once

@@ -207,10 +207,15 @@ impl Checker<'_> {
                 if let Some(witness) = missed(r, &observed) {
                     return Verdict::broken(anomaly, witness);
                 }
+                // A write that never returned is alone in its session: nothing of that session
+                // came before it, so it adds nothing to look for (and thousands of them must not
+                // make every later read scan thousands of empty sessions).
                 if let Source::Write(w) = self.sources[r] {
                     let writer = &self.history.ops[w];
-                    let seq = observed.entry(writer.session).or_insert(0);
-                    *seq = (*seq).max(writer.seq + 1);
+                    if writer.completed() {
+                        let seq = observed.entry(writer.session).or_insert(0);
+                        *seq = (*seq).max(writer.seq + 1);
+                    }
                 }
             }
         }
