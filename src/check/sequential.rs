@@ -263,11 +263,17 @@ const MAX_STACKED_CHOICES: usize = 1 << 25;
 /// How many session visits the search may make in all (each state visits every session a few times).
 const MAX_WORK: u64 = 1 << 28;
 
+/// What a key held: the value and the write that wrote it, or `None` for the initial value.
+type Held = Option<(u32, OpIndex)>;
+
+/// A write taken: its session, and, if it was applied, its key and what the key held before.
+type Step = (u32, Option<(u32, Held)>);
+
 /// One step down the search: the write taken to get here (its session, and what its key held
 /// before, if it was applied), the sessions then advanced by greedy reads, and the choices not yet
 /// tried from here.
 struct Frame {
-    entered_by: Option<(u32, Option<(u32, Option<(u32, OpIndex)>)>)>,
+    entered_by: Option<Step>,
     greedy: Vec<u32>,
     choices: Vec<(u32, bool)>,
 }
