@@ -18,6 +18,7 @@
 pub mod causal;
 pub mod convergent;
 pub mod file;
+pub mod fingerprint;
 pub mod history;
 pub mod linearizable;
 pub mod order;

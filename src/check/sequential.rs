@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, HashSet};
 use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, CausalOrder, Source};
 use super::saturate::{saturate, Saturated, MAX_OPS};
-use super::Verdict;
 use super::{causal, linearizable};
+use super::{fingerprint, Verdict};
 
 /// How many search states before the verdict becomes unknown.
 pub const SEARCH_BUDGET: u64 = 300_000;
@@ -132,10 +132,9 @@ enum Search {
 /// A point of the search: how far each session has got, the store, and a fingerprint of both.
 ///
 /// The search keeps one state and undoes its steps on the way back, and remembers the states it has
-/// explored by a 128-bit Zobrist fingerprint, not a copy: a copy costs one entry per session and key,
-/// which for thousands of clients made the memo the largest thing in the process. Two different states
-/// share a fingerprint with probability about 2⁻¹²⁸ per pair — for the whole budget of states, below
-/// 10⁻²⁷ — and a collision could only make the search skip a state, never accept a wrong order.
+/// explored by a 128-bit fingerprint ([`super::fingerprint`]), not a copy: a copy costs one entry per
+/// session and key, which for thousands of clients made the memo the largest thing in the process. A
+/// collision could only make the search skip a state, never accept a wrong order.
 struct State {
     positions: Vec<u32>,
     /// For each key, the value it holds and the write that wrote it.
@@ -143,20 +142,6 @@ struct State {
     /// How many operations are done (the sum of `positions`).
     done: usize,
     fingerprint: u128,
-}
-
-/// SplitMix64's finaliser: a bijective mix of 64 bits.
-fn mix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
-}
-
-/// The random-looking 128-bit tag of one (table, index, entry) fact about a state.
-fn zobrist(table: u64, index: u64, entry: u64) -> u128 {
-    let seed = mix64(table ^ mix64(index ^ mix64(entry)));
-    (u128::from(mix64(seed ^ 0x5851_f42d_4c95_7f2d)) << 64) | u128::from(mix64(seed))
 }
 
 impl State {
@@ -174,13 +159,13 @@ impl State {
         if p == 0 {
             0
         } else {
-            zobrist(1, u64::from(s), u64::from(p))
+            fingerprint::tag(1, u64::from(s), u64::from(p))
         }
     }
 
     /// The tag of `key` holding what `write` wrote; the initial value is tagged 0.
     fn store_tag(key: u32, write: Option<(u32, OpIndex)>) -> u128 {
-        write.map_or(0, |(_, w)| zobrist(2, u64::from(key), w as u64))
+        write.map_or(0, |(_, w)| fingerprint::tag(2, u64::from(key), w as u64))
     }
 
     fn advance(&mut self, s: u32) {

@@ -14,8 +14,9 @@
 //! (calls first among equal times): at each step it may linearize any operation whose call comes
 //! before the first remaining return; reaching a return whose operation is not yet linearized means
 //! backtracking. Memoising (set of linearized operations, register value) keeps it from exploring the
-//! same configuration twice (Lowe 2017). One reduction keeps it from trying every order of concurrent
-//! reads: a read that may go next and matches the register is linearized at once, never branched on —
+//! same configuration twice (Lowe 2017); configurations are remembered by 128-bit fingerprint
+//! ([`super::fingerprint`]), so the memo costs 16 bytes a configuration, not a bit per operation.
+//! One reduction keeps it from trying every order of concurrent reads: a read that may go next and matches the register is linearized at once, never branched on —
 //! reads change nothing, so if any order works, one with that read placed now does. And when every
 //! value is written once, a write may not overwrite a value that a read not yet placed returns: that
 //! read could never be placed.
@@ -29,7 +30,7 @@ mod named;
 use std::collections::HashSet;
 
 use super::history::{CheckHistory, CheckOp, OpIndex};
-use super::Verdict;
+use super::{fingerprint, Verdict};
 use crate::ids::{ClientId, Time};
 
 /// How many search steps, over all keys, before the verdict becomes unknown.
@@ -309,7 +310,14 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
     let words = n.div_ceil(64);
     let mut linearized = vec![0u64; words];
     let is_set = |bits: &[u64], k: usize| bits[k / 64] & (1 << (k % 64)) != 0;
-    let mut seen: HashSet<(Vec<u64>, Vec<Option<u32>>)> = HashSet::new();
+    // Configurations explored, by fingerprint (see `super::fingerprint`): a copy of the linearized
+    // set costs one bit per operation, which made the memo quadratic in the operations of a key.
+    let mut seen: HashSet<u128> = HashSet::new();
+    let mut configuration: u128 = 0;
+    let linearized_tag = |k: usize| fingerprint::tag(3, k as u64, 0);
+    let value_tag = |key: usize, value: Option<u32>| {
+        value.map_or(0, |v| fingerprint::tag(4, key as u64, u64::from(v)))
+    };
     // How many reads of each (key, value) are not yet linearized. Only used to prune when every value
     // is written once: a repeated value could come back after being overwritten.
     let prune = history.repeated_writes().next().is_none();
@@ -353,13 +361,16 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
                 linearized[k / 64] |= 1 << (k % 64);
                 let previous = state[key];
                 state[key] = o.value;
-                if matching_read || seen.insert((linearized.clone(), state.clone())) {
+                let change = linearized_tag(k) ^ value_tag(key, previous) ^ value_tag(key, o.value);
+                configuration ^= change;
+                if matching_read || seen.insert(configuration) {
                     stack.push((k, previous, matching_read));
                     lift(&mut entries, call_of[k]);
                     lift(&mut entries, return_of[k]);
                     at = entries[head].next;
                     continue;
                 }
+                configuration ^= change;
                 state[key] = previous;
                 linearized[k / 64] &= !(1 << (k % 64));
             }
@@ -393,7 +404,10 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
                         blocked: to_ops(&deepest.2),
                     };
                 };
-                state[local_key(k)] = previous;
+                let key = local_key(k);
+                configuration ^=
+                    linearized_tag(k) ^ value_tag(key, state[key]) ^ value_tag(key, previous);
+                state[key] = previous;
                 if op(k).is_read() {
                     if let Some(n) = waiting.get_mut(&(local_key(k), op(k).value)) {
                         *n += 1;
