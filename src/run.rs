@@ -28,6 +28,11 @@ pub struct ReplicaRun {
     pub committed: Vec<CommitEntry>,
     /// Its store when the run ended.
     pub store: Store,
+    /// Whether it was running when the run ended (false: crashed, and not restarted).
+    pub up: bool,
+    /// How many of the messages it sent no acknowledgement had covered when the run ended: lost or
+    /// unanswered so far, and retransmitted while it is up.
+    pub unacknowledged: usize,
 }
 
 /// Why a run ended.

@@ -161,6 +161,11 @@ pub trait Replica {
     /// When the replica next wants [`handle_timeout`](Self::handle_timeout) called, if ever.
     fn poll_timeout(&self) -> Option<Time>;
 
+    /// How many messages it has sent that no acknowledgement has covered yet, on all its channels:
+    /// zero once everything it sent has arrived. A replica that stops for good while this is not
+    /// zero leaves the others without what it sent.
+    fn unacknowledged(&self) -> usize;
+
     /// The replica's store as it stands.
     fn store(&self) -> Store;
 }

@@ -307,10 +307,15 @@ impl<R: Replica> Simulation<R> {
             .iter()
             .zip(self.committed)
             .enumerate()
-            .map(|(i, (replica, committed))| ReplicaRun {
-                id: ReplicaId(i as u32),
-                committed,
-                store: replica.store(),
+            .map(|(i, (replica, committed))| {
+                let id = ReplicaId(i as u32);
+                ReplicaRun {
+                    id,
+                    committed,
+                    store: replica.store(),
+                    up: self.state.is_up(id),
+                    unacknowledged: replica.unacknowledged(),
+                }
             })
             .collect();
         self.schedule.truncate(self.faults_done);
