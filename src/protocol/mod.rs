@@ -17,7 +17,8 @@
 //! ```
 //!
 //! Call order: after each `handle_*` call, call `poll_output` until it returns `None`, then ask
-//! `poll_timeout` when the replica next wants `handle_timeout`.
+//! `poll_timeout` when the replica next wants `handle_timeout`. [`Replica::unacknowledged`] may be
+//! asked at any time: the engine uses it to tell a finished run from one that cannot finish.
 //!
 //! Replicas talk through [`channel::Channels`], which retransmit what the network loses and drop what
 //! it duplicates, so the protocols below see each message exactly once and, by default, in order.

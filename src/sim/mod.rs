@@ -20,6 +20,13 @@
 //! A message is lost when the network's `drop` says so, or when its link is cut or its destination is
 //! down at the moment it is sent or at the moment it would arrive (see [`fault`]).
 //!
+//! How a run ends ([`Stop`]): at a limit, or when it can go no further. A run with no event left is
+//! *idle* only if it is finished — every client finished, and every message arrived and was
+//! acknowledged. If not, it is *stalled*: a replica that crashed for good still holds messages no one
+//! acknowledged (a crashed replica's timers are discarded unseen, so it is its channels that tell),
+//! or a client waits for an answer to a request lost to a crashed replica. A run also stalls, with
+//! events still queued, when all that is left is retransmissions that can only be lost again.
+//!
 //! Determinism: events are ordered by (time, insertion sequence); all randomness comes from
 //! [`ChaCha8Rng`]s seeded from the scenario's seed, one stream per purpose — first transmissions'
 //! delays, the generated workload, the delays of acknowledgements and retransmissions, losses and
@@ -245,7 +252,7 @@ impl<R: Replica> Simulation<R> {
         let mut now = 0;
         let stopped = loop {
             let Some((time, event)) = self.queue.peek() else {
-                break Stop::Idle;
+                break self.ending();
             };
             // Events that would change nothing are discarded unseen: they neither count nor move
             // the clock, so that a run without faults ends when its last real event happens.
@@ -279,7 +286,7 @@ impl<R: Replica> Simulation<R> {
                 break Stop::QueueLimit;
             }
             let Some((time, event)) = self.queue.pop() else {
-                break Stop::Idle;
+                break self.ending();
             };
             now = time;
             self.counters.events += 1;
@@ -430,6 +437,21 @@ impl<R: Replica> Simulation<R> {
         self.any_futile
             && self.work == 0
             && (0..self.replicas.len()).all(|r| self.timer_at[r].is_none() || self.futile[r])
+    }
+
+    /// How a run ends once its queue is empty: idle if it is finished — every client finished and
+    /// every message arrived and was acknowledged — and stalled if not. With nothing queued, no
+    /// restart or heal is coming: a replica still holding unacknowledged messages is one that crashed
+    /// for good (a running one always has its retransmission timer queued), and a client still
+    /// waiting sent its request to a crashed replica and has no timeout to give up by.
+    fn ending(&self) -> Stop {
+        let unacknowledged = self.replicas.iter().any(|r| r.unacknowledged() > 0);
+        let waiting = self.outstanding.iter().any(Option::is_some);
+        if unacknowledged || waiting {
+            Stop::Stalled
+        } else {
+            Stop::Idle
+        }
     }
 
     /// Something happened that may lead somewhere: no timer so far was futile.
