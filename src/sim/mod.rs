@@ -428,15 +428,29 @@ impl<R: Replica> Simulation<R> {
         self.stalled()
     }
 
-    /// Whether the run can only repeat itself for ever: nothing but timers is queued, and every
-    /// replica with a timer armed has retried since the last progress without causing any. Its
-    /// retransmissions were all lost to a cut link or a crashed replica, or arrived only to be
-    /// acknowledged over a cut link; no fault or client is left to change that, and loss by chance is
-    /// progress (the next try may get through), so the next round would go exactly the same way.
+    /// Whether the run can only repeat itself for ever: nothing but timers is queued, some running
+    /// replica still holds unacknowledged messages, and every running replica that holds any has
+    /// retried since the last progress without causing any. Its retransmissions were all lost to a
+    /// cut link or a crashed replica, or arrived only to be acknowledged over a cut link; no fault or
+    /// client is left to change that, and loss by chance is progress (the next try may get through),
+    /// so the next round would go exactly the same way. When no running replica holds anything, the
+    /// queue is about to empty and [`ending`](Self::ending) judges the run instead: a futile retry
+    /// earlier on does not make a run that has since finished stall.
     fn stalled(&self) -> bool {
-        self.any_futile
-            && self.work == 0
-            && (0..self.replicas.len()).all(|r| self.timer_at[r].is_none() || self.futile[r])
+        if !self.any_futile || self.work > 0 {
+            return false;
+        }
+        let mut retrying = false;
+        for (r, replica) in self.replicas.iter().enumerate() {
+            if !self.state.is_up(ReplicaId(r as u32)) || replica.unacknowledged() == 0 {
+                continue;
+            }
+            if !self.futile[r] {
+                return false;
+            }
+            retrying = true;
+        }
+        retrying
     }
 
     /// How a run ends once its queue is empty: idle if it is finished — every client finished and
