@@ -28,13 +28,24 @@ pub struct ReplicaRun {
     pub committed: Vec<CommitEntry>,
     /// Its store when the run ended.
     pub store: Store,
+    /// Whether it was running when the run ended (false: crashed, and not restarted).
+    pub up: bool,
+    /// How many of the messages it sent no acknowledgement had covered when the run ended: lost or
+    /// unanswered so far, and retransmitted while it is up.
+    pub unacknowledged: usize,
 }
 
 /// Why a run ended.
+///
+/// A run is *finished* when every client has finished (each operation answered or given up on) and
+/// every message sent between replicas has arrived and been acknowledged. A run that can never get
+/// there *stalls*: a replica that crashed for good still holds messages no one acknowledged, or
+/// retransmits to a replica it can no longer reach, or a client waits for an answer that cannot come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stop {
-    /// No event was left: every client finished and every message arrived.
+    /// No event was left, and the run was finished: every client finished, and every message
+    /// arrived and was acknowledged.
     Idle,
     /// The next event was later than the scenario's time limit.
     TimeLimit,
@@ -42,8 +53,10 @@ pub enum Stop {
     EventLimit,
     /// More events were waiting than kvsim holds in memory (too many messages in flight at once).
     QueueLimit,
-    /// Nothing was left but retransmitting to replicas that can no longer be reached (crashed or
-    /// partitioned, with no restart or heal to come): the run would go on for ever.
+    /// The run could not finish, and nothing left to happen would change that: nothing was left but
+    /// retransmissions that can only be lost, or nothing at all while a replica that crashed for good
+    /// held unacknowledged messages or a client waited for an answer that cannot come (no fault is
+    /// left to restart a replica or heal a link). Each replica's `up` and `unacknowledged` say which.
     Stalled,
 }
 
@@ -54,9 +67,7 @@ impl Stop {
             Stop::TimeLimit => "time limit reached",
             Stop::EventLimit => "event limit reached",
             Stop::QueueLimit => "too many events in flight (queue limit reached)",
-            Stop::Stalled => {
-                "stalled (only retransmissions to replicas that cannot be reached were left)"
-            }
+            Stop::Stalled => "stalled (the run cannot finish)",
         }
     }
 }

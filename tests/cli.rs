@@ -87,6 +87,11 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(run["model"], "sequential");
     let replica = &run["replicas"][0];
     assert_eq!(replica["id"], 0);
+    assert_eq!(replica["up"], true);
+    assert_eq!(
+        replica["unacknowledged"], 0,
+        "an idle run leaves nothing unacknowledged"
+    );
     let commit = &replica["committed"][0];
     for field in ["at", "op", "key", "value", "client", "stamp", "superseded"] {
         assert!(

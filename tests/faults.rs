@@ -1,7 +1,9 @@
 //! What faults do to a run, seen from outside the engine: lost requests, timeouts, partitions that
 //! never heal, and that all of it stays reproducible.
 
+use kvsim::check::check_run;
 use kvsim::protocol::Model;
+use kvsim::report::render_run;
 use kvsim::run::Stop;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::{fault_schedule, simulate};
@@ -54,6 +56,58 @@ fn a_replica_that_never_restarts_or_a_one_way_cut_that_never_heals_stalls_the_ru
                 run.stats.duration
             );
         }
+    }
+}
+
+#[test]
+fn a_replica_that_crashes_for_good_holding_unacknowledged_writes_stalls_the_run_under_every_model()
+{
+    // r2 takes the write and sends it on: its copy to r0 is lost to the one-way cut, and r1's
+    // acknowledgement arrives at t=10, just as r2 crashes. The heal at t=20 comes too late: r2 never
+    // restarts to resend, so r0 never hears of the write. Causal and eventual used to end this run
+    // "idle" (r2's timers are discarded while it is down, so the queue emptied) with r0 behind; the
+    // multicast models stalled only because r1 retries its acknowledgement to r2 in vain.
+    let config = config(
+        r#"{"replicas": 3, "network": {"delay": {"constant": 5}},
+            "faults": [{"at": 0, "partition_oneway": {"from": [2], "to": [0]}},
+                       {"at": 10, "crash": 2}, {"at": 20, "heal": true}],
+            "clients": [{"replica": 2, "ops": [{"put": ["x", "1"]}]}]}"#,
+    );
+    for model in Model::ALL {
+        let run = simulate(&config, model);
+        assert_eq!(run.stats.stopped, Stop::Stalled, "{model}");
+        let r2 = &run.replicas[2];
+        assert!(!r2.up, "{model}");
+        assert_eq!(r2.unacknowledged, 2, "{model}: its copies to r0 and r1");
+        let text = render_run(&config, &run, &check_run(&run));
+        assert!(
+            text.contains("r2 is down for good, holding 2 unacknowledged messages"),
+            "{model}: the trace says why it stalled\n{text}"
+        );
+        if matches!(model, Model::Causal | Model::Eventual) {
+            assert_eq!(run.stats.completed, 1, "{model}: r2 answered at once");
+            assert!(!run.converged(), "{model}: r0 never got the write");
+        }
+    }
+}
+
+#[test]
+fn a_client_waiting_for_ever_on_a_request_lost_to_a_crash_stalls_the_run() {
+    // Nothing is queued once the request is lost, but the client has not finished: without a
+    // timeout it waits for ever, so the run cannot end idle.
+    let config = config(
+        r#"{"replicas": 2, "faults": [{"at": 0, "crash": 1}],
+            "clients": [{"replica": 1, "ops": [{"get": "x"}]}]}"#,
+    );
+    for model in Model::ALL {
+        let run = simulate(&config, model);
+        assert_eq!(run.stats.stopped, Stop::Stalled, "{model}");
+        assert_eq!(run.stats.messages, 0, "{model}");
+        let text = render_run(&config, &run, &check_run(&run));
+        assert!(
+            text.contains("client 0 waits for ever for an answer"),
+            "{model}\n{text}"
+        );
     }
 }
 

@@ -169,6 +169,10 @@ impl Replica for CausalReplica {
         self.channels.poll_timeout()
     }
 
+    fn unacknowledged(&self) -> usize {
+        self.channels.unacknowledged()
+    }
+
     fn store(&self) -> Store {
         self.store.to_store()
     }

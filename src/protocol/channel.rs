@@ -28,8 +28,9 @@
 //!   `ordered: false` it delivers at once, which shows what the protocols rely on ordering for.
 //!
 //! The price: an acknowledgement for every message, and a wait of at least one timeout when a message
-//! is lost. Nothing is ever given up on: a replica that is unreachable for good is retried for ever
-//! (the engine notices when that is all that is left and stops the run).
+//! is lost. Nothing is ever given up on: a replica that is unreachable for good is retried for ever,
+//! and a replica that crashes keeps its unacknowledged messages to resend once it restarts (the
+//! engine notices when a run can get no further this way, and stops it as stalled).
 
 use std::collections::{BTreeMap, VecDeque};
 

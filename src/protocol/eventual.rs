@@ -111,6 +111,10 @@ impl Replica for EventualReplica {
         self.channels.poll_timeout()
     }
 
+    fn unacknowledged(&self) -> usize {
+        self.channels.unacknowledged()
+    }
+
     fn store(&self) -> Store {
         self.store.to_store()
     }

@@ -75,6 +75,10 @@ impl Replica for LinearizableReplica {
         self.channels.poll_timeout()
     }
 
+    fn unacknowledged(&self) -> usize {
+        self.channels.unacknowledged()
+    }
+
     fn store(&self) -> Store {
         self.store.clone()
     }

@@ -17,7 +17,8 @@
 //! ```
 //!
 //! Call order: after each `handle_*` call, call `poll_output` until it returns `None`, then ask
-//! `poll_timeout` when the replica next wants `handle_timeout`.
+//! `poll_timeout` when the replica next wants `handle_timeout`. [`Replica::unacknowledged`] may be
+//! asked at any time: the engine uses it to tell a finished run from one that cannot finish.
 //!
 //! Replicas talk through [`channel::Channels`], which retransmit what the network loses and drop what
 //! it duplicates, so the protocols below see each message exactly once and, by default, in order.
@@ -160,6 +161,11 @@ pub trait Replica {
 
     /// When the replica next wants [`handle_timeout`](Self::handle_timeout) called, if ever.
     fn poll_timeout(&self) -> Option<Time>;
+
+    /// How many messages it has sent that no acknowledgement has covered yet, on all its channels:
+    /// zero once everything it sent has arrived. A replica that stops for good while this is not
+    /// zero leaves the others without what it sent.
+    fn unacknowledged(&self) -> usize;
 
     /// The replica's store as it stands.
     fn store(&self) -> Store;

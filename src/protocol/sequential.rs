@@ -88,6 +88,10 @@ impl Replica for SequentialReplica {
         self.channels.poll_timeout()
     }
 
+    fn unacknowledged(&self) -> usize {
+        self.channels.unacknowledged()
+    }
+
     fn store(&self) -> Store {
         self.store.clone()
     }

@@ -2,12 +2,12 @@
 
 use std::fmt::Write;
 
-use super::{describe, heading, render_verdicts, store_line, table};
+use super::{describe, heading, plural, render_verdicts, store_line, table};
 use crate::check::Verdicts;
 use crate::history::Operation;
 use crate::op::OpKind;
 use crate::protocol::CommitEntry;
-use crate::run::{Latency, Run, Stats};
+use crate::run::{Latency, Run, Stats, Stop};
 use crate::scenario::Config;
 use crate::sim::fault::Origin;
 use crate::text::escape;
@@ -129,7 +129,7 @@ pub fn render_run(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
         );
     }
     operations.push(')');
-    let rows = vec![
+    let mut rows = vec![
         vec!["operations".into(), operations],
         vec!["availability".into(), availability(config, s)],
         vec![
@@ -141,14 +141,59 @@ pub fn render_run(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
         ],
         vec!["events".into(), s.events.to_string()],
         vec!["duration".into(), format!("{} ms", s.duration)],
-        vec!["stopped".into(), s.stopped.describe().into()],
-        vec!["reads".into(), latency(&s.reads)],
-        vec!["writes".into(), latency(&s.writes)],
     ];
+    for (i, line) in stopped(run).into_iter().enumerate() {
+        let label = if i == 0 { "stopped" } else { "" };
+        rows.push(vec![label.into(), line]);
+    }
+    rows.push(vec!["reads".into(), latency(&s.reads)]);
+    rows.push(vec!["writes".into(), latency(&s.writes)]);
     table(&mut out, "  ", &rows);
     out.push_str("\nverdicts (what the checkers found in this run's history and final stores)\n");
     out.push_str(&render_verdicts(verdicts));
     out
+}
+
+/// Why the run ended, and for a stalled run what it left unfinished, one thing per line:
+/// `stalled (the run cannot finish)`, `r2 is down for good, holding 2 unacknowledged messages`.
+fn stopped(run: &Run) -> Vec<String> {
+    let mut lines = vec![run.stats.stopped.describe().to_string()];
+    if run.stats.stopped != Stop::Stalled {
+        return lines;
+    }
+    for replica in &run.replicas {
+        let n = replica.unacknowledged;
+        if n == 0 {
+            continue;
+        }
+        // A stalled run has no restart left to come, and its running replicas have retried all
+        // they hold since anything last changed.
+        lines.push(if replica.up {
+            format!(
+                "{} retries {n} unacknowledged message{} in vain",
+                replica.id,
+                plural(n)
+            )
+        } else {
+            format!(
+                "{} is down for good, holding {n} unacknowledged message{}",
+                replica.id,
+                plural(n)
+            )
+        });
+    }
+    let mut waiting: Vec<_> = run
+        .history
+        .iter()
+        .filter(|op| op.returned_at.is_none() && op.gave_up_at.is_none())
+        .map(|op| op.client)
+        .collect();
+    waiting.sort_unstable();
+    waiting.dedup();
+    for client in waiting {
+        lines.push(format!("{client} waits for ever for an answer"));
+    }
+    lines
 }
 
 /// `answered 60.0%, within the timeout 50.0%`.

@@ -20,6 +20,13 @@
 //! A message is lost when the network's `drop` says so, or when its link is cut or its destination is
 //! down at the moment it is sent or at the moment it would arrive (see [`fault`]).
 //!
+//! How a run ends ([`Stop`]): at a limit, or when it can go no further. A run with no event left is
+//! *idle* only if it is finished — every client finished, and every message arrived and was
+//! acknowledged. If not, it is *stalled*: a replica that crashed for good still holds messages no one
+//! acknowledged (a crashed replica's timers are discarded unseen, so it is its channels that tell),
+//! or a client waits for an answer to a request lost to a crashed replica. A run also stalls, with
+//! events still queued, when all that is left is retransmissions that can only be lost again.
+//!
 //! Determinism: events are ordered by (time, insertion sequence); all randomness comes from
 //! [`ChaCha8Rng`]s seeded from the scenario's seed, one stream per purpose — first transmissions'
 //! delays, the generated workload, the delays of acknowledgements and retransmissions, losses and
@@ -245,7 +252,7 @@ impl<R: Replica> Simulation<R> {
         let mut now = 0;
         let stopped = loop {
             let Some((time, event)) = self.queue.peek() else {
-                break Stop::Idle;
+                break self.ending();
             };
             // Events that would change nothing are discarded unseen: they neither count nor move
             // the clock, so that a run without faults ends when its last real event happens.
@@ -279,7 +286,7 @@ impl<R: Replica> Simulation<R> {
                 break Stop::QueueLimit;
             }
             let Some((time, event)) = self.queue.pop() else {
-                break Stop::Idle;
+                break self.ending();
             };
             now = time;
             self.counters.events += 1;
@@ -307,10 +314,15 @@ impl<R: Replica> Simulation<R> {
             .iter()
             .zip(self.committed)
             .enumerate()
-            .map(|(i, (replica, committed))| ReplicaRun {
-                id: ReplicaId(i as u32),
-                committed,
-                store: replica.store(),
+            .map(|(i, (replica, committed))| {
+                let id = ReplicaId(i as u32);
+                ReplicaRun {
+                    id,
+                    committed,
+                    store: replica.store(),
+                    up: self.state.is_up(id),
+                    unacknowledged: replica.unacknowledged(),
+                }
             })
             .collect();
         self.schedule.truncate(self.faults_done);
@@ -416,15 +428,44 @@ impl<R: Replica> Simulation<R> {
         self.stalled()
     }
 
-    /// Whether the run can only repeat itself for ever: nothing but timers is queued, and every
-    /// replica with a timer armed has retried since the last progress without causing any. Its
-    /// retransmissions were all lost to a cut link or a crashed replica, or arrived only to be
-    /// acknowledged over a cut link; no fault or client is left to change that, and loss by chance is
-    /// progress (the next try may get through), so the next round would go exactly the same way.
+    /// Whether the run can only repeat itself for ever: nothing but timers is queued, some running
+    /// replica still holds unacknowledged messages, and every running replica that holds any has
+    /// retried since the last progress without causing any. Its retransmissions were all lost to a
+    /// cut link or a crashed replica, or arrived only to be acknowledged over a cut link; no fault or
+    /// client is left to change that, and loss by chance is progress (the next try may get through),
+    /// so the next round would go exactly the same way. When no running replica holds anything, the
+    /// queue is about to empty and [`ending`](Self::ending) judges the run instead: a futile retry
+    /// earlier on does not make a run that has since finished stall.
     fn stalled(&self) -> bool {
-        self.any_futile
-            && self.work == 0
-            && (0..self.replicas.len()).all(|r| self.timer_at[r].is_none() || self.futile[r])
+        if !self.any_futile || self.work > 0 {
+            return false;
+        }
+        let mut retrying = false;
+        for (r, replica) in self.replicas.iter().enumerate() {
+            if !self.state.is_up(ReplicaId(r as u32)) || replica.unacknowledged() == 0 {
+                continue;
+            }
+            if !self.futile[r] {
+                return false;
+            }
+            retrying = true;
+        }
+        retrying
+    }
+
+    /// How a run ends once its queue is empty: idle if it is finished — every client finished and
+    /// every message arrived and was acknowledged — and stalled if not. With nothing queued, no
+    /// restart or heal is coming: a replica still holding unacknowledged messages is one that crashed
+    /// for good (a running one always has its retransmission timer queued), and a client still
+    /// waiting sent its request to a crashed replica and has no timeout to give up by.
+    fn ending(&self) -> Stop {
+        let unacknowledged = self.replicas.iter().any(|r| r.unacknowledged() > 0);
+        let waiting = self.outstanding.iter().any(Option::is_some);
+        if unacknowledged || waiting {
+            Stop::Stalled
+        } else {
+            Stop::Idle
+        }
     }
 
     /// Something happened that may lead somewhere: no timer so far was futile.
