@@ -147,3 +147,227 @@ fn control_characters_in_keys_and_values_are_escaped_in_text_output() {
     assert!(!text.contains('\u{1b}'), "{text}");
     assert!(text.contains(r"never\nwritten"), "{text}");
 }
+
+// Sizes that used to abort or take gigabytes. Time and memory are measured in `benches/hostile.rs`;
+// these tests check the answers, at sizes a debug build runs in a second or two.
+
+use kvsim::check::history::RawOp;
+use kvsim::check::{check_all, check_run, sequential, CheckHistory};
+use kvsim::ids::ClientId;
+use kvsim::op::OpKind;
+use kvsim::protocol::Model;
+use kvsim::scenario::Scenario;
+use kvsim::sim::simulate;
+
+fn raw(
+    client: u32,
+    kind: OpKind,
+    key: &str,
+    value: Option<String>,
+    at: u64,
+    ret: Option<u64>,
+) -> RawOp {
+    RawOp {
+        client: ClientId(client),
+        kind,
+        key: key.into(),
+        value: value.map(Into::into),
+        invoked_at: at,
+        returned_at: ret,
+    }
+}
+
+#[test]
+fn four_billion_keys_cost_nothing_until_drawn() {
+    let path = file(
+        "keys.json",
+        r#"{"replicas": 3, "workload": {"clients": 1, "ops": 1, "keys": 4294967295, "reads": 0.5}}"#,
+    );
+    let output = kvsim(&["run", path.to_str().unwrap()]);
+    assert!(output.status.success(), "{output:?}");
+}
+
+#[test]
+fn thousands_of_one_operation_clients_are_simulated_and_judged() {
+    let config = Scenario::parse(
+        r#"{"replicas": 3, "workload": {"clients": 5000, "ops": 1, "keys": 10, "reads": 0.5}}"#,
+    )
+    .unwrap()
+    .validate("clients")
+    .unwrap();
+    for model in [Model::Sequential, Model::Causal] {
+        let verdicts = check_run(&simulate(&config, model));
+        assert_eq!(
+            verdicts.sequential.ok,
+            Some(true),
+            "{model:?}: {verdicts:?}"
+        );
+        assert_eq!(verdicts.causal.ok, Some(true), "{model:?}: {verdicts:?}");
+        assert_eq!(
+            verdicts.monotonic_reads.ok,
+            Some(true),
+            "{model:?}: {verdicts:?}"
+        );
+    }
+}
+
+#[test]
+fn writes_that_all_time_out_are_judged_by_every_causal_checker() {
+    // Under the sequential protocol a write takes two round trips of 50 ms and the clients wait 10:
+    // every write times out, and each becomes a session of its own for the checkers.
+    let config = Scenario::parse(
+        r#"{"replicas": 3, "network": {"delay": {"constant": 50}}, "timeout": 10,
+            "workload": {"clients": 20, "ops": 100, "keys": 10, "reads": 0.5}}"#,
+    )
+    .unwrap()
+    .validate("timeouts")
+    .unwrap();
+    let run = simulate(&config, Model::Sequential);
+    let loose = run
+        .history
+        .iter()
+        .filter(|op| op.gave_up_at.is_some())
+        .count();
+    assert!(loose > 500, "{loose} operations timed out");
+    let verdicts = check_run(&run);
+    for (name, verdict) in [
+        ("causal", &verdicts.causal),
+        ("causal convergence", &verdicts.causal_convergence),
+        ("read your writes", &verdicts.read_your_writes),
+        ("monotonic reads", &verdicts.monotonic_reads),
+        ("monotonic writes", &verdicts.monotonic_writes),
+        ("writes follow reads", &verdicts.writes_follow_reads),
+    ] {
+        assert_eq!(verdict.ok, Some(true), "{name}: {verdict:?}");
+    }
+}
+
+#[test]
+fn ten_thousand_writes_that_never_returned_are_judged() {
+    let h = CheckHistory::new(
+        (0..10_000u64).map(|i| raw(0, OpKind::Put, "x", Some(i.to_string()), i, None)),
+    );
+    let verdicts = check_all(&h, None);
+    assert_eq!(verdicts.linearizable.ok, Some(true));
+    assert_eq!(verdicts.sequential.ok, Some(true));
+    assert_eq!(verdicts.causal_convergence.ok, Some(true));
+}
+
+#[test]
+fn ten_thousand_writes_to_one_key_are_judged() {
+    let h = CheckHistory::new((0..10_000u64).map(|i| {
+        raw(
+            0,
+            OpKind::Put,
+            "x",
+            Some(i.to_string()),
+            2 * i,
+            Some(2 * i + 1),
+        )
+    }));
+    let verdicts = check_all(&h, None);
+    assert_eq!(verdicts.linearizable.ok, Some(true));
+    assert_eq!(verdicts.sequential.ok, Some(true));
+}
+
+#[test]
+fn a_violation_in_one_independent_part_breaks_the_whole_at_once() {
+    // Independent reads of independent writes (x, y), beside a thousand one-operation clients on z.
+    let one = |v: &str| Some(v.to_string());
+    let mut ops = vec![
+        raw(0, OpKind::Put, "x", one("1"), 0, Some(10)),
+        raw(1, OpKind::Put, "y", one("1"), 0, Some(10)),
+        raw(2, OpKind::Get, "x", one("1"), 20, Some(21)),
+        raw(2, OpKind::Get, "y", None, 22, Some(23)),
+        raw(3, OpKind::Get, "y", one("1"), 20, Some(21)),
+        raw(3, OpKind::Get, "x", None, 22, Some(23)),
+    ];
+    for i in 0..1000u32 {
+        let at = u64::from(i * 7919 % 1000);
+        let (kind, value) = if i % 2 == 0 {
+            (OpKind::Put, Some(format!("z{i}")))
+        } else {
+            (OpKind::Get, Some(format!("z{}", i - 1)))
+        };
+        ops.push(raw(10 + i, kind, "z", value, at, Some(at + 5)));
+    }
+    let h = CheckHistory::new(ops);
+    let verdict = sequential::check(&h);
+    assert_eq!(verdict.ok, Some(false), "{verdict:?}");
+    let witness = verdict.witness.join("\n");
+    assert!(
+        witness.contains("client 2") && witness.contains("client 3"),
+        "{witness}"
+    );
+    assert!(!witness.contains(" z "), "{witness}");
+}
+
+/// Runs kvsim with its address space limited to `mib` MiB (`ulimit -v`), so that a checker whose
+/// memory grows with the square of the history aborts here instead of passing on a big machine.
+fn kvsim_within(mib: u64, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {}; exec \"$0\" \"$@\"", mib * 1024))
+        .arg(env!("CARGO_BIN_EXE_kvsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("sh runs")
+}
+
+/// Writes JSON lines, one operation each.
+fn history_file(name: &str, ops: impl Iterator<Item = String>) -> PathBuf {
+    let mut text = String::new();
+    for op in ops {
+        text.push_str(&op);
+        text.push('\n');
+    }
+    file(name, &text)
+}
+
+#[test]
+fn one_clients_writes_that_never_returned_are_checked_in_little_memory() {
+    // 30,000 such writes used to take 3.5 GB: one session, and one clock entry, each.
+    let path = history_file(
+        "never-returned.jsonl",
+        (0..30_000).map(|i| {
+            format!(r#"{{"client":0,"op":"put","key":"x","value":"{i}","invoked_at":{i}}}"#)
+        }),
+    );
+    let output = kvsim_within(1024, &["check", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("sequential           holds"), "{text}");
+}
+
+#[test]
+fn many_writes_to_one_key_are_checked_in_little_memory() {
+    // The linearizability memo kept a bitset of all operations per configuration: 100,000 writes
+    // to one key took 1.3 GB.
+    let path = history_file(
+        "one-key.jsonl",
+        (0..100_000).map(|i| {
+            format!(
+                r#"{{"client":0,"op":"put","key":"x","value":"{i}","invoked_at":{},"returned_at":{}}}"#,
+                2 * i,
+                2 * i + 1
+            )
+        }),
+    );
+    let output = kvsim_within(
+        1024,
+        &["check", path.to_str().unwrap(), "--model", "linearizable"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+}
+
+#[test]
+fn thirty_thousand_clients_run_in_little_memory() {
+    // Vector clocks over every client for every operation: 30,000 × 30,000 entries, 3.6 GB.
+    let path = file(
+        "clients.json",
+        r#"{"replicas": 3, "workload": {"clients": 30000, "ops": 1, "keys": 10, "reads": 0.5}}"#,
+    );
+    let output = kvsim_within(1024, &["run", path.to_str().unwrap(), "--model", "causal"]);
+    assert!(output.status.success(), "{output:?}");
+}

@@ -9,14 +9,17 @@
 //! `returned_at` null or absent: the operation never returned. For a get, `value` is what was read
 //! (null: nothing). `replica` and `gave_up_at` fields are allowed and ignored, so a run's history can be
 //! pasted as is.
-//! Program order is each client's lines in order of `invoked_at`; a client may not start an operation
-//! before its previous one returned (unless that one never did).
+//! Program order is each client's lines in order of `invoked_at`, then of `returned_at` (an operation
+//! that returned at the instant it was invoked comes before another invoked then; one that never
+//! returned comes last), then of lines: only operations of one client with the same two times are
+//! ordered by where they stand in the file. A client may not start an operation before its previous
+//! one returned (unless that one never did).
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::history::{CheckHistory, RawOp};
+use super::history::{program_position, CheckHistory, RawOp};
 use crate::ids::{ClientId, Time};
 use crate::json::Located;
 use crate::op::{Key, OpKind, Value};
@@ -213,7 +216,7 @@ fn validate(ops: impl Iterator<Item = (usize, LineOp)>) -> Result<Vec<RawOp>, Hi
         });
     }
     for (client, mut times) in by_client {
-        times.sort_by_key(|&(invoked, _, _)| invoked);
+        times.sort_by_key(|&(invoked, returned, _)| program_position(invoked, returned));
         for pair in times.windows(2) {
             let (_, returned, _) = pair[0];
             let (invoked, _, line) = pair[1];

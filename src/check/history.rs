@@ -90,8 +90,9 @@ pub struct CheckHistory {
 }
 
 impl CheckHistory {
-    /// Builds the checkers' view. Program order is each client's operations sorted by invocation time
-    /// (ties keep the given order).
+    /// Builds the checkers' view. Program order is each client's operations sorted by
+    /// [`program_position`]; operations of one client with the same invocation and return times keep
+    /// the given order (a history file's line order).
     pub fn new(raw: impl IntoIterator<Item = RawOp>) -> Self {
         let mut history = CheckHistory::default();
         let mut key_ids: HashMap<Key, u32> = HashMap::new();
@@ -110,7 +111,7 @@ impl CheckHistory {
             by_client[session as usize].push(op);
         }
         for mut ops in by_client {
-            ops.sort_by_key(|op| op.invoked_at);
+            ops.sort_by_key(|op| program_position(op.invoked_at, op.returned_at));
             // The client's session holds its operations in program order, except writes that never
             // returned: each of those gets a session of its own, remembering what came before it.
             let mut main = Vec::with_capacity(ops.len());
@@ -326,6 +327,14 @@ impl CheckHistory {
         };
         format!("{}'s {what} ({when})", op.client)
     }
+}
+
+/// Where an operation stands in its client's program order: by invocation time, and among operations
+/// invoked at the same instant, the one that returned first (a closed-loop client can start its next
+/// operation at the instant the previous one returned, so only a zero-length operation can precede
+/// another invoked at its instant); one that never returned comes last.
+pub fn program_position(invoked_at: Time, returned_at: Option<Time>) -> (Time, Time) {
+    (invoked_at, returned_at.unwrap_or(Time::MAX))
 }
 
 fn intern(ids: &mut HashMap<Key, u32>, names: &mut Vec<Key>, name: Key) -> u32 {
