@@ -318,7 +318,7 @@ impl CausalOrder {
     }
 
     /// The session whose entry of a clock (given by `entry_of`) puts `a` in its past, if one does.
-    fn past_entry(
+    pub fn past_entry(
         &self,
         history: &CheckHistory,
         a: OpIndex,

@@ -136,25 +136,20 @@ impl ClockMax {
         }
     }
 
-    /// As a plain clock, for [`CausalOrder::in_past`].
-    fn clock(&self) -> Vec<(u32, u32)> {
-        self.entries.iter().map(|&(s, seen, _)| (s, seen)).collect()
-    }
-
-    /// The write of the set that `x` is causally before, if any.
+    /// The write of the set that `x` is causally before, if any: the one that gave the entry that
+    /// puts `x` in the past.
     fn later_than(
         &self,
         history: &CheckHistory,
         order: &CausalOrder,
         x: OpIndex,
     ) -> Option<OpIndex> {
-        if !order.in_past(history, x, &self.clock()) {
-            return None;
-        }
-        // Some entry puts `x` in the past: the write that gave the first such entry.
-        self.entries
-            .iter()
-            .find_map(|&(s, seen, w)| order.in_past(history, x, &[(s, seen)]).then_some(w))
+        let find = |s: u32| {
+            self.entries
+                .binary_search_by_key(&s, |&(session, _, _)| session)
+        };
+        let session = order.past_entry(history, x, |s| find(s).map_or(0, |i| self.entries[i].1))?;
+        find(session).ok().map(|i| self.entries[i].2)
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use super::{
     invalid, EpisodesSpec, FaultSpec, NemesisSpec, Scenario, ScenarioError, StepSpec, WorkloadSpec,
-    MAX_REPLICAS, MAX_TIME, MAX_WORKLOAD_CLIENTS, MAX_WORKLOAD_OPS,
+    MAX_EVENTS, MAX_REPLICAS, MAX_TIME, MAX_WORKLOAD_CLIENTS, MAX_WORKLOAD_OPS,
 };
 use crate::client::{Step, Workload};
 use crate::ids::{ReplicaId, Time};
@@ -236,6 +236,15 @@ impl Scenario {
         if limits.events == 0 {
             return Err(invalid("limits.events", "must be at least 1"));
         }
+        if limits.events > MAX_EVENTS {
+            return Err(invalid(
+                "limits.events",
+                format!(
+                    "{} events is more than the {MAX_EVENTS} kvsim allows in one run (memory grows with them)",
+                    limits.events
+                ),
+            ));
+        }
 
         Ok(Config {
             name: self.name.unwrap_or_else(|| default_name.to_string()),
@@ -346,7 +355,7 @@ fn validate_workload(spec: WorkloadSpec) -> Result<Workload, ScenarioError> {
     if total > MAX_WORKLOAD_OPS {
         return Err(invalid(
             "workload",
-            format!("{} clients × {} ops is {total} operations; at most {MAX_WORKLOAD_OPS} are supported", spec.clients, spec.ops),
+            format!("{} clients × {} ops is {total} operations; at most {MAX_WORKLOAD_OPS} are supported (a run keeps every operation and commit in memory)", spec.clients, spec.ops),
         ));
     }
     let fraction = |field: &str, p: f64| {

@@ -26,8 +26,15 @@ use crate::sim::network::Delay;
 /// operation and a vector clock has n entries, so beyond this a run is impractically slow anyway.
 pub const MAX_REPLICAS: u32 = 256;
 
-/// The most operations a generated workload may have in all (clients × ops).
-pub const MAX_WORKLOAD_OPS: u64 = 10_000_000;
+/// The most operations a generated workload may have in all (clients × ops). A run keeps its whole
+/// history and every replica's committed order, and `kvsim run` holds all four models' runs and their
+/// rendering at once: 500,000 operations take about 3 GB that way (measured, JSON output), so that
+/// every valid scenario runs within 4 GiB.
+pub const MAX_WORKLOAD_OPS: u64 = 500_000;
+
+/// The most events a run may be allowed (`limits.events`, also the default). Memory grows with the
+/// commits a run records, and so with its events: fifty million take well under 1 GB per model.
+pub const MAX_EVENTS: u64 = 50_000_000;
 
 /// The most clients a generated workload may have.
 pub const MAX_WORKLOAD_CLIENTS: u32 = 100_000;
