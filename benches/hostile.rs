@@ -13,13 +13,13 @@
 //!   another key.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use kvsim::check::history::RawOp;
-use kvsim::check::{check_all, sequential, CheckHistory};
-use kvsim::ids::ClientId;
-use kvsim::op::OpKind;
+use kvsim::check::{check_all, sequential};
 use kvsim::protocol::Model;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
+
+#[path = "../tests/inputs/mod.rs"]
+mod inputs;
 
 /// The process's peak resident memory so far, in MB (Linux), or 0 where it cannot be read.
 fn peak_mb() -> u64 {
@@ -44,64 +44,6 @@ fn run_and_check(config: &Config, models: &[Model]) -> usize {
         decided += usize::from(verdicts.sequential.ok.is_some());
     }
     decided
-}
-
-fn op(
-    client: u32,
-    kind: OpKind,
-    key: &str,
-    value: Option<String>,
-    at: u64,
-    ret: Option<u64>,
-) -> RawOp {
-    RawOp {
-        client: ClientId(client),
-        kind,
-        key: key.into(),
-        value: value.map(Into::into),
-        invoked_at: at,
-        returned_at: ret,
-    }
-}
-
-fn never_returned(n: u64) -> CheckHistory {
-    CheckHistory::new((0..n).map(|i| op(0, OpKind::Put, "x", Some(i.to_string()), i, None)))
-}
-
-fn one_key(n: u64) -> CheckHistory {
-    CheckHistory::new((0..n).map(|i| {
-        op(
-            0,
-            OpKind::Put,
-            "x",
-            Some(i.to_string()),
-            2 * i,
-            Some(2 * i + 1),
-        )
-    }))
-}
-
-/// Independent reads of independent writes, beside `n` one-operation clients on key z.
-fn iriw(n: u32) -> CheckHistory {
-    let one = |v: &str| Some(v.to_string());
-    let mut ops = vec![
-        op(0, OpKind::Put, "x", one("1"), 0, Some(10)),
-        op(1, OpKind::Put, "y", one("1"), 0, Some(10)),
-        op(2, OpKind::Get, "x", one("1"), 20, Some(21)),
-        op(2, OpKind::Get, "y", None, 22, Some(23)),
-        op(3, OpKind::Get, "y", one("1"), 20, Some(21)),
-        op(3, OpKind::Get, "x", None, 22, Some(23)),
-    ];
-    for i in 0..n {
-        let at = u64::from(i * 7919 % 1000);
-        let (kind, value) = if i % 2 == 0 {
-            (OpKind::Put, Some(format!("z{i}")))
-        } else {
-            (OpKind::Get, Some(format!("z{}", i - 1)))
-        };
-        ops.push(op(10 + i, kind, "z", value, at, Some(at + 5)));
-    }
-    CheckHistory::new(ops)
 }
 
 fn hostile(c: &mut Criterion) {
@@ -142,7 +84,7 @@ fn hostile(c: &mut Criterion) {
     }
 
     for n in [50_000, 200_000] {
-        let h = never_returned(n);
+        let h = inputs::never_returned(n);
         group.bench_with_input(BenchmarkId::new("never-returned", n), &h, |b, h| {
             b.iter(|| check_all(h, None))
         });
@@ -150,7 +92,7 @@ fn hostile(c: &mut Criterion) {
     }
 
     for n in [50_000, 200_000] {
-        let h = one_key(n);
+        let h = inputs::one_key(n);
         group.bench_with_input(BenchmarkId::new("one-key", n), &h, |b, h| {
             b.iter(|| check_all(h, None))
         });
@@ -158,7 +100,7 @@ fn hostile(c: &mut Criterion) {
     }
 
     for n in [1_000, 4_000] {
-        let h = iriw(n);
+        let h = inputs::iriw_beside(n);
         assert_eq!(sequential::check(&h).ok, Some(false));
         group.bench_with_input(BenchmarkId::new("iriw", n), &h, |b, h| {
             b.iter(|| sequential::check(h))

@@ -151,31 +151,12 @@ fn control_characters_in_keys_and_values_are_escaped_in_text_output() {
 // Sizes that used to abort or take gigabytes. Time and memory are measured in `benches/hostile.rs`;
 // these tests check the answers, at sizes a debug build runs in a second or two.
 
-use kvsim::check::history::RawOp;
-use kvsim::check::{check_all, check_run, sequential, CheckHistory};
-use kvsim::ids::ClientId;
-use kvsim::op::OpKind;
+mod inputs;
+
+use kvsim::check::{check_all, check_run, sequential};
 use kvsim::protocol::Model;
 use kvsim::scenario::Scenario;
 use kvsim::sim::simulate;
-
-fn raw(
-    client: u32,
-    kind: OpKind,
-    key: &str,
-    value: Option<String>,
-    at: u64,
-    ret: Option<u64>,
-) -> RawOp {
-    RawOp {
-        client: ClientId(client),
-        kind,
-        key: key.into(),
-        value: value.map(Into::into),
-        invoked_at: at,
-        returned_at: ret,
-    }
-}
 
 #[test]
 fn four_billion_keys_cost_nothing_until_drawn() {
@@ -244,9 +225,7 @@ fn writes_that_all_time_out_are_judged_by_every_causal_checker() {
 
 #[test]
 fn ten_thousand_writes_that_never_returned_are_judged() {
-    let h = CheckHistory::new(
-        (0..10_000u64).map(|i| raw(0, OpKind::Put, "x", Some(i.to_string()), i, None)),
-    );
+    let h = inputs::never_returned(10_000);
     let verdicts = check_all(&h, None);
     assert_eq!(verdicts.linearizable.ok, Some(true));
     assert_eq!(verdicts.sequential.ok, Some(true));
@@ -255,16 +234,7 @@ fn ten_thousand_writes_that_never_returned_are_judged() {
 
 #[test]
 fn ten_thousand_writes_to_one_key_are_judged() {
-    let h = CheckHistory::new((0..10_000u64).map(|i| {
-        raw(
-            0,
-            OpKind::Put,
-            "x",
-            Some(i.to_string()),
-            2 * i,
-            Some(2 * i + 1),
-        )
-    }));
+    let h = inputs::one_key(10_000);
     let verdicts = check_all(&h, None);
     assert_eq!(verdicts.linearizable.ok, Some(true));
     assert_eq!(verdicts.sequential.ok, Some(true));
@@ -273,25 +243,7 @@ fn ten_thousand_writes_to_one_key_are_judged() {
 #[test]
 fn a_violation_in_one_independent_part_breaks_the_whole_at_once() {
     // Independent reads of independent writes (x, y), beside a thousand one-operation clients on z.
-    let one = |v: &str| Some(v.to_string());
-    let mut ops = vec![
-        raw(0, OpKind::Put, "x", one("1"), 0, Some(10)),
-        raw(1, OpKind::Put, "y", one("1"), 0, Some(10)),
-        raw(2, OpKind::Get, "x", one("1"), 20, Some(21)),
-        raw(2, OpKind::Get, "y", None, 22, Some(23)),
-        raw(3, OpKind::Get, "y", one("1"), 20, Some(21)),
-        raw(3, OpKind::Get, "x", None, 22, Some(23)),
-    ];
-    for i in 0..1000u32 {
-        let at = u64::from(i * 7919 % 1000);
-        let (kind, value) = if i % 2 == 0 {
-            (OpKind::Put, Some(format!("z{i}")))
-        } else {
-            (OpKind::Get, Some(format!("z{}", i - 1)))
-        };
-        ops.push(raw(10 + i, kind, "z", value, at, Some(at + 5)));
-    }
-    let h = CheckHistory::new(ops);
+    let h = inputs::iriw_beside(1000);
     let verdict = sequential::check(&h);
     assert_eq!(verdict.ok, Some(false), "{verdict:?}");
     let witness = verdict.witness.join("\n");
