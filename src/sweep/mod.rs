@@ -121,8 +121,8 @@ pub fn sweep(
     mut sink: impl FnMut(Vec<RunRecord>) -> ControlFlow<()>,
 ) -> Result<(), SweepError> {
     let jobs = jobs.max(1);
-    // At least eight batches a worker, so that the last ones to finish leave no thread idle long.
-    let batch = (seeds.len() / (jobs as u64 * 8)).clamp(1, MAX_BATCH);
+    // Many batches a worker, so that while the last ones finish the other threads are not idle long.
+    let batch = (seeds.len() / (jobs as u64 * 32)).clamp(1, MAX_BATCH);
     let shared = Shared {
         turns: Mutex::new(Turns {
             claimed: 0,
