@@ -393,6 +393,30 @@ fn sweeps_that_share_a_seed_do_not_merge() {
 }
 
 #[test]
+fn a_summary_whose_counts_do_not_add_up_is_refused() {
+    let config = load("stale-read.json");
+    let seeds = Seeds::new(SeedRange { start: 0, end: 3 }, None);
+    let summary = summarise(&config, seeds, &Model::ALL, 1, || {}).unwrap();
+    let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut value = serde_json::to_value(&summary).unwrap();
+        edit(&mut value);
+        Summary::parse(&value.to_string()).unwrap_err().to_string()
+    };
+    let err = edited(&|v| v["models"][1]["messages"]["counts"]["12"] = 4.into());
+    assert!(
+        err.contains("model sequential: messages counts 4 runs, more than the model's 3"),
+        "{err}"
+    );
+    let err = edited(&|v| v["seed_ranges"][0]["end"] = 4.into());
+    assert!(
+        err.contains("model linearizable has 3 runs, but the summary covers 4 seeds"),
+        "{err}"
+    );
+    let err = edited(&|v| v["seed_ranges"][0]["shard"]["count"] = 0.into());
+    assert!(err.contains("its shard is not K/N with K < N"), "{err}");
+}
+
+#[test]
 fn a_summary_from_before_summaries_were_counts_is_refused_in_one_line() {
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sweep-old-format.json");
     std::fs::write(

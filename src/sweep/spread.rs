@@ -57,11 +57,10 @@ impl Spread {
         let runs = self.runs();
         let (&min, _) = self.counts.first_key_value()?;
         let (&max, _) = self.counts.last_key_value()?;
-        let total: u128 = self
-            .counts
-            .iter()
-            .map(|(&value, &count)| value * u128::from(count))
-            .sum();
+        // Saturating only matters for a file that claims absurd values: a sweep's stay far below.
+        let total = self.counts.iter().fold(0u128, |total, (&value, &count)| {
+            total.saturating_add(value.saturating_mul(u128::from(count)))
+        });
         Some(Figures {
             min: unit(min),
             p50: unit(self.nearest_rank(50, runs)),
@@ -73,10 +72,12 @@ impl Spread {
 
     /// The smallest value with at least `percent`% of the `runs` at or below it.
     fn nearest_rank(&self, percent: u64, runs: u64) -> u128 {
-        let rank = (percent * runs).div_ceil(100).max(1);
+        let rank = (u128::from(percent) * u128::from(runs))
+            .div_ceil(100)
+            .max(1);
         let mut seen = 0;
         for (&value, &count) in &self.counts {
-            seen += count;
+            seen += u128::from(count);
             if seen >= rank {
                 return value;
             }
@@ -177,6 +178,13 @@ impl TryFrom<SpreadDocument> for Spread {
             }
         }
         counts.retain(|_, runs| *runs > 0);
+        if counts
+            .values()
+            .try_fold(0u64, |total, &runs| total.checked_add(runs))
+            .is_none()
+        {
+            return Err("the counts add up to more runs than there can be".to_string());
+        }
         Ok(Spread { counts })
     }
 }

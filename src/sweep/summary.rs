@@ -184,7 +184,8 @@ impl ModelSummary {
         }
         self.sort_anomalies();
         self.cut_short += other.cut_short;
-        self.timed_out += other.timed_out;
+        // Operations, not runs: the one count a file can make as large as it likes.
+        self.timed_out = self.timed_out.saturating_add(other.timed_out);
         self.answered_in_time.merge(&other.answered_in_time);
         self.messages.merge(&other.messages);
         self.mean_read_latency.merge(&other.mean_read_latency);
@@ -287,6 +288,35 @@ impl Summary {
                     return Err(SummaryError::UnknownProperty(property.clone()));
                 }
             }
+            // Every count is of some of the model's runs; bounded so, counts of files that cover
+            // different seeds cannot overflow when they are added up.
+            let mut counts: Vec<(String, u64)> = Vec::new();
+            for (what, read) in [("broken", &model.broken), ("unknown", &model.unknown)] {
+                counts.extend(read.iter().map(|(p, &n)| (format!("{what} {p}"), n)));
+            }
+            counts.extend(
+                model
+                    .anomalies
+                    .iter()
+                    .map(|a| (format!("anomaly {:?}", a.anomaly), a.runs)),
+            );
+            counts.push(("cut_short".to_string(), model.cut_short));
+            for (name, spread) in [
+                ("answered_in_time", &model.answered_in_time),
+                ("messages", &model.messages),
+                ("mean_read_latency", &model.mean_read_latency),
+                ("mean_write_latency", &model.mean_write_latency),
+            ] {
+                counts.push((name.to_string(), spread.runs()));
+            }
+            if let Some((what, count)) = counts.into_iter().find(|(_, n)| *n > model.runs) {
+                return Err(SummaryError::MoreThanItsRuns {
+                    model: model.model,
+                    what,
+                    count,
+                    runs: model.runs,
+                });
+            }
             // Written as a sweep writes them: every property in order, seeds in order, anomalies
             // most frequent first.
             let mut fresh = ModelSummary::new(model.model);
@@ -337,6 +367,13 @@ pub enum SummaryError {
     RepeatedModel(Model),
     #[error("model {model} has {runs} runs, but the summary covers {seeds} seeds: a sweep runs every seed once under each model")]
     Runs { model: Model, runs: u64, seeds: u64 },
+    #[error("model {model}: {what} counts {count} runs, more than the model's {runs}")]
+    MoreThanItsRuns {
+        model: Model,
+        what: String,
+        count: u64,
+        runs: u64,
+    },
     #[error("unknown property {0:?}")]
     UnknownProperty(String),
 }
