@@ -1,5 +1,5 @@
 //! Sweep speed: seeds per second for a small teaching scenario (3 replicas, 2 clients, 5 operations,
-//! random delays), all four models, every verdict, on one thread and on two.
+//! random delays), all four models, every verdict, summarised, on one thread and on two.
 //!
 //! Run with `cargo bench --bench sweep`; throughput is in seeds per second.
 
@@ -8,21 +8,23 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kvsim::protocol::Model;
 use kvsim::scenario::Scenario;
-use kvsim::sweep::{sweep, SeedRange};
+use kvsim::sweep::{summarise, SeedRange, Seeds};
 
 fn seeds_per_second(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/stale-read.json");
     let config = Scenario::load(&path).expect("the shipped scenario is valid");
-    let seeds = SeedRange {
-        start: 0,
-        end: 1_000,
-    }
-    .seeds(None);
+    let seeds = Seeds::new(
+        SeedRange {
+            start: 0,
+            end: 1_000,
+        },
+        None,
+    );
     let mut group = c.benchmark_group("sweep-stale-read");
-    group.throughput(Throughput::Elements(seeds.len() as u64));
+    group.throughput(Throughput::Elements(seeds.len()));
     for jobs in [1, 2] {
         group.bench_with_input(BenchmarkId::new("jobs", jobs), &jobs, |b, &jobs| {
-            b.iter(|| sweep(&config, &seeds, &Model::ALL, jobs, &|| {}).expect("threads start"))
+            b.iter(|| summarise(&config, seeds, &Model::ALL, jobs, || {}).expect("threads start"))
         });
     }
     group.finish();

@@ -6,6 +6,7 @@
 //! written.
 
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -22,7 +23,7 @@ use kvsim::report::{
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
-use kvsim::sweep::{fingerprint, SeedRange, Shard, Summary, SummaryDocument, MAX_SEEDS};
+use kvsim::sweep::{SeedRange, Seeds, Shard, Summary, MAX_SEEDS};
 
 /// The most worker threads a sweep starts.
 const MAX_JOBS: usize = 256;
@@ -206,7 +207,8 @@ fn sweep(args: &SweepArgs) -> ExitCode {
             Ok(config) => config,
             Err(err) => return fail(path, &err),
         };
-        let count = range.count(args.shard);
+        let seeds = Seeds::new(range, args.shard);
+        let count = seeds.len();
         if count > MAX_SEEDS {
             eprintln!("kvsim: a sweep of {count} seeds is more than the {MAX_SEEDS} one run holds; split it with --shard K/N");
             return ExitCode::from(2);
@@ -214,12 +216,10 @@ fn sweep(args: &SweepArgs) -> ExitCode {
         if count == 0 {
             eprintln!(
                 "kvsim: shard {} of seeds {range} holds no seed",
-                args.shard
-                    .map_or(String::new(), |s| format!("{}/{}", s.index, s.count))
+                seeds.shard
             );
             return ExitCode::from(2);
         }
-        let seeds = range.seeds(args.shard);
         // More threads than seeds, or than a machine sensibly runs, only cost time to start.
         let jobs = args
             .jobs
@@ -227,10 +227,10 @@ fn sweep(args: &SweepArgs) -> ExitCode {
                 || std::thread::available_parallelism().map_or(1, |n| n.get()),
                 usize::from,
             )
-            .min(seeds.len())
+            .min(usize::try_from(count).unwrap_or(usize::MAX))
             .min(MAX_JOBS);
         let bar = if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::new(seeds.len() as u64);
+            let bar = ProgressBar::new(count);
             if let Ok(style) =
                 ProgressStyle::with_template("{bar:40} {pos}/{len} seeds  {elapsed} (eta {eta})")
             {
@@ -241,49 +241,35 @@ fn sweep(args: &SweepArgs) -> ExitCode {
             ProgressBar::hidden()
         };
         let models = args.model.models();
-        let records = match kvsim::sweep::sweep(&config, &seeds, &models, jobs, &|| bar.inc(1)) {
-            Ok(records) => records,
+        if args.per_run {
+            let status = sweep_per_run(&config, seeds, &models, jobs, &bar);
+            bar.finish_and_clear();
+            return status;
+        }
+        let summary = kvsim::sweep::summarise(&config, seeds, &models, jobs, || bar.inc(1));
+        bar.finish_and_clear();
+        match summary {
+            Ok(summary) => summary,
             Err(err) => {
-                bar.finish_and_clear();
                 eprintln!("kvsim: {err}");
                 return ExitCode::from(2);
             }
-        };
-        bar.finish_and_clear();
-        if args.per_run {
-            let mut text = String::new();
-            for record in &records {
-                text.push_str(&serde_json::to_string(record).expect("plain values serialize"));
-                text.push('\n');
-            }
-            return emit(&text);
         }
-        Summary::new(&config.name, &fingerprint(&config), records)
     } else {
-        let mut documents = Vec::new();
+        let mut summaries = Vec::new();
         for path in &args.merge {
-            let document: Result<SummaryDocument, String> = std::fs::read_to_string(path)
+            let summary: Result<Summary, String> = std::fs::read_to_string(path)
                 .map_err(|err| format!("cannot read the file: {err}"))
-                .and_then(|text| {
-                    kvsim::json::parse(&text).map_err(|err| {
-                        format!(
-                            "line {}, column {}: not a sweep summary from `kvsim sweep --json`: {}{}",
-                            err.line,
-                            err.column,
-                            err.field_prefix(),
-                            err.message
-                        )
-                    })
-                });
-            match document {
-                Ok(document) => documents.push((
+                .and_then(|text| Summary::parse(&text).map_err(|err| err.to_string()));
+            match summary {
+                Ok(summary) => summaries.push((
                     kvsim::text::escape(&path.display().to_string()).into_owned(),
-                    document,
+                    summary,
                 )),
                 Err(err) => return fail(path, &err),
             }
         }
-        match kvsim::sweep::merge(documents) {
+        match kvsim::sweep::merge(summaries) {
             Ok(summary) => summary,
             Err(err) => {
                 eprintln!("kvsim: {}", kvsim::text::escape(&err.to_string()));
@@ -301,6 +287,48 @@ fn sweep(args: &SweepArgs) -> ExitCode {
         render_summary(&summary, &replay)
     };
     emit(&text)
+}
+
+/// `kvsim sweep --json --per-run`: one JSON line per run, written as each seed's turn comes, so
+/// that memory stays flat and `| head` stops the sweep.
+fn sweep_per_run(
+    config: &Config,
+    seeds: Seeds,
+    models: &[Model],
+    jobs: usize,
+    bar: &ProgressBar,
+) -> ExitCode {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut failed: Option<std::io::Error> = None;
+    let swept = kvsim::sweep::sweep(config, seeds, models, jobs, |records| {
+        for record in &records {
+            let written = serde_json::to_writer(&mut out, record)
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"));
+            if let Err(err) = written {
+                failed = Some(err);
+                return ControlFlow::Break(());
+            }
+        }
+        bar.inc(1);
+        ControlFlow::Continue(())
+    });
+    if let Err(err) = swept {
+        eprintln!("kvsim: {err}");
+        return ExitCode::from(2);
+    }
+    let flushed = match failed {
+        Some(err) => Err(err),
+        None => out.flush(),
+    };
+    match flushed {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("kvsim: cannot write the output: {err}");
+            ExitCode::from(4)
+        }
+    }
 }
 
 fn check(args: &CheckArgs) -> ExitCode {

@@ -95,9 +95,9 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
 }
 
 fn spread(s: &Spread) -> String {
-    if s.runs == 0 {
+    let Some(s) = s.figures() else {
         return "-".to_string();
-    }
+    };
     let n = |v: f64| {
         if v.fract() == 0.0 {
             format!("{v}")
