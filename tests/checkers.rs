@@ -275,6 +275,55 @@ fn duplicate_values_make_causality_unknown_not_guessed() {
 }
 
 #[test]
+fn a_write_that_never_returned_but_was_read_carries_what_came_before_it() {
+    // Client 0's write of y never returned, but client 1 read it: it took effect, after x = 1. So
+    // client 1 must then see x = 1 (monotonic writes).
+    let mw = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (0, "put", "y", "2", 2, -1),
+        (1, "get", "y", "2", 5, 6),
+        (1, "get", "x", "", 7, 8),
+    ]);
+    broken(&session::check(&mw).monotonic_writes, "monotonic-writes");
+    // Client 0 read x = 1 before its write of y, which never returned but was read by client 1:
+    // client 1 must then see x = 1 (writes follow reads).
+    let wfr = history(&[
+        (2, "put", "x", "1", 0, 1),
+        (0, "get", "x", "1", 2, 3),
+        (0, "put", "y", "2", 4, -1),
+        (1, "get", "y", "2", 5, 6),
+        (1, "get", "x", "", 7, 8),
+    ]);
+    broken(
+        &session::check(&wfr).writes_follow_reads,
+        "writes-follow-reads",
+    );
+    for h in [&mw, &wfr] {
+        let brute = brute::sessions(h);
+        let fast = session::check(h);
+        assert_eq!(brute[2], fast.monotonic_writes.ok);
+        assert_eq!(brute[3], fast.writes_follow_reads.ok);
+    }
+}
+
+#[test]
+fn a_client_that_reads_a_write_again_still_orders_the_write_it_read_between() {
+    // Client 1 reads v0, then v1, then v0 again: v0 and v1 (writes that never returned) must each
+    // come before the other, which no single order of the writes allows (causal convergence).
+    let h = history(&[
+        (0, "put", "x", "v1", 2, -1),
+        (0, "put", "x", "v0", 3, -1),
+        (1, "get", "x", "v0", 4, 5),
+        (1, "get", "x", "v1", 6, 8),
+        (1, "get", "x", "v0", 9, 9),
+        (1, "get", "x", "v0", 10, 13),
+    ]);
+    assert_eq!(causal::check(&h).ok, Some(true));
+    broken(&causal::check_convergence(&h), "CyclicCF");
+    assert!(!brute::causal_convergence(&h));
+}
+
+#[test]
 fn session_guarantees_name_their_violations() {
     let ryw = history(&[(0, "put", "x", "1", 0, 1), (0, "get", "x", "", 2, 3)]);
     broken(&session::check(&ryw).read_your_writes, "read-your-writes");

@@ -150,14 +150,17 @@ fn undecided_or(
 }
 
 /// CyclicCF: a cycle in CO ∪ CF. Per read `r` of `w2`, CF asks every other write to the key that is
-/// causally before `r` to come before `w2`; far fewer edges give the same cycles:
+/// causally before `r` to come before `w2`; far fewer edges give the same cycles (and the edges of all
+/// reads of one write are made at once, from the largest of their limits):
 ///
 /// - per client session, only its last write to the key before `r`: the session's earlier writes
 ///   reach it by program order;
 /// - per client session, for writes that never returned, only the value of the session's last read of
-///   the key before `r` that returned one: an earlier such read `q` returned a write that is before
-///   that last read, whose own CF edges (by the same rule, inductively) lead from `q`'s write to the
-///   last read's write, and on to `w2`.
+///   the key before `r` that returned one other than `w2`: an earlier such read `q` returned a write
+///   that is before that last read, whose own CF edges (by the same rule) lead from `q`'s write to the
+///   last read's write, and on to `w2`. Following those rules from write to write either reaches `q`
+///   (the edge from its write is there) or comes back to a write already passed — a cycle of true CF
+///   edges, a violation found anyway.
 fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) -> Verdict {
     let n = history.ops.len();
     let mut edges: Vec<Vec<(OpIndex, Link)>> = vec![Vec::new(); n];
@@ -172,22 +175,54 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
             edges[w].push((i, Link::ReadsFrom));
         }
     }
+    // The reads of each write, so that each write's CF edges are made once for all its readers: per
+    // session, the largest limit any reader gives (an earlier limit's edge follows from it by program
+    // order, or by the induction above).
+    let mut readers: Vec<Vec<OpIndex>> = vec![Vec::new(); n];
     for (r, source) in sources.iter().enumerate() {
-        let Source::Write(w2) = *source else { continue };
-        let read = &history.ops[r];
-        for &(s, seen) in order.clock(r) {
-            let last = order.last_write_before(history, s, read.key, seen);
-            // The read itself is not before itself.
-            let limit = if s == read.session { read.seq } else { seen };
+        if let Source::Write(w) = *source {
+            readers[w].push(r);
+        }
+    }
+    let mut conflicts = 0usize;
+    let mut merged: Vec<(u32, u32, OpIndex)> = Vec::new();
+    let mut scratch: Vec<(u32, u32, OpIndex)> = Vec::new();
+    for (w2, reads) in readers.iter().enumerate() {
+        if reads.is_empty() {
+            continue;
+        }
+        merged.clear();
+        for &r in reads {
+            let read = &history.ops[r];
+            // A read is not before itself: in its own session, only what came before it counts.
+            let limits = order.clock(r).iter().map(|&(s, seen)| {
+                let limit = if s == read.session { read.seq } else { seen };
+                (s, limit, r)
+            });
+            merge_limits(&mut merged, limits, &mut scratch);
+        }
+        let key = history.ops[w2].key;
+        for &(s, limit, r) in &merged {
+            let last = order.last_write_before(history, s, key, limit);
+            // The last such read that returned another write than `w2`: reads of `w2` itself
+            // give no edge, and must not hide the reads before them.
             let loose = order
-                .loose_reads_before(s, read.key, limit)
-                .last()
+                .loose_reads_before(s, key, limit)
+                .iter()
+                .rev()
+                .find(|&&(_, w)| w != w2)
                 .map(|&(_, w)| w);
             for w1 in [last, loose].into_iter().flatten() {
                 if w1 != w2 {
                     edges[w1].push((w2, Link::Conflict { read: r }));
+                    conflicts += 1;
                 }
             }
+        }
+        if conflicts > MAX_CONFLICT_EDGES {
+            return Verdict::unknown(format!(
+                "the writes' conflicts need more than {MAX_CONFLICT_EDGES} edges (kvsim's 768 MiB budget for them)"
+            ));
         }
     }
     let Some(cycle) = find_cycle(&edges) else {
@@ -217,6 +252,38 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
         "concurrent writes seen in different orders (CyclicCF)",
         witness,
     )
+}
+
+/// The most conflict edges [`cyclic_cf`] may make (24 bytes each: 768 MiB).
+const MAX_CONFLICT_EDGES: usize = 1 << 25;
+
+/// Merges per-session limits (sorted by session) into `merged`, keeping the largest limit of each
+/// session and the read that gave it.
+fn merge_limits(
+    merged: &mut Vec<(u32, u32, OpIndex)>,
+    theirs: impl Iterator<Item = (u32, u32, OpIndex)>,
+    scratch: &mut Vec<(u32, u32, OpIndex)>,
+) {
+    scratch.clear();
+    let mut mine = merged.iter().copied().peekable();
+    let mut theirs = theirs.peekable();
+    loop {
+        let next = match (mine.peek(), theirs.peek()) {
+            (None, None) => break,
+            (Some(_), None) => mine.next(),
+            (None, Some(_)) => theirs.next(),
+            (Some(a), Some(b)) if a.0 < b.0 => mine.next(),
+            (Some(a), Some(b)) if a.0 > b.0 => theirs.next(),
+            (Some(a), Some(b)) => {
+                let larger = if b.1 > a.1 { *b } else { *a };
+                mine.next();
+                theirs.next();
+                Some(larger)
+            }
+        };
+        scratch.extend(next);
+    }
+    std::mem::swap(merged, scratch);
 }
 
 /// Why one operation must come before another, in the graph of [`cyclic_cf`].

@@ -176,9 +176,10 @@ impl CheckHistory {
 
     /// The independent parts of the history: groups of sessions such that no key is touched by two
     /// groups, each as its operations in history order, largest part last. A write that never
-    /// returned stays with its client's session. Two parts share no key and no client, so an order
-    /// of each can be interleaved any way into an order of the whole: a property that needs one order
-    /// of everything (sequential consistency) holds exactly when it holds for every part.
+    /// returned stays with the session of the operation it follows (one its client issued first of
+    /// all follows nothing, and may stand apart). Two parts share no key and no program order, so an
+    /// order of each can be interleaved any way into an order of the whole: a property that needs one
+    /// order of everything (sequential consistency) holds exactly when it holds for every part.
     pub fn independent_parts(&self) -> Vec<Vec<OpIndex>> {
         let sessions = self.sessions.len();
         // Union-find over sessions (0..sessions) and keys (sessions..).

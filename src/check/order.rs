@@ -18,14 +18,16 @@
 //!
 //! The clocks' size is the sum over operations of the sessions in their past: linear in the history
 //! when few clients interact, up to operations × clients when all do. Past [`MAX_CLOCK_ENTRIES`] the
-//! build gives up ([`BuildError::TooLarge`]) rather than exhaust memory.
+//! build gives up ([`BuildError::TooLarge`]) rather than exhaust memory, and the verdicts that need it
+//! are unknown.
 
 use std::collections::BTreeMap;
 
 use super::history::{CheckHistory, CheckOp, OpIndex};
 
-/// The most clock entries a causal order may hold (8 bytes each: 1 GiB).
-pub const MAX_CLOCK_ENTRIES: usize = 1 << 27;
+/// The most entries a causal order may hold, clocks and running maxima together (8 or 16 bytes
+/// each: at most 1 GiB).
+pub const MAX_CLOCK_ENTRIES: usize = 1 << 26;
 
 /// Where a read's value came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,8 +98,9 @@ impl BuildError {
                 operations,
                 sessions,
             } => Some(format!(
-                "the causal order of {operations} operations across {sessions} clients needs more than \
-                 {MAX_CLOCK_ENTRIES} vector-clock entries (kvsim's 1 GiB budget for it)"
+                "the causal order of {operations} operations in {sessions} sessions (a client's \
+                 operations, or one write that never returned) needs more than {MAX_CLOCK_ENTRIES} \
+                 vector-clock entries (kvsim's 1 GiB budget for it)"
             )),
         }
     }

@@ -15,9 +15,9 @@
 //! - a write may not overwrite a value that some read still waiting will return: written values are
 //!   unique in practice, so an overwritten value never comes back, and that branch is dead.
 //!
-//! Writes are tried in the order they were invoked, which is usually right for a real system's
-//! history. The problem is NP-complete in general (Gibbons and Korach 1997), so the search has a
-//! budget; past it the verdict is unknown, never a guess.
+//! Writes whose value a waiting read wants are tried first, then the earliest to return, which is
+//! usually right for a real system's history. The problem is NP-complete in general (Gibbons and
+//! Korach 1997), so the search has budgets; past them the verdict is unknown, never a guess.
 //!
 //! A write that never returned may be taken or skipped. Reads that never returned were dropped.
 
@@ -133,8 +133,7 @@ enum Search {
 ///
 /// The search keeps one state and undoes its steps on the way back, and remembers the states it has
 /// explored by a 128-bit fingerprint ([`super::fingerprint`]), not a copy: a copy costs one entry per
-/// session and key, which for thousands of clients made the memo the largest thing in the process. A
-/// collision could only make the search skip a state, never accept a wrong order.
+/// session and key, which for thousands of clients made the memo the largest thing in the process.
 struct State {
     positions: Vec<u32>,
     /// For each key, the value it holds and the write that wrote it.

@@ -17,6 +17,7 @@
 //! A write that never returned may not have taken effect, so it is never required to be seen.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, CausalOrder, Source};
@@ -31,21 +32,27 @@ pub struct SessionVerdicts {
     pub writes_follow_reads: Verdict,
 }
 
+impl SessionVerdicts {
+    /// All four unknown, for one reason.
+    fn unknown(reason: String) -> Self {
+        SessionVerdicts {
+            read_your_writes: Verdict::unknown(reason.clone()),
+            monotonic_reads: Verdict::unknown(reason.clone()),
+            monotonic_writes: Verdict::unknown(reason.clone()),
+            writes_follow_reads: Verdict::unknown(reason),
+        }
+    }
+}
+
 /// Checks all four guarantees.
 pub fn check(history: &CheckHistory) -> SessionVerdicts {
     let sources = sources(history);
     let order = match CausalOrder::build(history, &sources) {
         Ok(order) => order,
         Err(err) => {
-            let reason = err.too_large_reason().unwrap_or_else(|| {
+            return SessionVerdicts::unknown(err.too_large_reason().unwrap_or_else(|| {
                 "causal order has a cycle (see the causal verdict), so older and newer writes are undefined".to_string()
-            });
-            return SessionVerdicts {
-                read_your_writes: Verdict::unknown(reason.clone()),
-                monotonic_reads: Verdict::unknown(reason.clone()),
-                monotonic_writes: Verdict::unknown(reason.clone()),
-                writes_follow_reads: Verdict::unknown(reason),
-            };
+            }));
         }
     };
     let unjudged = sources
@@ -55,7 +62,10 @@ pub fn check(history: &CheckHistory) -> SessionVerdicts {
         history,
         sources: &sources,
         order: &order,
-        prefix: reads_prefix(history, &sources, &order),
+        prefix: match reads_prefix(history, &sources, &order) {
+            Ok(prefix) => prefix,
+            Err(reason) => return SessionVerdicts::unknown(reason),
+        },
     };
     let settle = |verdict: Verdict| {
         match (verdict.ok, unjudged) {
@@ -123,6 +133,19 @@ impl ClockMax {
         }
     }
 
+    /// Whether absorbing `clock` would change the maximum.
+    fn would_grow(&self, clock: &[(u32, u32)]) -> bool {
+        clock.iter().any(|&(s, seen)| {
+            match self
+                .entries
+                .binary_search_by_key(&s, |&(session, _, _)| session)
+            {
+                Ok(i) => seen > self.entries[i].1,
+                Err(_) => true,
+            }
+        })
+    }
+
     fn absorb(&mut self, clock: &[(u32, u32)], w: OpIndex) {
         for &(s, seen) in clock {
             match self
@@ -154,11 +177,21 @@ impl ClockMax {
 }
 
 /// For each (session, key): the session's reads of the key that returned some write, in program
-/// order, each with the running maximum of the strict clocks of the writes read so far.
-type ReadsPrefix = BTreeMap<(u32, u32), Vec<(u32, ClockMax)>>;
+/// order, each with the running maximum of the strict clocks of the writes read so far. Consecutive
+/// reads share one maximum until it grows (a client that reads one write thousands of times keeps one
+/// copy, not thousands).
+type ReadsPrefix = BTreeMap<(u32, u32), Vec<(u32, Rc<ClockMax>)>>;
 
-fn reads_prefix(history: &CheckHistory, sources: &[Source], order: &CausalOrder) -> ReadsPrefix {
+/// The most entries the maxima of [`ReadsPrefix`] may hold in all (16 bytes each: 1 GiB).
+const MAX_PREFIX_ENTRIES: usize = 1 << 26;
+
+fn reads_prefix(
+    history: &CheckHistory,
+    sources: &[Source],
+    order: &CausalOrder,
+) -> Result<ReadsPrefix, String> {
     let mut prefix: ReadsPrefix = BTreeMap::new();
+    let mut entries = 0usize;
     for session in &history.sessions {
         for &r in session {
             let Source::Write(w) = sources[r] else {
@@ -166,16 +199,30 @@ fn reads_prefix(history: &CheckHistory, sources: &[Source], order: &CausalOrder)
             };
             let op = &history.ops[r];
             let list = prefix.entry((op.session, op.key)).or_default();
-            let mut max = match list.last() {
-                Some((_, max)) => max.clone(),
-                None => ClockMax::new(w),
+            let clock = strict_clock(history, order, w);
+            let max = match list.last() {
+                Some((_, max)) if !max.would_grow(clock) => Rc::clone(max),
+                last => {
+                    let mut max = last.map_or_else(|| ClockMax::new(w), |(_, max)| (**max).clone());
+                    max.absorb(clock, w);
+                    entries += max.entries.len();
+                    if entries > MAX_PREFIX_ENTRIES {
+                        return Err(format!(
+                            "what each client had seen needs more than {MAX_PREFIX_ENTRIES} clock entries (kvsim's 1 GiB budget for it)"
+                        ));
+                    }
+                    Rc::new(max)
+                }
             };
-            max.absorb(strict_clock(history, order, w), w);
             list.push((op.seq, max));
         }
     }
-    prefix
+    Ok(prefix)
 }
+
+/// For each client session whose writes a session has read so far: how many of its operations came
+/// before the latest write read (a position limit), and that write.
+type Observed = BTreeMap<u32, (u32, OpIndex)>;
 
 struct Checker<'a> {
     history: &'a CheckHistory,
@@ -191,10 +238,10 @@ impl Checker<'_> {
     fn first_violation(
         &self,
         anomaly: &str,
-        missed: impl Fn(OpIndex, &BTreeMap<u32, u32>) -> Option<Vec<String>>,
+        missed: impl Fn(OpIndex, &Observed) -> Option<Vec<String>>,
     ) -> Verdict {
         for session in &self.history.sessions {
-            let mut observed: BTreeMap<u32, u32> = BTreeMap::new();
+            let mut observed = Observed::new();
             for &r in session {
                 if !self.history.ops[r].is_read() {
                     continue;
@@ -202,14 +249,24 @@ impl Checker<'_> {
                 if let Some(witness) = missed(r, &observed) {
                     return Verdict::broken(anomaly, witness);
                 }
-                // A write that never returned is alone in its session: nothing of that session
-                // came before it, so it adds nothing to look for (and thousands of them must not
-                // make every later read scan thousands of empty sessions).
+                // What came before the write read, in its client's program order: for a write that
+                // never returned (alone in a session of its own), what its client did up to the
+                // operation it follows — it did take effect, since it was read.
                 if let Source::Write(w) = self.sources[r] {
                     let writer = &self.history.ops[w];
-                    if writer.completed() {
-                        let seq = observed.entry(writer.session).or_insert(0);
-                        *seq = (*seq).max(writer.seq + 1);
+                    let before = match writer.after {
+                        _ if writer.completed() => Some((writer.session, writer.seq)),
+                        Some(p) => {
+                            let p = &self.history.ops[p];
+                            Some((p.session, p.seq + 1))
+                        }
+                        None => None,
+                    };
+                    if let Some((d, limit)) = before {
+                        let entry = observed.entry(d).or_insert((limit, w));
+                        if limit > entry.0 {
+                            *entry = (limit, w);
+                        }
                     }
                 }
             }
@@ -278,26 +335,18 @@ impl Checker<'_> {
         ])
     }
 
-    fn prior_write_missed(&self, r: OpIndex, observed: &BTreeMap<u32, u32>) -> Option<Vec<String>> {
+    fn prior_write_missed(&self, r: OpIndex, observed: &Observed) -> Option<Vec<String>> {
         let op = &self.history.ops[r];
-        for (&d, &count) in observed {
+        for (&d, &(limit, later)) in observed {
             if d == op.session {
                 continue;
             }
-            // The writes of session d before the last one read (position count - 1).
-            let limit = count - 1;
-            let mut candidate = self.order.last_write_before(self.history, d, op.key, limit);
-            while let Some(w) = candidate {
-                if self.history.ops[w].completed() {
-                    break;
-                }
-                candidate =
-                    self.order
-                        .last_write_before(self.history, d, op.key, self.history.ops[w].seq);
-            }
-            let Some(w) = candidate else { continue };
+            // The last write of client session d to the key before the write read (client
+            // sessions hold only completed writes).
+            let Some(w) = self.order.last_write_before(self.history, d, op.key, limit) else {
+                continue;
+            };
             if let Some(why) = self.misses(r, w) {
-                let later = self.history.sessions[d as usize][limit as usize];
                 return Some(vec![
                     format!(
                         "{} wrote {}",
@@ -316,10 +365,9 @@ impl Checker<'_> {
         None
     }
 
-    fn prior_read_missed(&self, r: OpIndex, observed: &BTreeMap<u32, u32>) -> Option<Vec<String>> {
+    fn prior_read_missed(&self, r: OpIndex, observed: &Observed) -> Option<Vec<String>> {
         let op = &self.history.ops[r];
-        for (&d, &count) in observed {
-            let limit = count - 1;
+        for (&d, &(limit, written)) in observed {
             let Some(list) = self.prefix.get(&(d, op.key)) else {
                 continue;
             };
@@ -328,7 +376,6 @@ impl Checker<'_> {
                 continue;
             };
             if let Some((w, why)) = self.misses_any(r, max) {
-                let written = self.history.sessions[d as usize][limit as usize];
                 return Some(vec![
                     format!(
                         "{} had seen {}",

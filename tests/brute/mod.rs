@@ -194,6 +194,12 @@ fn judge_sessions(
     let before = |a: OpIndex, b: OpIndex| {
         h.ops[a].session == h.ops[b].session && h.ops[a].seq < h.ops[b].seq
     };
+    // Program order including writes that never returned: such a write comes after the operation
+    // it follows and everything its client did before that.
+    let program_before = |a: OpIndex, b: OpIndex| match h.ops[b].after {
+        Some(p) if !h.ops[b].completed() => a == p || before(a, p),
+        _ => before(a, b),
+    };
     let reads: Vec<OpIndex> = (0..n).filter(|&r| h.ops[r].is_read()).collect();
     let same_key = |a: OpIndex, b: OpIndex| h.ops[a].key == h.ops[b].key;
     let mut ryw = true;
@@ -219,8 +225,8 @@ fn judge_sessions(
                     mr = false;
                 }
                 // Monotonic writes: w2's session's completed writes before w2.
-                if h.ops[w2].session != h.ops[r].session
-                    && before(w, w2)
+                if h.ops[w2].client != h.ops[r].client
+                    && program_before(w, w2)
                     && h.ops[w].completed()
                     && misses(r, w)
                 {
@@ -228,7 +234,7 @@ fn judge_sessions(
                 }
                 // Writes-follow-reads: writes that w2's session had read before w2.
                 for &r0 in &reads {
-                    if before(r0, w2) && src[r0] == Source::Write(w) && misses(r, w) {
+                    if program_before(r0, w2) && src[r0] == Source::Write(w) && misses(r, w) {
                         wfr = false;
                     }
                 }
