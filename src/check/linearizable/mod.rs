@@ -25,13 +25,15 @@
 //! is placed at infinity, and linearizing it last is the same as it never happening. It constrains no
 //! later operation of its client. Reads that never returned were dropped from the history.
 
+mod groups;
 mod named;
 
 use std::collections::HashSet;
 
 use super::history::{CheckHistory, CheckOp, OpIndex};
 use super::{fingerprint, Verdict};
-use crate::ids::{ClientId, Time};
+use crate::ids::Time;
+use groups::{groups, program_pairs};
 
 /// How many search steps, over all keys, before the verdict becomes unknown.
 pub const SEARCH_BUDGET: u64 = 2_000_000;
@@ -112,72 +114,6 @@ pub fn check(history: &CheckHistory) -> Verdict {
         }
     }
     Verdict::holds()
-}
-
-/// The operations searched together: one key's, except where ties break locality (see the module
-/// docs). A client whose operation starts at the instant its previous one returned has a program-order
-/// edge that real time does not give. With one such client at an instant, the times can be nudged
-/// apart to give it (that client's return, then its call, with every other call before and every other
-/// return after), and each key stands alone. With two or more, no nudging works — each would have to
-/// be both before and after the other — so the keys of all their operations at that instant are
-/// searched together.
-fn groups(history: &CheckHistory) -> Vec<Vec<OpIndex>> {
-    let mut parent: Vec<usize> = (0..history.key_count()).collect();
-    fn root(parent: &mut [usize], mut k: usize) -> usize {
-        while parent[k] != k {
-            parent[k] = parent[parent[k]];
-            k = parent[k];
-        }
-        k
-    }
-    // Instant -> the keys of each touching pair there, and how many distinct clients have one.
-    let mut touching: std::collections::BTreeMap<Time, Vec<(ClientId, u32, u32)>> =
-        std::collections::BTreeMap::new();
-    for (a, b) in program_pairs(history) {
-        let (a, b) = (&history.ops[a], &history.ops[b]);
-        if a.returned_at == Some(b.invoked_at) {
-            touching
-                .entry(b.invoked_at)
-                .or_default()
-                .push((a.client, a.key, b.key));
-        }
-    }
-    for pairs in touching.values() {
-        let first = pairs[0].0;
-        if pairs.iter().all(|&(client, _, _)| client == first) {
-            continue;
-        }
-        let anchor = pairs[0].1 as usize;
-        for &(_, a, b) in pairs {
-            for key in [a, b] {
-                let (x, y) = (root(&mut parent, key as usize), root(&mut parent, anchor));
-                parent[x] = y;
-            }
-        }
-    }
-    let mut groups: Vec<Vec<OpIndex>> = vec![Vec::new(); history.key_count()];
-    for (i, op) in history.ops.iter().enumerate() {
-        let r = root(&mut parent, op.key as usize);
-        groups[r].push(i);
-    }
-    groups.retain(|g| !g.is_empty());
-    groups
-}
-
-/// Each operation with the one just before it in its client's program order: consecutive operations
-/// of a session, and a write that never returned with what its client did before it (it has a
-/// session of its own, but still started after that).
-fn program_pairs(history: &CheckHistory) -> impl Iterator<Item = (OpIndex, OpIndex)> + '_ {
-    let consecutive = history
-        .sessions
-        .iter()
-        .flat_map(|session| session.windows(2).map(|pair| (pair[0], pair[1])));
-    let loose = history
-        .ops
-        .iter()
-        .enumerate()
-        .filter_map(|(i, op)| op.after.map(|before| (before, i)));
-    consecutive.chain(loose)
 }
 
 /// How equal times are read.
