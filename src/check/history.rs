@@ -36,6 +36,10 @@ pub struct CheckOp {
     /// For a write that never returned, which sits in a session of its own: the operation its client
     /// did just before it, which causally precedes it.
     pub after: Option<OpIndex>,
+    /// Where the operation was in the input given to [`CheckHistory::new`], counting every operation
+    /// given (reads that never returned included): a history file's operation number, or a run's
+    /// history index. Witnesses name operations by it ([`super::Verdict::operations`]).
+    pub origin: usize,
 }
 
 impl CheckOp {
@@ -98,8 +102,8 @@ impl CheckHistory {
         let mut key_ids: HashMap<Key, u32> = HashMap::new();
         let mut value_ids: HashMap<Key, u32> = HashMap::new();
         let mut session_of: BTreeMap<ClientId, u32> = BTreeMap::new();
-        let mut by_client: Vec<Vec<RawOp>> = Vec::new();
-        for op in raw {
+        let mut by_client: Vec<Vec<(usize, RawOp)>> = Vec::new();
+        for (origin, op) in raw.into_iter().enumerate() {
             if op.kind == OpKind::Get && op.returned_at.is_none() {
                 continue;
             }
@@ -108,19 +112,19 @@ impl CheckHistory {
             if session as usize == by_client.len() {
                 by_client.push(Vec::new());
             }
-            by_client[session as usize].push(op);
+            by_client[session as usize].push((origin, op));
         }
         for mut ops in by_client {
-            ops.sort_by_key(|op| program_position(op.invoked_at, op.returned_at));
+            ops.sort_by_key(|(_, op)| program_position(op.invoked_at, op.returned_at));
             // The client's session holds its operations in program order, except writes that never
             // returned: each of those gets a session of its own, remembering what came before it.
             let mut main = Vec::with_capacity(ops.len());
-            let mut loose: Vec<(RawOp, Option<OpIndex>)> = Vec::new();
+            let mut loose: Vec<((usize, RawOp), Option<OpIndex>)> = Vec::new();
             let main_session = history.sessions.len() as u32;
             history.sessions.push(Vec::new());
             let mut last: Option<OpIndex> = None;
             for op in ops {
-                if op.kind == OpKind::Put && op.returned_at.is_none() {
+                if op.1.kind == OpKind::Put && op.1.returned_at.is_none() {
                     loose.push((op, last));
                     continue;
                 }
@@ -147,7 +151,7 @@ impl CheckHistory {
 
     fn push(
         &mut self,
-        op: RawOp,
+        (origin, op): (usize, RawOp),
         session: u32,
         seq: u32,
         after: Option<OpIndex>,
@@ -170,6 +174,7 @@ impl CheckHistory {
             invoked_at: op.invoked_at,
             returned_at: op.returned_at,
             after,
+            origin,
         });
         index
     }
@@ -305,6 +310,14 @@ impl CheckHistory {
             .iter()
             .filter(|(_, w)| w.len() > 1)
             .map(|(&kv, w)| (kv, w.as_slice()))
+    }
+
+    /// The input positions ([`CheckOp::origin`]) of some operations, sorted, without repeats.
+    pub fn origins(&self, ops: impl IntoIterator<Item = OpIndex>) -> Vec<usize> {
+        let mut origins: Vec<usize> = ops.into_iter().map(|i| self.ops[i].origin).collect();
+        origins.sort_unstable();
+        origins.dedup();
+        origins
     }
 
     /// An operation in plain words: `client 1's get x -> null (t=100..110)`.

@@ -41,6 +41,11 @@ pub struct Verdict {
     pub anomaly: Option<String>,
     /// For a broken property, the operations that prove it, in plain words.
     pub witness: Vec<String>,
+    /// For a broken property, the operations the witness names, by their position in the input
+    /// ([`CheckOp::origin`]: 0-based, in the order the history gave them), sorted. Those operations
+    /// alone, checked as a history, break the property too. Empty (and left out of JSON) otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<usize>,
 }
 
 impl Verdict {
@@ -49,6 +54,7 @@ impl Verdict {
             ok: Some(true),
             anomaly: None,
             witness: Vec::new(),
+            operations: Vec::new(),
         }
     }
 
@@ -57,6 +63,20 @@ impl Verdict {
             ok: Some(false),
             anomaly: Some(anomaly.into()),
             witness,
+            operations: Vec::new(),
+        }
+    }
+
+    /// A broken verdict whose witness names `ops` of `history` (see [`Verdict::operations`]).
+    pub fn broken_by(
+        anomaly: impl Into<String>,
+        witness: Vec<String>,
+        history: &CheckHistory,
+        ops: impl IntoIterator<Item = OpIndex>,
+    ) -> Self {
+        Verdict {
+            operations: history.origins(ops),
+            ..Verdict::broken(anomaly, witness)
         }
     }
 
@@ -65,6 +85,7 @@ impl Verdict {
             ok: None,
             anomaly: Some(reason.into()),
             witness: Vec::new(),
+            operations: Vec::new(),
         }
     }
 
