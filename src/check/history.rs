@@ -312,6 +312,32 @@ impl CheckHistory {
             .map(|(&kv, w)| (kv, w.as_slice()))
     }
 
+    /// Operation `i` as it was given, so that a part of the history can be checked alone.
+    pub fn raw(&self, i: OpIndex) -> RawOp {
+        let op = &self.ops[i];
+        RawOp {
+            client: op.client,
+            kind: op.kind,
+            key: self.keys[op.key as usize].clone(),
+            value: op.value.map(|v| self.values[v as usize].clone()),
+            invoked_at: op.invoked_at,
+            returned_at: op.returned_at,
+        }
+    }
+
+    /// Some of the operations as a history of their own, exactly as if only they had been given:
+    /// in input order, each keeping its input position ([`CheckOp::origin`]), so a witness found in
+    /// the part names the operations of the whole.
+    pub fn subset(&self, ops: &[OpIndex]) -> CheckHistory {
+        let mut ops = ops.to_vec();
+        ops.sort_by_key(|&i| self.ops[i].origin);
+        let mut part = CheckHistory::new(ops.iter().map(|&i| self.raw(i)));
+        for op in &mut part.ops {
+            op.origin = self.ops[ops[op.origin]].origin;
+        }
+        part
+    }
+
     /// The input positions ([`CheckOp::origin`]) of some operations, sorted, without repeats.
     pub fn origins(&self, ops: impl IntoIterator<Item = OpIndex>) -> Vec<usize> {
         let mut origins: Vec<usize> = ops.into_iter().map(|i| self.ops[i].origin).collect();

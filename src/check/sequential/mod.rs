@@ -3,25 +3,32 @@
 //!
 //! Unlike linearizability, sequential consistency is not local — each key can be fine alone while no
 //! single order fits all keys (the "independent reads of independent writes" pattern) — so the whole
-//! history is searched at once. Real time plays no part.
+//! history is judged at once, though independent parts (no shared key or client) are judged apart.
+//! Real time plays no part.
 //!
-//! Cheap checks come first and name the anomaly when they find one: a read of a value nobody wrote, a
-//! cycle in program order ∪ reads-from, and the causal bad patterns (a sequentially consistent history
-//! is causally consistent). A linearizable history is sequentially consistent, so a linearizable
-//! verdict settles it. Otherwise a depth-first search over interleavings of the clients, memoised on
-//! (each client's position, the store), with two reductions:
+//! The problem is NP-complete in general (Gibbons and Korach 1997), but histories people have are not
+//! adversarial. The checker works in three steps, each deciding most of what reaches it:
 //!
-//! - a read whose value matches the store is taken at once, since reads change nothing;
-//! - a write may not overwrite a value that some read still waiting will return: written values are
-//!   unique in practice, so an overwritten value never comes back, and that branch is dead.
+//! 1. Cheap verdicts: the causal bad patterns (a sequentially consistent history is causally
+//!    consistent) name the anomaly when they find one; a linearizable history is sequentially
+//!    consistent.
+//! 2. Saturation ([`saturation`]): the orders every sequential order must contain — program order,
+//!    reads-from, and the write orders they force — to a fixed point over a graph whose reachability
+//!    is kept as per-client clocks ([`graph`]). A cycle proves no order exists.
+//! 3. The residue — pairs of writes to one key left in neither order — goes to a SAT solver with
+//!    acyclicity checked lazily ([`solve`]), within a conflict budget ([`Budget::conflicts`]).
 //!
-//! Writes whose value a waiting read wants are tried first, then the earliest to return, which is
-//! usually right for a real system's history. The problem is NP-complete in general (Gibbons and
-//! Korach 1997), so the search has budgets; past them the verdict is unknown, never a guess.
+//! A broken verdict's witness is a minimal set of operations with no sequential order ([`witness`]).
 //!
-//! A write that never returned may be taken or skipped. Reads that never returned were dropped.
+//! A write that never returned may be taken or skipped; one nobody read is skipped. Reads that never
+//! returned were dropped. A history in which some value is written twice to a key (so a read's
+//! source is ambiguous) is judged by an older search over interleavings ([`search`]), with a budget.
 
+mod graph;
+mod saturation;
 mod search;
+mod solve;
+mod witness;
 
 use std::collections::BTreeMap;
 
@@ -30,10 +37,19 @@ use super::order::{sources, CausalOrder, Source};
 use super::saturate::{saturate, MAX_OPS};
 use super::Verdict;
 use super::{causal, linearizable};
+use graph::{Edge, Graph};
+use saturation::{residue, Reads, Saturation};
 use search::{search, Search};
+use solve::{solve, Solved};
 
-/// How many search states before the verdict becomes unknown.
+pub use graph::MAX_CLOCK_ENTRIES;
+pub use witness::MAX_SHRINK_CHECKS;
+
+/// How many search states before the verdict becomes unknown (histories with repeated values).
 pub const SEARCH_BUDGET: u64 = 300_000;
+
+/// How many conflicts the SAT solver may meet before the verdict becomes unknown.
+pub const CONFLICT_BUDGET: u64 = 100_000;
 
 /// Checks sequential consistency.
 pub fn check(history: &CheckHistory) -> Verdict {
@@ -48,7 +64,7 @@ pub fn check(history: &CheckHistory) -> Verdict {
 ///
 /// Independent parts of the history (no shared key, no shared client) are judged alone, smallest
 /// first: the whole is sequentially consistent exactly when every part is, a part that breaks it
-/// breaks the whole, and a part the search cannot decide does not hide a violation in another.
+/// breaks the whole, and a part that cannot be decided does not hide a violation in another.
 pub fn check_given(history: &CheckHistory, causal: &Verdict, linearizable: &Verdict) -> Verdict {
     if causal.ok == Some(false) {
         return causal.clone();
@@ -62,6 +78,7 @@ pub fn check_given(history: &CheckHistory, causal: &Verdict, linearizable: &Verd
     }
     let mut undecided: Option<Verdict> = None;
     for part in &parts {
+        // Restricted operations keep their input positions, so the witness names the whole's.
         let verdict = check_part(&history.restrict(part));
         match verdict.ok {
             Some(false) => return verdict,
@@ -72,56 +89,90 @@ pub fn check_given(history: &CheckHistory, causal: &Verdict, linearizable: &Verd
     undecided.unwrap_or_else(Verdict::holds)
 }
 
-/// Saturation, then the search, on one independent part.
+/// Checks sequential consistency by saturation and the solver alone, without the causal and
+/// linearizable shortcuts of [`check_given`] (so tests can hold this path to the definition).
+pub fn check_alone(history: &CheckHistory) -> Verdict {
+    check_given(history, &Verdict::holds(), &Verdict::unknown(""))
+}
+
+/// One part's verdict.
 fn check_part(history: &CheckHistory) -> Verdict {
+    match decide(history) {
+        Decision::Holds => Verdict::holds(),
+        Decision::Unknown(reason) => Verdict::unknown(reason),
+        Decision::Broken { .. } => witness::broken(history),
+    }
+}
+
+/// A decision, before any witness is made.
+enum Decision {
+    Holds,
+    /// No sequential order; `cycle` when saturation found one that proves it.
+    Broken {
+        cycle: Option<Vec<Edge>>,
+    },
+    Unknown(String),
+}
+
+/// Decides one part (or any sub-history, for the witness).
+fn decide(history: &CheckHistory) -> Decision {
+    let sources = sources(history);
+    if sources.contains(&Source::Nowhere) {
+        return Decision::Broken { cycle: None };
+    }
+    if sources.contains(&Source::Ambiguous) {
+        return decide_by_search(history, &sources);
+    }
+    let mut graph = match Graph::new(history, &sources) {
+        Ok(graph) => graph,
+        Err(too_large) => {
+            return Decision::Unknown(format!(
+                "the order graph would need {} clock entries (operations × clients), over the budget of {MAX_CLOCK_ENTRIES}",
+                too_large.entries
+            ))
+        }
+    };
+    let reads = Reads::new(history, &sources, &graph);
+    let order = match saturation::saturate(history, &mut graph, &reads) {
+        Saturation::Done { order } => order,
+        Saturation::Cycle(cycle) => return Decision::Broken { cycle: Some(cycle) },
+    };
+    let pairs = residue(history, &graph, &reads);
+    if pairs.is_empty() {
+        return Decision::Holds;
+    }
+    match solve(history, &graph, &reads, &pairs, &order, CONFLICT_BUDGET) {
+        Solved::Order => Decision::Holds,
+        Solved::NoOrder => Decision::Broken { cycle: None },
+        Solved::GaveUp { conflicts } => Decision::Unknown(format!(
+            "the SAT solver gave up after {conflicts} conflicts over {} undecided pairs of writes (budget {CONFLICT_BUDGET})",
+            pairs.len()
+        )),
+    }
+}
+
+/// The older search, for histories with a value written twice to a key.
+fn decide_by_search(history: &CheckHistory, sources: &[Source]) -> Decision {
     let saturated = if history.ops.len() <= MAX_OPS {
-        match saturate(history, &sources(history)) {
+        match saturate(history, sources) {
             Some(saturated) => Some(saturated),
-            None => {
-                return impossible(
-                    history,
-                    "the reads force some writes into two opposite orders".into(),
-                    &[],
-                )
-            }
+            None => return Decision::Broken { cycle: None },
         }
     } else {
         None
     };
     match search(history, saturated.as_ref()) {
-        Search::Found => Verdict::holds(),
-        Search::OutOfBudget { states, why } => Verdict::unknown(format!(
-            "the search gave up after exploring {states} states: {why}"
+        Search::Found => Decision::Holds,
+        Search::OutOfBudget { states, why } => Decision::Unknown(format!(
+            "a value is written twice to one key, so the search over interleavings judged this history, and it gave up after exploring {states} states: {why}"
         )),
-        Search::Impossible { furthest, states } => impossible(
-            history,
-            format!("no interleaving of the clients' operations gives every read its value ({states} states explored)"),
-            &furthest,
-        ),
+        Search::Impossible => Decision::Broken { cycle: None },
     }
-}
-
-/// The verdict when no sequential order exists: the classic two-clients witness if there is one, else
-/// what the search found.
-fn impossible(history: &CheckHistory, why: String, furthest: &[OpIndex]) -> Verdict {
-    if let Some(witness) = opposite_orders(history) {
-        return Verdict::broken("concurrent writes seen in different orders", witness);
-    }
-    let mut witness = vec![why];
-    if !furthest.is_empty() {
-        witness.push("the furthest one got stuck with these operations next:".to_string());
-        witness.extend(
-            furthest
-                .iter()
-                .map(|&i| format!("  {}", history.describe(i))),
-        );
-    }
-    Verdict::broken("no sequential order", witness)
 }
 
 /// The classic witness: two clients that saw two writes in opposite orders — each read one write and
 /// then either read the other (same key) or missed it (read the initial value or an older write).
-fn opposite_orders(history: &CheckHistory) -> Option<Vec<String>> {
+pub(super) fn opposite_orders(history: &CheckHistory) -> Option<Vec<String>> {
     if history.ops.len() > 2_000 {
         return None;
     }

@@ -16,11 +16,8 @@ pub(super) enum Search {
         states: u64,
         why: &'static str,
     },
-    /// The operations next in line at the deepest dead end.
-    Impossible {
-        furthest: Vec<OpIndex>,
-        states: u64,
-    },
+    /// Every interleaving is a dead end.
+    Impossible,
 }
 
 /// A point of the search: how far each session has got, the store, and a fingerprint of both.
@@ -176,7 +173,6 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
     let mut states = 0u64;
     let mut work = 0u64;
     let mut stacked = 0usize;
-    let mut furthest: (usize, Vec<OpIndex>) = (0, Vec::new());
     let mut state = State::new(history);
     let mut stack: Vec<Frame> = Vec::new();
     let mut pending = Some(None);
@@ -209,25 +205,13 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
                         why: "its budget of work and memory for this many clients is spent",
                     };
                 }
-                if frame.choices.is_empty() && state.done >= furthest.0 {
-                    let next = state
-                        .positions
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(s, &p)| sessions[s].get(p as usize).copied())
-                        .collect();
-                    furthest = (state.done, next);
-                }
                 stack.push(frame);
             } else {
                 undo(&mut state, &frame);
             }
         }
         let Some(frame) = stack.last_mut() else {
-            return Search::Impossible {
-                furthest: furthest.1,
-                states,
-            };
+            return Search::Impossible;
         };
         let Some((s, apply)) = frame.choices.pop() else {
             if let Some(frame) = stack.pop() {

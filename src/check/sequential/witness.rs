@@ -1,0 +1,219 @@
+//! The witness of a broken sequential verdict: a minimal set of operations that, checked alone, has
+//! no sequential order — shrunk by deletion, like a minimal unsatisfiable core — and why, in words.
+//!
+//! Shrinking has two steps:
+//!
+//! 1. The earliest *prefix* that is already broken. A prefix is everything invoked up to some time,
+//!    closed under program order and under "a read needs the writes of its value". Any such closed
+//!    part of a sequentially consistent history is sequentially consistent (restrict the order to
+//!    it), so being broken only grows with time, and a binary search over times finds the first.
+//! 2. Delta debugging on that prefix: drop chunks, then single operations, keeping a drop whenever
+//!    what is left is still broken. Dropping a write drops the reads of its value with it (a read
+//!    of a value nobody wrote is broken for a trivial reason, which would prove nothing). The result
+//!    is 1-minimal: no single operation can be dropped.
+//!
+//! The words come from deciding the small set once more: saturation usually ends in a cycle of
+//! "must come before" facts, each with its reason, which is the explanation.
+
+use super::graph::{Edge, Reason};
+use super::{decide, opposite_orders, Decision};
+use crate::check::history::{CheckHistory, OpIndex};
+use crate::check::Verdict;
+
+/// How many sub-histories shrinking may decide before it stops where it is.
+pub const MAX_SHRINK_CHECKS: usize = 2_000;
+
+/// The verdict for a part already decided broken.
+pub(super) fn broken(history: &CheckHistory) -> Verdict {
+    let mut shrink = Shrink { history, checks: 0 };
+    let prefix = shrink.first_broken_prefix();
+    let core = shrink.minimize(prefix);
+    let complete = shrink.checks <= MAX_SHRINK_CHECKS;
+    describe(history, &core, complete)
+}
+
+struct Shrink<'a> {
+    history: &'a CheckHistory,
+    checks: usize,
+}
+
+impl Shrink<'_> {
+    /// Whether the operations `ops` alone are decided broken. Past the budget, nothing more is.
+    fn broken(&mut self, ops: &[OpIndex]) -> bool {
+        if self.checks >= MAX_SHRINK_CHECKS {
+            self.checks += 1;
+            return false;
+        }
+        self.checks += 1;
+        matches!(decide(&self.history.subset(ops)), Decision::Broken { .. })
+    }
+
+    /// The operations invoked up to `until`, closed under program order and the writes reads need.
+    fn prefix(&self, until: u64) -> Vec<OpIndex> {
+        let h = self.history;
+        let mut keep = vec![false; h.ops.len()];
+        let mut todo: Vec<OpIndex> = (0..h.ops.len())
+            .filter(|&i| h.ops[i].invoked_at <= until)
+            .collect();
+        while let Some(i) = todo.pop() {
+            if keep[i] {
+                continue;
+            }
+            keep[i] = true;
+            let op = &h.ops[i];
+            let session = &h.sessions[op.session as usize];
+            todo.extend(session[..op.seq as usize].iter().copied());
+            todo.extend(op.after);
+            if let (true, Some(value)) = (op.is_read(), op.value) {
+                todo.extend(h.writers(op.key, value).iter().copied());
+            }
+        }
+        (0..h.ops.len()).filter(|&i| keep[i]).collect()
+    }
+
+    /// The smallest prefix decided broken (the whole part when none smaller is).
+    fn first_broken_prefix(&mut self) -> Vec<OpIndex> {
+        let mut times: Vec<u64> = self.history.ops.iter().map(|op| op.invoked_at).collect();
+        times.sort_unstable();
+        times.dedup();
+        let (mut lo, mut hi) = (0, times.len().saturating_sub(1));
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let prefix = self.prefix(times[mid]);
+            if self.broken(&prefix) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        self.prefix(times.get(lo).copied().unwrap_or(u64::MAX))
+    }
+
+    /// `ops` without the reads whose value no remaining operation writes.
+    fn readable(&self, ops: Vec<OpIndex>) -> Vec<OpIndex> {
+        let h = self.history;
+        let mut written = std::collections::BTreeSet::new();
+        for &i in &ops {
+            if let (true, Some(value)) = (h.ops[i].is_write(), h.ops[i].value) {
+                written.insert((h.ops[i].key, value));
+            }
+        }
+        ops.into_iter()
+            .filter(|&i| {
+                let op = &h.ops[i];
+                !op.is_read() || op.value.is_none_or(|v| written.contains(&(op.key, v)))
+            })
+            .collect()
+    }
+
+    /// Delta debugging (Zeller and Hildebrandt's ddmin) down to a 1-minimal broken set.
+    fn minimize(&mut self, mut ops: Vec<OpIndex>) -> Vec<OpIndex> {
+        let mut chunks = 2;
+        while ops.len() >= 2 {
+            let size = ops.len().div_ceil(chunks);
+            let mut dropped = false;
+            for start in (0..ops.len()).step_by(size) {
+                let rest: Vec<OpIndex> = ops[..start]
+                    .iter()
+                    .chain(ops.get(start + size..).unwrap_or(&[]))
+                    .copied()
+                    .collect();
+                let rest = self.readable(rest);
+                if self.broken(&rest) {
+                    ops = rest;
+                    chunks = (chunks - 1).max(2);
+                    dropped = true;
+                    break;
+                }
+            }
+            if dropped {
+                continue;
+            }
+            if size == 1 || self.checks > MAX_SHRINK_CHECKS {
+                break;
+            }
+            chunks = (chunks * 2).min(ops.len());
+        }
+        ops
+    }
+}
+
+/// The witness of the broken set `core`.
+fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool) -> Verdict {
+    let part = history.subset(core);
+    let mut lines = Vec::new();
+    let anomaly;
+    if let Some(classic) = opposite_orders(&part) {
+        anomaly = "concurrent writes seen in different orders";
+        lines = classic;
+    } else {
+        anomaly = "no sequential order";
+        // Name the operations A, B, … in the order the history gives them.
+        let mut names: Vec<OpIndex> = (0..part.ops.len()).collect();
+        names.sort_by_key(|&i| part.ops[i].origin);
+        let label = |i: OpIndex| {
+            let k = names.iter().position(|&x| x == i).unwrap_or(0);
+            letter(k)
+        };
+        lines.push(format!(
+            "no order of these {} operations keeps each client's order and gives every read its value:",
+            part.ops.len()
+        ));
+        for &i in &names {
+            lines.push(format!("  {} = {}", label(i), part.describe(i)));
+        }
+        match decide(&part) {
+            Decision::Broken { cycle: Some(cycle) } => {
+                lines.push("each must come before the next, round to the first:".to_string());
+                for edge in &cycle {
+                    lines.push(format!("  {}", because(&part, edge, &label)));
+                }
+            }
+            _ => lines.push(
+                "whichever order the writes to a key take, some read returns a value that is not the last one written"
+                    .to_string(),
+            ),
+        }
+    }
+    if !complete {
+        lines.push(format!(
+            "(shrinking stopped after deciding {MAX_SHRINK_CHECKS} smaller histories; a smaller witness may exist)"
+        ));
+    }
+    Verdict::broken_by(anomaly, lines, history, core.iter().copied())
+}
+
+/// One fact of a cycle, in words.
+fn because(
+    part: &CheckHistory,
+    &(a, b, reason): &Edge,
+    label: &dyn Fn(OpIndex) -> String,
+) -> String {
+    let (la, lb) = (label(a), label(b));
+    match reason {
+        Reason::Program => format!("{la} before {lb}: {} did {la} first", part.ops[a].client),
+        Reason::ReadsFrom => format!("{la} before {lb}: {lb} read what {la} wrote"),
+        Reason::Initial => format!(
+            "{la} before {lb}: {la} read the initial value of {}",
+            part.key_name(part.ops[b].key)
+        ),
+        Reason::NotOverwritten { write } => format!(
+            "{la} before {lb}: {la} read {}, which comes before {lb}, so {lb} cannot come between them",
+            label(write)
+        ),
+        Reason::Overwritten { reader } => format!(
+            "{la} before {lb}: {la} comes before {}, which read {lb}, so {la} cannot come between them",
+            label(reader)
+        ),
+    }
+}
+
+/// `A` … `Z`, then `A1` … (witnesses are small; the names only need to be distinct).
+fn letter(k: usize) -> String {
+    let c = (b'A' + (k % 26) as u8) as char;
+    if k < 26 {
+        c.to_string()
+    } else {
+        format!("{c}{}", k / 26)
+    }
+}
