@@ -53,6 +53,10 @@ pub(super) struct Graph {
     pub chains: Vec<Vec<OpIndex>>,
     /// The edges other than program order within a chain, by source.
     pub edges: Vec<Vec<(OpIndex, Reason)>>,
+    /// The saturation round that added each edge (parallel to `edges`; 0: before the first).
+    rounds: Vec<Vec<u32>>,
+    /// The round edges are being added in now.
+    pub round: u32,
     /// `reach[u * width + c]`: the first position of chain `c` that `u` reaches (itself included).
     reach: Vec<u32>,
 }
@@ -79,6 +83,8 @@ impl Graph {
             pos: vec![NONE; n],
             chains: Vec::new(),
             edges: vec![Vec::new(); n],
+            rounds: vec![Vec::new(); n],
+            round: 0,
             reach: Vec::new(),
         };
         for session in &history.sessions {
@@ -106,13 +112,58 @@ impl Graph {
                 continue;
             }
             if let (false, Some(before)) = (op.completed(), op.after) {
-                graph.edges[before].push((i, Reason::Program));
+                graph.add_edge(before, i, Reason::Program);
             }
             if let Source::Write(w) = sources[i] {
-                graph.edges[w].push((i, Reason::ReadsFrom));
+                graph.add_edge(w, i, Reason::ReadsFrom);
             }
         }
         Ok(graph)
+    }
+
+    /// Adds `a → b`, in the current round.
+    pub fn add_edge(&mut self, a: OpIndex, b: OpIndex, reason: Reason) {
+        self.edges[a].push((b, reason));
+        self.rounds[a].push(self.round);
+    }
+
+    /// The round that added `a → b` for `reason` (0 for program order within a chain).
+    pub fn round_of(&self, a: OpIndex, b: OpIndex, reason: Reason) -> u32 {
+        self.edges[a]
+            .iter()
+            .position(|&e| e == (b, reason))
+            .map_or(0, |k| self.rounds[a][k])
+    }
+
+    /// A shortest path from `from` to `to` over the edges added before round `round`.
+    pub fn path(&self, from: OpIndex, to: OpIndex, round: u32) -> Option<Vec<Edge>> {
+        let mut came: Vec<Option<(OpIndex, Reason)>> = vec![None; self.chain.len()];
+        let mut queue = std::collections::VecDeque::from([from]);
+        while let Some(u) = queue.pop_front() {
+            if u == to {
+                let mut path = Vec::new();
+                let mut at = to;
+                while at != from {
+                    let (prev, reason) = came[at]?;
+                    path.push((prev, at, reason));
+                    at = prev;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            let next = self.next(u).map(|v| (v, Reason::Program, 0));
+            let others = self.edges[u]
+                .iter()
+                .zip(&self.rounds[u])
+                .map(|(&(v, reason), &r)| (v, reason, r));
+            for (v, reason, r) in next.into_iter().chain(others) {
+                if r < round && v != from && came[v].is_none() {
+                    came[v] = Some((u, reason));
+                    queue.push_back(v);
+                }
+            }
+        }
+        None
     }
 
     pub fn width(&self) -> usize {

@@ -100,25 +100,29 @@ fn check_part(history: &CheckHistory) -> Verdict {
     match decide(history) {
         Decision::Holds => Verdict::holds(),
         Decision::Unknown(reason) => Verdict::unknown(reason),
-        Decision::Broken { .. } => witness::broken(history),
+        Decision::Broken(_) => witness::broken(history),
     }
 }
 
 /// A decision, before any witness is made.
 enum Decision {
     Holds,
-    /// No sequential order; `cycle` when saturation found one that proves it.
-    Broken {
-        cycle: Option<Vec<Edge>>,
-    },
+    /// No sequential order; with the cycle that proves it when saturation found one.
+    Broken(Option<Proof>),
     Unknown(String),
+}
+
+/// A cycle of must-come-before facts, and the graph that holds the facts it rests on.
+struct Proof {
+    cycle: Vec<Edge>,
+    graph: Graph,
 }
 
 /// Decides one part (or any sub-history, for the witness).
 fn decide(history: &CheckHistory) -> Decision {
     let sources = sources(history);
     if sources.contains(&Source::Nowhere) {
-        return Decision::Broken { cycle: None };
+        return Decision::Broken(None);
     }
     if sources.contains(&Source::Ambiguous) {
         return decide_by_search(history, &sources);
@@ -135,7 +139,7 @@ fn decide(history: &CheckHistory) -> Decision {
     let reads = Reads::new(history, &sources, &graph);
     let order = match saturation::saturate(history, &mut graph, &reads) {
         Saturation::Done { order } => order,
-        Saturation::Cycle(cycle) => return Decision::Broken { cycle: Some(cycle) },
+        Saturation::Cycle(cycle) => return Decision::Broken(Some(Proof { cycle, graph })),
     };
     let pairs = residue(history, &graph, &reads);
     if pairs.is_empty() {
@@ -143,7 +147,7 @@ fn decide(history: &CheckHistory) -> Decision {
     }
     match solve(history, &graph, &reads, &pairs, &order, CONFLICT_BUDGET) {
         Solved::Order => Decision::Holds,
-        Solved::NoOrder => Decision::Broken { cycle: None },
+        Solved::NoOrder => Decision::Broken(None),
         Solved::GaveUp { conflicts } => Decision::Unknown(format!(
             "the SAT solver gave up after {conflicts} conflicts over {} undecided pairs of writes (budget {CONFLICT_BUDGET})",
             pairs.len()
@@ -156,7 +160,7 @@ fn decide_by_search(history: &CheckHistory, sources: &[Source]) -> Decision {
     let saturated = if history.ops.len() <= MAX_OPS {
         match saturate(history, sources) {
             Some(saturated) => Some(saturated),
-            None => return Decision::Broken { cycle: None },
+            None => return Decision::Broken(None),
         }
     } else {
         None
@@ -166,7 +170,7 @@ fn decide_by_search(history: &CheckHistory, sources: &[Source]) -> Decision {
         Search::OutOfBudget { states, why } => Decision::Unknown(format!(
             "a value is written twice to one key, so the search over interleavings judged this history, and it gave up after exploring {states} states: {why}"
         )),
-        Search::Impossible => Decision::Broken { cycle: None },
+        Search::Impossible => Decision::Broken(None),
     }
 }
 

@@ -83,7 +83,7 @@ pub(super) fn saturate(history: &CheckHistory, graph: &mut Graph, reads: &Reads)
     for (key, readers) in reads.initial.iter().enumerate() {
         for &(_, r) in readers {
             for writes in reads.writes[key].values() {
-                graph.edges[r].push((writes[0], Reason::Initial));
+                graph.add_edge(r, writes[0], Reason::Initial);
             }
         }
     }
@@ -102,8 +102,9 @@ pub(super) fn saturate(history: &CheckHistory, graph: &mut Graph, reads: &Reads)
         if added.is_empty() {
             return Saturation::Done { order };
         }
+        graph.round += 1;
         for (a, b, reason) in added {
-            graph.edges[a].push((b, reason));
+            graph.add_edge(a, b, reason);
         }
     }
 }

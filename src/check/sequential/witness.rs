@@ -16,7 +16,7 @@
 //! "must come before" facts, each with its reason, which is the explanation.
 
 use super::graph::{Edge, Reason};
-use super::{decide, opposite_orders, Decision};
+use super::{decide, opposite_orders, Decision, Proof};
 use crate::check::history::{CheckHistory, OpIndex};
 use crate::check::Verdict;
 
@@ -142,7 +142,7 @@ impl Shrink<'_> {
 fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool) -> Verdict {
     let part = history.subset(core);
     let mut lines = Vec::new();
-    let anomaly;
+    let mut anomaly;
     if let Some(classic) = opposite_orders(&part) {
         anomaly = "concurrent writes seen in different orders";
         lines = classic;
@@ -163,11 +163,32 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool) -> Verdict
             lines.push(format!("  {} = {}", label(i), part.describe(i)));
         }
         match decide(&part) {
-            Decision::Broken { cycle: Some(cycle) } => {
-                lines.push("each must come before the next, round to the first:".to_string());
-                for edge in &cycle {
-                    lines.push(format!("  {}", because(&part, edge, &label)));
+            Decision::Broken(Some(proof)) => {
+                let mut facts = Facts {
+                    part: &part,
+                    proof: &proof,
+                    label: &label,
+                    known: Vec::new(),
+                    first: Vec::new(),
+                };
+                let cycle: Vec<String> = proof.cycle.iter().map(|&e| facts.fact(e)).collect();
+                let then = if facts.first.is_empty() {
+                    ""
+                } else {
+                    lines.push("first, from program order and reads-from:".to_string());
+                    lines.extend(facts.first.iter().map(|f| format!("  {f}")));
+                    "then "
+                };
+                lines.push(format!(
+                    "{then}each must come before the next, round to the first:"
+                ));
+                if let [(a, b, _), (c, d, _)] = proof.cycle[..] {
+                    let write = |i: OpIndex| part.ops[i].is_write();
+                    if (a, b) == (d, c) && write(a) && write(b) {
+                        anomaly = "concurrent writes seen in different orders";
+                    }
                 }
+                lines.extend(cycle.iter().map(|f| format!("  {f}")));
             }
             _ => lines.push(
                 "whichever order the writes to a key take, some read returns a value that is not the last one written"
@@ -183,28 +204,70 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool) -> Verdict
     Verdict::broken_by(anomaly, lines, history, core.iter().copied())
 }
 
-/// One fact of a cycle, in words.
-fn because(
-    part: &CheckHistory,
-    &(a, b, reason): &Edge,
-    label: &dyn Fn(OpIndex) -> String,
-) -> String {
-    let (la, lb) = (label(a), label(b));
-    match reason {
-        Reason::Program => format!("{la} before {lb}: {} did {la} first", part.ops[a].client),
-        Reason::ReadsFrom => format!("{la} before {lb}: {lb} read what {la} wrote"),
-        Reason::Initial => format!(
-            "{la} before {lb}: {la} read the initial value of {}",
-            part.key_name(part.ops[b].key)
-        ),
-        Reason::NotOverwritten { write } => format!(
-            "{la} before {lb}: {la} read {}, which comes before {lb}, so {lb} cannot come between them",
-            label(write)
-        ),
-        Reason::Overwritten { reader } => format!(
-            "{la} before {lb}: {la} comes before {}, which read {lb}, so {la} cannot come between them",
-            label(reader)
-        ),
+/// The facts of a proof, in words: each derived fact rests on a path of earlier ones, which are
+/// stated first (once each).
+struct Facts<'a> {
+    part: &'a CheckHistory,
+    proof: &'a Proof,
+    label: &'a dyn Fn(OpIndex) -> String,
+    known: Vec<(OpIndex, OpIndex)>,
+    first: Vec<String>,
+}
+
+impl Facts<'_> {
+    /// `a → b` in words; the derived facts its reason rests on go to `first`.
+    fn fact(&mut self, (a, b, reason): Edge) -> String {
+        let (la, lb) = ((self.label)(a), (self.label)(b));
+        let round = self.proof.graph.round_of(a, b, reason);
+        match reason {
+            Reason::Program => format!(
+                "{la} before {lb}: {} did {la} first",
+                self.part.ops[a].client
+            ),
+            Reason::ReadsFrom => format!("{la} before {lb}: {lb} read what {la} wrote"),
+            Reason::Initial => format!(
+                "{la} before {lb}: {la} read the initial value of {}",
+                self.part.key_name(self.part.ops[b].key)
+            ),
+            Reason::NotOverwritten { write } => {
+                let path = self.path(write, b, round);
+                format!(
+                    "{la} before {lb}: {la} read {}, and {path}, so {lb} cannot come between them",
+                    (self.label)(write)
+                )
+            }
+            Reason::Overwritten { reader } => {
+                let path = self.path(a, reader, round);
+                format!(
+                    "{la} before {lb}: {path}, and {} read {lb}, so {la} cannot come between them",
+                    (self.label)(reader)
+                )
+            }
+        }
+    }
+
+    /// "X comes before Y (X → … → Y)" over facts older than `round`, stating the derived ones first.
+    fn path(&mut self, from: OpIndex, to: OpIndex, round: u32) -> String {
+        let steps = self.proof.graph.path(from, to, round).unwrap_or_default();
+        let mut names = vec![(self.label)(from)];
+        for &(u, v, reason) in &steps {
+            names.push((self.label)(v));
+            let derived = matches!(
+                reason,
+                Reason::NotOverwritten { .. } | Reason::Overwritten { .. }
+            );
+            if derived && !self.known.contains(&(u, v)) {
+                self.known.push((u, v));
+                let stated = self.fact((u, v, reason));
+                self.first.push(stated);
+            }
+        }
+        let (lf, lt) = ((self.label)(from), (self.label)(to));
+        if steps.len() <= 1 {
+            format!("{lf} comes before {lt}")
+        } else {
+            format!("{lf} comes before {lt} ({})", names.join(" → "))
+        }
     }
 }
 
