@@ -427,7 +427,7 @@ fn checkers_agree_with_brute_force_when_many_writes_never_return() {
 /// Compares every checker with the brute force on `cases` random histories of up to `most`
 /// operations, each write never returning with probability `never_returns`.
 fn agree_with_brute_force(cases: u64, most: usize, never_returns: f64) {
-    let mut holds = [0usize; 6];
+    let mut holds = [0usize; 7];
     for seed in 0..cases {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let h = random_history(&mut rng, most, never_returns);
@@ -448,6 +448,11 @@ fn agree_with_brute_force(cases: u64, most: usize, never_returns: f64) {
                 brute::sequential(&h),
             ),
             ("causal", causal::check(&h).ok, brute::causal(&h)),
+            (
+                "linearizable by the solver",
+                sequential::linearizable_by_solver(&h).ok,
+                brute::linearizable(&h),
+            ),
             (
                 "causal convergence",
                 causal::check_convergence(&h).ok,
@@ -481,7 +486,7 @@ fn agree_with_brute_force(cases: u64, most: usize, never_returns: f64) {
                 brute::sessions(&h),
                 "seed {seed}: session guarantees\n{h:#?}"
             );
-            holds[5] += usize::from(fast.iter().all(|v| *v == Some(true)));
+            holds[6] += usize::from(fast.iter().all(|v| *v == Some(true)));
         }
     }
     // The generator must give both outcomes often, or agreement proves little.

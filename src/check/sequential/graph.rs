@@ -14,6 +14,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use super::Order;
 use crate::check::history::{CheckHistory, OpIndex};
 use crate::check::order::Source;
 
@@ -30,6 +31,8 @@ pub(super) enum Reason {
     Program,
     /// `b` read the value `a` wrote.
     ReadsFrom,
+    /// `a` returned before `b` was invoked (only when judging linearizability).
+    RealTime,
     /// `a` read the initial value of the key `b` writes.
     Initial,
     /// `a` read `write`, which must come before `b` (a write to the same key): had `b` come before
@@ -70,7 +73,14 @@ pub(super) struct TooLarge {
 impl Graph {
     /// Program order and reads-from of a history whose reads each have one source (or the initial
     /// value). `sources` as [`crate::check::order::sources`] gives them.
-    pub fn new(history: &CheckHistory, sources: &[Source]) -> Result<Graph, TooLarge> {
+    ///
+    /// With [`Order::RealTime`], each operation that returned also precedes, in each chain, the first
+    /// operation invoked after it returned (and so, by program order, the rest).
+    pub fn new(
+        history: &CheckHistory,
+        sources: &[Source],
+        order: Order,
+    ) -> Result<Graph, TooLarge> {
         let n = history.ops.len();
         let mut read = vec![false; n];
         for source in sources {
@@ -116,6 +126,22 @@ impl Graph {
             }
             if let Source::Write(w) = sources[i] {
                 graph.add_edge(w, i, Reason::ReadsFrom);
+            }
+        }
+        if order == Order::RealTime {
+            for i in 0..n {
+                let Some(returned) = history.ops[i].returned_at.filter(|_| graph.is_node(i)) else {
+                    continue;
+                };
+                for c in 0..graph.chains.len() {
+                    let chain = &graph.chains[c];
+                    let first = chain.partition_point(|&j| history.ops[j].invoked_at <= returned);
+                    if let Some(&j) = chain.get(first) {
+                        if graph.chain[j] != graph.chain[i] {
+                            graph.add_edge(i, j, Reason::RealTime);
+                        }
+                    }
+                }
             }
         }
         Ok(graph)

@@ -97,10 +97,10 @@ pub fn check_alone(history: &CheckHistory) -> Verdict {
 
 /// One part's verdict.
 fn check_part(history: &CheckHistory) -> Verdict {
-    match decide(history) {
+    match decide(history, Order::Program) {
         Decision::Holds => Verdict::holds(),
         Decision::Unknown(reason) => Verdict::unknown(reason),
-        Decision::Broken(_) => witness::broken(history),
+        Decision::Broken(_) => witness::broken(history, Order::Program),
     }
 }
 
@@ -112,6 +112,32 @@ enum Decision {
     Unknown(String),
 }
 
+/// Which order the operations must keep besides what the reads force.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Order {
+    /// Each client's program order: sequential consistency.
+    Program,
+    /// Program order and real time (an operation that returned before another was invoked comes
+    /// first): linearizability.
+    RealTime,
+}
+
+/// Decides linearizability the way sequential consistency is decided here, with real-time order
+/// added to the graph: the linearizability checker's fallback when its search runs out of budget.
+/// Reads of a value written twice are beyond it (unknown). Broken verdicts carry a minimal witness.
+pub fn linearizable_by_solver(history: &CheckHistory) -> Verdict {
+    if sources(history).contains(&Source::Ambiguous) {
+        return Verdict::unknown(
+            "the search gave up, and the solver cannot judge reads of a value written twice",
+        );
+    }
+    match decide(history, Order::RealTime) {
+        Decision::Holds => Verdict::holds(),
+        Decision::Unknown(reason) => Verdict::unknown(reason),
+        Decision::Broken(_) => witness::broken(history, Order::RealTime),
+    }
+}
+
 /// A cycle of must-come-before facts, and the graph that holds the facts it rests on.
 struct Proof {
     cycle: Vec<Edge>,
@@ -119,15 +145,15 @@ struct Proof {
 }
 
 /// Decides one part (or any sub-history, for the witness).
-fn decide(history: &CheckHistory) -> Decision {
+fn decide(history: &CheckHistory, order: Order) -> Decision {
     let sources = sources(history);
     if sources.contains(&Source::Nowhere) {
         return Decision::Broken(None);
     }
-    if sources.contains(&Source::Ambiguous) {
+    if sources.contains(&Source::Ambiguous) && order == Order::Program {
         return decide_by_search(history, &sources);
     }
-    let mut graph = match Graph::new(history, &sources) {
+    let mut graph = match Graph::new(history, &sources, order) {
         Ok(graph) => graph,
         Err(too_large) => {
             return Decision::Unknown(format!(

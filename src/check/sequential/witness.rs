@@ -16,7 +16,7 @@
 //! "must come before" facts, each with its reason, which is the explanation.
 
 use super::graph::{Edge, Reason};
-use super::{decide, opposite_orders, Decision, Proof};
+use super::{decide, opposite_orders, Decision, Order, Proof};
 use crate::check::history::{CheckHistory, OpIndex};
 use crate::check::Verdict;
 
@@ -24,16 +24,21 @@ use crate::check::Verdict;
 pub const MAX_SHRINK_CHECKS: usize = 2_000;
 
 /// The verdict for a part already decided broken.
-pub(super) fn broken(history: &CheckHistory) -> Verdict {
-    let mut shrink = Shrink { history, checks: 0 };
+pub(super) fn broken(history: &CheckHistory, order: Order) -> Verdict {
+    let mut shrink = Shrink {
+        history,
+        order,
+        checks: 0,
+    };
     let prefix = shrink.first_broken_prefix();
     let core = shrink.minimize(prefix);
     let complete = shrink.checks <= MAX_SHRINK_CHECKS;
-    describe(history, &core, complete)
+    describe(history, &core, complete, order)
 }
 
 struct Shrink<'a> {
     history: &'a CheckHistory,
+    order: Order,
     checks: usize,
 }
 
@@ -45,7 +50,10 @@ impl Shrink<'_> {
             return false;
         }
         self.checks += 1;
-        matches!(decide(&self.history.subset(ops)), Decision::Broken { .. })
+        matches!(
+            decide(&self.history.subset(ops), self.order),
+            Decision::Broken(_)
+        )
     }
 
     /// The operations invoked up to `until`, closed under program order and the writes reads need.
@@ -139,15 +147,22 @@ impl Shrink<'_> {
 }
 
 /// The witness of the broken set `core`.
-fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool) -> Verdict {
+fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool, order: Order) -> Verdict {
     let part = history.subset(core);
     let mut lines = Vec::new();
     let mut anomaly;
-    if let Some(classic) = opposite_orders(&part) {
+    let classic = match order {
+        Order::Program => opposite_orders(&part),
+        Order::RealTime => None,
+    };
+    if let Some(classic) = classic {
         anomaly = "concurrent writes seen in different orders";
         lines = classic;
     } else {
-        anomaly = "no sequential order";
+        anomaly = match order {
+            Order::Program => "no sequential order",
+            Order::RealTime => "real-time violation",
+        };
         // Name the operations A, B, … in the order the history gives them.
         let mut names: Vec<OpIndex> = (0..part.ops.len()).collect();
         names.sort_by_key(|&i| part.ops[i].origin);
@@ -156,13 +171,17 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool) -> Verdict
             letter(k)
         };
         lines.push(format!(
-            "no order of these {} operations keeps each client's order and gives every read its value:",
-            part.ops.len()
+            "no order of these {} operations keeps {} and gives every read its value:",
+            part.ops.len(),
+            match order {
+                Order::Program => "each client's order",
+                Order::RealTime => "real time (and each client's order)",
+            }
         ));
         for &i in &names {
             lines.push(format!("  {} = {}", label(i), part.describe(i)));
         }
-        match decide(&part) {
+        match decide(&part, order) {
             Decision::Broken(Some(proof)) => {
                 let mut facts = Facts {
                     part: &part,
@@ -182,9 +201,9 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool) -> Verdict
                 lines.push(format!(
                     "{then}each must come before the next, round to the first:"
                 ));
-                if let [(a, b, _), (c, d, _)] = proof.cycle[..] {
+                if let ([(a, b, _), (c, d, _)], Order::Program) = (&proof.cycle[..], order) {
                     let write = |i: OpIndex| part.ops[i].is_write();
-                    if (a, b) == (d, c) && write(a) && write(b) {
+                    if (a, b) == (d, c) && write(*a) && write(*b) {
                         anomaly = "concurrent writes seen in different orders";
                     }
                 }
@@ -225,6 +244,11 @@ impl Facts<'_> {
                 self.part.ops[a].client
             ),
             Reason::ReadsFrom => format!("{la} before {lb}: {lb} read what {la} wrote"),
+            Reason::RealTime => format!(
+                "{la} before {lb}: {la} returned at t={}, before {lb} was invoked at t={}",
+                self.part.ops[a].returned_at.unwrap_or_default(),
+                self.part.ops[b].invoked_at
+            ),
             Reason::Initial => format!(
                 "{la} before {lb}: {la} read the initial value of {}",
                 self.part.key_name(self.part.ops[b].key)
