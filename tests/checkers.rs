@@ -488,3 +488,37 @@ fn agree_with_brute_force(cases: u64, most: usize, never_returns: f64) {
         );
     }
 }
+
+/// How often the session verdicts are unknown on random histories, for the record (run with
+/// `--ignored --nocapture`; `KVSIM_STRESS_CASES` sets how many, 20,000 by default).
+#[test]
+#[ignore]
+fn count_unknown_session_verdicts() {
+    let cases: u64 = std::env::var("KVSIM_STRESS_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    for (most, never_returns) in [(8, 0.15), (9, 0.4)] {
+        let mut unknown = [0usize; 4];
+        let mut any = 0usize;
+        for seed in 0..cases {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let h = random_history(&mut rng, most, never_returns);
+            let v = session::check(&h);
+            let oks = [
+                v.read_your_writes.ok,
+                v.monotonic_reads.ok,
+                v.monotonic_writes.ok,
+                v.writes_follow_reads.ok,
+            ];
+            for (i, ok) in oks.iter().enumerate() {
+                unknown[i] += usize::from(ok.is_none());
+            }
+            any += usize::from(oks.contains(&None));
+        }
+        println!(
+            "{cases} histories (up to {most} ops, {never_returns} never return): some session verdict unknown in {any}; ryw {} mr {} mw {} wfr {}",
+            unknown[0], unknown[1], unknown[2], unknown[3]
+        );
+    }
+}
