@@ -25,6 +25,7 @@ pub mod order;
 pub mod saturate;
 pub mod sequential;
 pub mod session;
+pub mod witness;
 
 use serde::Serialize;
 
