@@ -19,6 +19,10 @@
 //!
 //! Where a value was written more than once and a read returns it, the read's source is ambiguous: a
 //! violation found without it is still reported, but "holds" is never claimed — the verdict is unknown.
+//!
+//! A broken verdict names the operations of its pattern — the thin-air read; the cycle; the writes,
+//! the read and the causal paths between them; for CyclicCF each conflict's read and the path that
+//! puts the first write before it — and [`super::witness`] checks them alone and shrinks them.
 
 use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, BuildError, CausalOrder, Source};
