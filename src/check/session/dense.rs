@@ -15,6 +15,16 @@ use super::{
 /// The largest history judged through a causal cycle (its bitsets take `MAX_OPS² / 8` bytes: 32 kB).
 pub const MAX_OPS: usize = 512;
 
+/// The most steps spent judging through cycles over all interpretations of one history (see
+/// [`work`]).
+pub const MAX_WORK: u64 = 1 << 30;
+
+/// An upper bound on the steps of one [`judge`]: for each read, each earlier read, each operation
+/// before the write it read.
+pub fn work(history: &CheckHistory) -> u64 {
+    (history.ops.len() as u64).pow(3)
+}
+
 /// The judgements of the four guarantees.
 pub(super) fn judge(history: &CheckHistory, sources: &[Source]) -> [Judgement; 4] {
     let graph = Graph::new(history, sources);

@@ -51,7 +51,8 @@
 //! - `clocked.rs`: one interpretation with an acyclic causal order, through sparse vector clocks —
 //!   the common case, linear in the history when few clients interact;
 //! - `dense.rs`: one interpretation whose causal order has a cycle, through reachability bitsets, for
-//!   histories of at most [`dense::MAX_OPS`] operations.
+//!   histories of at most [`dense::MAX_OPS`] operations, and at most [`dense::MAX_WORK`] steps over
+//!   all interpretations.
 
 mod clocked;
 pub mod dense;
@@ -67,7 +68,7 @@ use super::Verdict;
 pub const MAX_INTERPRETATIONS: u64 = 1 << 12;
 
 /// The most operations judged over all interpretations (interpretations × operations).
-pub const MAX_INTERPRETATION_WORK: u64 = 1 << 24;
+pub const MAX_INTERPRETATION_WORK: u64 = 1 << 22;
 
 /// The four verdicts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -145,6 +146,7 @@ fn judge(history: &CheckHistory) -> [Finding; 4] {
     }
     let mut tallies: [Tally; 4] = Default::default();
     let mut chosen = base.clone();
+    let mut dense_work = 0u64;
     for k in 0..count {
         let mut rest = k;
         for &(r, writers) in &ambiguous {
@@ -152,7 +154,7 @@ fn judge(history: &CheckHistory) -> [Finding; 4] {
             chosen[r] = Source::Write(writers[(rest % len) as usize]);
             rest /= len;
         }
-        let judgements = match judge_interpretation(&history, &chosen) {
+        let judgements = match judge_interpretation(&history, &chosen, &mut dense_work) {
             Ok(judgements) => judgements,
             Err(reason) => return unknown(reason),
         };
@@ -175,10 +177,12 @@ fn unknown(reason: String) -> [Finding; 4] {
     std::array::from_fn(|_| Ok(Verdict::unknown(reason.clone())))
 }
 
-/// The four judgements of one interpretation, or why it cannot be judged (a budget).
+/// The four judgements of one interpretation, or why it cannot be judged (a budget). `dense_work`
+/// counts the work of judging through cycles so far, against [`dense::MAX_WORK`].
 fn judge_interpretation(
     history: &CheckHistory,
     sources: &[Source],
+    dense_work: &mut u64,
 ) -> Result<[Judgement; 4], String> {
     match CausalOrder::build(history, sources) {
         Ok(order) => {
@@ -189,6 +193,15 @@ fn judge_interpretation(
             }))
         }
         Err(BuildError::Cycle(_)) if history.ops.len() <= dense::MAX_OPS => {
+            *dense_work += dense::work(history);
+            if *dense_work > dense::MAX_WORK {
+                return Err(format!(
+                    "causal order has a cycle (see the causal verdict) in many of the choices of \
+                     the writes that reads of repeated values saw: judging them all through it \
+                     needs more than kvsim's budget of {} steps",
+                    dense::MAX_WORK
+                ));
+            }
             Ok(dense::judge(history, sources))
         }
         Err(BuildError::Cycle(_)) => Err(format!(
