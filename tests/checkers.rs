@@ -200,6 +200,45 @@ fn a_read_of_a_repeated_value_is_judged_by_every_write_it_may_have_seen() {
 }
 
 #[test]
+fn too_many_choices_of_repeated_values_make_sessions_unknown_naming_the_budget() {
+    // 13 reads of a value written twice: 2^13 choices, more than the budget of 2^12.
+    let mut rows: Vec<Row> = vec![(0, "put", "x", "1", 0, 1), (0, "put", "x", "1", 2, 3)];
+    for t in 0..13i64 {
+        rows.push((1, "get", "x", "1", 10 + 2 * t as u64, 11 + 2 * t));
+    }
+    let verdict = session::check(&history(&rows)).monotonic_reads;
+    assert_eq!(verdict.ok, None);
+    let reason = verdict.anomaly.unwrap_or_default();
+    assert!(
+        reason.contains("8192 choices") && reason.contains("budget of 4096"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_session_witness_says_why_the_write_read_is_older() {
+    let h = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (0, "put", "x", "2", 2, 3),
+        (1, "get", "x", "2", 4, 5),
+        (1, "get", "x", "1", 6, 7),
+    ]);
+    let verdict = session::check(&h).monotonic_reads;
+    broken(&verdict, "monotonic-reads");
+    assert_eq!(
+        verdict.witness,
+        [
+            "client 1's get x -> 2 (t=4..5)",
+            "then client 1's get x -> 1 (t=6..7) went back: it read client 0's put x = 1 (t=0..1), which is older",
+            "client 0's put x = 1 (t=0..1) is older than client 0's put x = 2 (t=2..3): it is causally before it,",
+            "client 0's put x = 1 (t=0..1)",
+            "and then, in the same client, client 0's put x = 2 (t=2..3)",
+        ]
+    );
+    assert_eq!(verdict.operations, vec![0, 1, 2, 3]);
+}
+
+#[test]
 fn a_read_of_a_value_nobody_wrote_saw_a_write_the_history_does_not_show() {
     // Having read 7 (from some write not in the history), the client may not go back to the
     // initial value.

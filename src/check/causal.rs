@@ -26,7 +26,7 @@
 
 use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, BuildError, CausalOrder, Source};
-use super::witness::Broken;
+use super::witness::{narrate, shortcut, Broken};
 use super::Verdict;
 
 /// What a check found before its witness is proven: a verdict that holds or is unknown, or a
@@ -121,7 +121,7 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
                         "so the write is causally before the read, yet the read saw no write at all"
                             .into(),
                     );
-                    let ops = order.path(history, sources, w, r);
+                    let ops = shortcut(history, &order.path(history, sources, w, r));
                     return Err(broken("causal reversal (WriteCOInitRead)", witness, ops));
                 }
             }
@@ -141,8 +141,8 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
                         "so the read comes causally after both writes, yet it saw {}, which the later one overwrote",
                         history.describe(w1)
                     ));
-                    let mut ops = order.path(history, sources, w1, w2);
-                    ops.extend(order.path(history, sources, w2, r));
+                    let mut ops = shortcut(history, &order.path(history, sources, w1, w2));
+                    ops.extend(shortcut(history, &order.path(history, sources, w2, r)));
                     return Err(broken("causal reversal (WriteCORead)", witness, ops));
                 }
             }
@@ -281,7 +281,7 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
             Some(Link::Program) => "  then, in the same client,".to_string(),
             Some(Link::ReadsFrom) => "  read by".to_string(),
             Some(Link::Conflict { read }) => {
-                ops.extend(order.path(history, sources, op, read));
+                ops.extend(shortcut(history, &order.path(history, sources, op, read)));
                 format!(
                     "  conflicts with the next write, which must come after it because {} returned the next write's value although this one was causally before that read",
                     history.describe(read)
@@ -349,17 +349,7 @@ fn chain(
     from: OpIndex,
     to: OpIndex,
 ) -> Vec<String> {
-    let path = order.path(history, sources, from, to);
-    let mut lines = Vec::with_capacity(path.len());
-    for (i, &op) in path.iter().enumerate() {
-        let link = match i {
-            0 => "",
-            _ if sources[op] == Source::Write(path[i - 1]) => "which was read by ",
-            _ => "and then, in the same client, ",
-        };
-        lines.push(format!("{link}{}", history.describe(op)));
-    }
-    lines
+    narrate(history, sources, &order.path(history, sources, from, to))
 }
 
 fn cycle_verdict(history: &CheckHistory, cycle: &[OpIndex], anomaly: &str) -> Finding {

@@ -11,6 +11,7 @@
 //! checker on tiny histories, so it is only tried on witnesses of at most [`MAX_SHRUNK`] operations.
 
 use super::history::{CheckHistory, OpIndex};
+use super::order::Source;
 use super::Verdict;
 
 /// The largest witness shrunk to a minimal one (up to `MAX_SHRUNK²` checks of a history that small).
@@ -104,4 +105,20 @@ pub fn shortcut(history: &CheckHistory, path: &[OpIndex]) -> Vec<OpIndex> {
         }
     }
     kept
+}
+
+/// A causal path in words, one line per operation, each saying how it follows the one before: it
+/// read it, or came after it in the same client (program order, or a write that never returned after
+/// what its client did before it). `sources`: each read's source, as the path was found with.
+pub fn narrate(history: &CheckHistory, sources: &[Source], path: &[OpIndex]) -> Vec<String> {
+    let mut lines = Vec::with_capacity(path.len());
+    for (i, &op) in path.iter().enumerate() {
+        let link = match i {
+            0 => "",
+            _ if sources[op] == Source::Write(path[i - 1]) => "which was read by ",
+            _ => "and then, in the same client, ",
+        };
+        lines.push(format!("{link}{}", history.describe(op)));
+    }
+    lines
 }

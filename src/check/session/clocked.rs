@@ -8,7 +8,9 @@ use std::rc::Rc;
 use super::super::history::{CheckHistory, OpIndex};
 use super::super::order::{CausalOrder, Source};
 use super::super::witness::shortcut;
-use super::{earlier_read_story, own_write_story, prior_read_story, prior_write_story, Violation};
+use super::{
+    earlier_read_story, own_write_story, prior_read_story, prior_write_story, violation, Violation,
+};
 
 /// The first violation of each guarantee, or why the judgement ran out of budget.
 pub(super) fn judge(
@@ -255,12 +257,9 @@ impl Checker<'_> {
                 let write = &self.history.ops[w];
                 write.is_write() && write.key == op.key && write.completed()
             })?;
-        let (why, mut ops) = self.misses(r, w)?;
-        ops.extend([w, r]);
-        Some(Violation {
-            lines: own_write_story(self.history, w, r, &why),
-            ops,
-        })
+        let (why, path) = self.misses(r, w)?;
+        let lines = own_write_story(self.history, w, r, &why);
+        Some(violation(self.history, self.sources, lines, path, [w, r]))
     }
 
     fn earlier_read_missed(&self, r: OpIndex) -> Option<Violation> {
@@ -268,13 +267,16 @@ impl Checker<'_> {
         let list = self.prefix.get(&(op.session, op.key))?;
         let before = list.partition_point(|(seq, _)| *seq < op.seq);
         let (_, max) = list.get(before.checked_sub(1)?)?;
-        let (w, why, mut ops) = self.misses_any(r, max)?;
+        let (w, why, path) = self.misses_any(r, max)?;
         let earlier = self.reader(op.session, op.seq, w).unwrap_or(r);
-        ops.extend([w, earlier, r]);
-        Some(Violation {
-            lines: earlier_read_story(self.history, earlier, r, &why),
-            ops,
-        })
+        let lines = earlier_read_story(self.history, earlier, r, &why);
+        Some(violation(
+            self.history,
+            self.sources,
+            lines,
+            path,
+            [w, earlier, r],
+        ))
     }
 
     fn prior_write_missed(&self, r: OpIndex, observed: &Observed) -> Option<Violation> {
@@ -285,12 +287,10 @@ impl Checker<'_> {
             let Some(w) = self.order.last_write_before(self.history, d, op.key, limit) else {
                 continue;
             };
-            if let Some((why, mut ops)) = self.misses(r, w) {
-                ops.extend([w, later, r1, r]);
-                return Some(Violation {
-                    lines: prior_write_story(self.history, w, later, r, &why),
-                    ops,
-                });
+            if let Some((why, path)) = self.misses(r, w) {
+                let lines = prior_write_story(self.history, w, later, r, &why);
+                let ops = [w, later, r1, r];
+                return Some(violation(self.history, self.sources, lines, path, ops));
             }
         }
         None
@@ -306,13 +306,12 @@ impl Checker<'_> {
             let Some((_, max)) = before.checked_sub(1).and_then(|i| list.get(i)) else {
                 continue;
             };
-            if let Some((w, why, mut ops)) = self.misses_any(r, max) {
-                ops.extend([w, written, r1, r]);
-                ops.extend(self.reader(d, limit, w));
-                return Some(Violation {
-                    lines: prior_read_story(self.history, w, written, r, &why),
-                    ops,
-                });
+            if let Some((w, why, path)) = self.misses_any(r, max) {
+                let lines = prior_read_story(self.history, w, written, r, &why);
+                let ops = [w, written, r1, r]
+                    .into_iter()
+                    .chain(self.reader(d, limit, w));
+                return Some(violation(self.history, self.sources, lines, path, ops));
             }
         }
         None

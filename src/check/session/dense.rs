@@ -9,7 +9,7 @@ use super::super::order::Source;
 use super::super::witness::shortcut;
 use super::{
     earlier_read_story, own_write_story, prior_read_story, prior_write_story, program_past,
-    Judgement, Violation,
+    violation, Judgement, Violation,
 };
 
 /// The largest history judged through a causal cycle (its bitsets take `MAX_OPS² / 8` bytes: 32 kB).
@@ -139,12 +139,9 @@ fn scan(
                     if !(ops[w].is_write() && ops[w].key == key && ops[w].completed()) {
                         continue;
                     }
-                    if let Some((why, mut path)) = misses(r, w) {
-                        path.extend([w, r]);
-                        found[0] = Some(Violation {
-                            lines: own_write_story(history, w, r, &why),
-                            ops: path,
-                        });
+                    if let Some((why, path)) = misses(r, w) {
+                        let lines = own_write_story(history, w, r, &why);
+                        found[0] = Some(violation(history, sources, lines, path, [w, r]));
                         break;
                     }
                 }
@@ -154,35 +151,28 @@ fn scan(
                     continue;
                 };
                 if found[1].is_none() && ops[w2].key == key {
-                    if let Some((why, mut path)) = misses(r, w2) {
-                        path.extend([w2, r1, r]);
-                        found[1] = Some(Violation {
-                            lines: earlier_read_story(history, r1, r, &why),
-                            ops: path,
-                        });
+                    if let Some((why, path)) = misses(r, w2) {
+                        let lines = earlier_read_story(history, r1, r, &why);
+                        found[1] = Some(violation(history, sources, lines, path, [w2, r1, r]));
                     }
                 }
                 for &p in program_past(history, w2) {
                     let op = &ops[p];
                     if found[2].is_none() && op.is_write() && op.key == key && op.completed() {
-                        if let Some((why, mut path)) = misses(r, p) {
-                            path.extend([p, w2, r1, r]);
-                            found[2] = Some(Violation {
-                                lines: prior_write_story(history, p, w2, r, &why),
-                                ops: path,
-                            });
+                        if let Some((why, path)) = misses(r, p) {
+                            let lines = prior_write_story(history, p, w2, r, &why);
+                            let ops = [p, w2, r1, r];
+                            found[2] = Some(violation(history, sources, lines, path, ops));
                         }
                     }
                     let Source::Write(w) = sources[p] else {
                         continue;
                     };
                     if found[3].is_none() && ops[w].key == key {
-                        if let Some((why, mut path)) = misses(r, w) {
-                            path.extend([w, p, w2, r1, r]);
-                            found[3] = Some(Violation {
-                                lines: prior_read_story(history, w, w2, r, &why),
-                                ops: path,
-                            });
+                        if let Some((why, path)) = misses(r, w) {
+                            let lines = prior_read_story(history, w, w2, r, &why);
+                            let ops = [w, p, w2, r1, r];
+                            found[3] = Some(violation(history, sources, lines, path, ops));
                         }
                     }
                 }

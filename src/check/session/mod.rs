@@ -61,7 +61,7 @@ use std::collections::BTreeSet;
 
 use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, BuildError, CausalOrder, Source};
-use super::witness::Broken;
+use super::witness::{narrate, Broken};
 use super::Verdict;
 
 /// The most interpretations (choices of the write each read of a repeated value saw) tried.
@@ -284,6 +284,28 @@ impl Tally {
             self.through_cycle.unwrap_or_default().join("; ")
         )))
     }
+}
+
+/// A violation's story, then, when the read returned a write older than the one it missed, the
+/// causal path that makes it older (`path`, from the write read to the write missed), in words.
+fn violation(
+    history: &CheckHistory,
+    sources: &[Source],
+    mut lines: Vec<String>,
+    path: Vec<OpIndex>,
+    witnesses: impl IntoIterator<Item = OpIndex>,
+) -> Violation {
+    if let (Some(&x), Some(&w)) = (path.first(), path.last()) {
+        lines.push(format!(
+            "{} is older than {}: it is causally before it,",
+            history.describe(x),
+            history.describe(w)
+        ));
+        lines.extend(narrate(history, sources, &path));
+    }
+    let mut ops = path;
+    ops.extend(witnesses);
+    Violation { lines, ops }
 }
 
 /// What came before write `w2` in its client's program order: its session's earlier operations, or
