@@ -61,48 +61,10 @@ fn history_of(rows: &[RawOp], named: &[usize]) -> CheckHistory {
 
 #[test]
 fn broken_verdicts_name_a_minimal_witness_that_breaks_the_property_alone() {
-    let mut witnesses = [0usize; PROPERTIES.len()];
-    for (cases, most, never_returns) in [(6_000u64, 8, 0.15), (4_000, 9, 0.4)] {
-        for seed in 0..cases {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let rows = random_rows(&mut rng, most, never_returns);
-            let h = CheckHistory::new(rows.iter().cloned());
-            for (p, &property) in PROPERTIES.iter().enumerate() {
-                let verdict = check_property(&h, None, property);
-                if verdict.ok != Some(false) {
-                    continue;
-                }
-                witnesses[p] += 1;
-                let named = &verdict.operations;
-                let name = property.name();
-                assert!(!named.is_empty(), "seed {seed}: {name} broken, no witness");
-                let alone = history_of(&rows, named);
-                assert_eq!(
-                    check_property(&alone, None, property).ok,
-                    Some(false),
-                    "seed {seed}: {name}: operations {named:?} alone do not break it\n{verdict:#?}\n{rows:#?}"
-                );
-                assert_ne!(
-                    brute_breaks(&alone, property),
-                    Some(false),
-                    "seed {seed}: {name}: the brute force says {named:?} alone keep it\n{rows:#?}"
-                );
-                for &drop in named {
-                    let rest = without(&rows, named, drop);
-                    let smaller = history_of(&rows, &rest);
-                    assert_ne!(
-                        check_property(&smaller, None, property).ok,
-                        Some(false),
-                        "seed {seed}: {name}: {rest:?} (without {drop}) still break it\n{verdict:#?}\n{rows:#?}"
-                    );
-                    assert_ne!(
-                        brute_breaks(&smaller, property),
-                        Some(true),
-                        "seed {seed}: {name}: the brute force says {rest:?} still break it\n{rows:#?}"
-                    );
-                }
-            }
-        }
+    let mut witnesses = check_witnesses(6_000, 8, 0.15, usize::MAX);
+    let more = check_witnesses(4_000, 9, 0.4, usize::MAX);
+    for (count, more) in witnesses.iter_mut().zip(more) {
+        *count += more;
     }
     // Each property must be broken often, or the test proves little.
     for (p, count) in witnesses.iter().enumerate() {
@@ -112,4 +74,75 @@ fn broken_verdicts_name_a_minimal_witness_that_breaks_the_property_alone() {
             PROPERTIES[p].name()
         );
     }
+}
+
+/// The same on longer histories, for a local stress run (`--ignored`; `KVSIM_STRESS_CASES` sets how
+/// many, 20,000 by default); the brute force judges only those of at most 9 operations.
+#[test]
+#[ignore]
+fn witnesses_of_longer_histories_under_stress() {
+    let cases = std::env::var("KVSIM_STRESS_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    let witnesses = check_witnesses(cases, 14, 0.25, 9);
+    println!("broken verdicts checked, per property: {witnesses:?}");
+}
+
+/// Checks the witness of every broken verdict of `cases` random histories of up to `most`
+/// operations (see [`random_rows`]), asking the brute force too when a history has at most
+/// `brute_up_to` operations; returns how many verdicts of each property were broken.
+fn check_witnesses(
+    cases: u64,
+    most: usize,
+    never_returns: f64,
+    brute_up_to: usize,
+) -> [usize; PROPERTIES.len()] {
+    let mut witnesses = [0usize; PROPERTIES.len()];
+    for seed in 0..cases {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let rows = random_rows(&mut rng, most, never_returns);
+        let h = CheckHistory::new(rows.iter().cloned());
+        let brute = |h: &CheckHistory, property| {
+            (h.ops.len() <= brute_up_to)
+                .then(|| brute_breaks(h, property))
+                .flatten()
+        };
+        for (p, &property) in PROPERTIES.iter().enumerate() {
+            let verdict = check_property(&h, None, property);
+            if verdict.ok != Some(false) {
+                continue;
+            }
+            witnesses[p] += 1;
+            let named = &verdict.operations;
+            let name = property.name();
+            assert!(!named.is_empty(), "seed {seed}: {name} broken, no witness");
+            let alone = history_of(&rows, named);
+            assert_eq!(
+                check_property(&alone, None, property).ok,
+                Some(false),
+                "seed {seed}: {name}: operations {named:?} alone do not break it\n{verdict:#?}\n{rows:#?}"
+            );
+            assert_ne!(
+                brute(&alone, property),
+                Some(false),
+                "seed {seed}: {name}: the brute force says {named:?} alone keep it\n{rows:#?}"
+            );
+            for &drop in named {
+                let rest = without(&rows, named, drop);
+                let smaller = history_of(&rows, &rest);
+                assert_ne!(
+                    check_property(&smaller, None, property).ok,
+                    Some(false),
+                    "seed {seed}: {name}: {rest:?} (without {drop}) still break it\n{verdict:#?}\n{rows:#?}"
+                );
+                assert_ne!(
+                    brute(&smaller, property),
+                    Some(true),
+                    "seed {seed}: {name}: the brute force says {rest:?} still break it\n{rows:#?}"
+                );
+            }
+        }
+    }
+    witnesses
 }

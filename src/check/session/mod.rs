@@ -91,18 +91,40 @@ const ANOMALIES: [&str; 4] = [
 /// violation with the operations that show it.
 type Finding = Result<Verdict, Broken>;
 
+/// One of the four guarantees, in the order of [`SessionVerdicts`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Guarantee {
+    ReadYourWrites,
+    MonotonicReads,
+    MonotonicWrites,
+    WritesFollowReads,
+}
+
 /// Checks all four guarantees.
 pub fn check(history: &CheckHistory) -> SessionVerdicts {
     let [ryw, mr, mw, wfr] = judge(history);
-    let prove = |finding: Finding, guarantee: usize| match finding {
-        Ok(verdict) => verdict,
-        Err(broken) => broken.prove(history, |h| judge(h)[guarantee].is_err()),
-    };
     SessionVerdicts {
-        read_your_writes: prove(ryw, 0),
-        monotonic_reads: prove(mr, 1),
-        monotonic_writes: prove(mw, 2),
-        writes_follow_reads: prove(wfr, 3),
+        read_your_writes: prove(history, ryw, Guarantee::ReadYourWrites),
+        monotonic_reads: prove(history, mr, Guarantee::MonotonicReads),
+        monotonic_writes: prove(history, mw, Guarantee::MonotonicWrites),
+        writes_follow_reads: prove(history, wfr, Guarantee::WritesFollowReads),
+    }
+}
+
+/// Checks one guarantee (the others are judged on the way, but only its witness is shrunk).
+pub fn check_guarantee(history: &CheckHistory, guarantee: Guarantee) -> Verdict {
+    let finding = judge(history).into_iter().nth(guarantee as usize);
+    prove(
+        history,
+        finding.expect("one finding per guarantee"),
+        guarantee,
+    )
+}
+
+fn prove(history: &CheckHistory, finding: Finding, guarantee: Guarantee) -> Verdict {
+    match finding {
+        Ok(verdict) => verdict,
+        Err(broken) => broken.prove(history, |h| judge(h)[guarantee as usize].is_err()),
     }
 }
 
