@@ -194,7 +194,8 @@ fn a_read_of_a_repeated_value_is_judged_by_every_write_it_may_have_seen() {
     assert_eq!(verdict.ok, None);
     let reason = verdict.anomaly.unwrap_or_default();
     assert!(
-        reason.contains("client 0's get x -> 1") && reason.contains("holds for one choice"),
+        reason.contains("what client 0's get x -> 1 (t=6..7) saw")
+            && reason.contains("holds for one choice"),
         "{reason}"
     );
 }

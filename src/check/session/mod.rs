@@ -170,29 +170,40 @@ fn judge(history: &CheckHistory) -> [Finding; 4] {
     let mut chosen = base.clone();
     let mut dense_work = 0u64;
     for k in 0..count {
-        let mut rest = k;
-        for &(r, writers) in &ambiguous {
-            let len = writers.len() as u64;
-            chosen[r] = Source::Write(writers[(rest % len) as usize]);
-            rest /= len;
+        for (r, w) in choice(&ambiguous, k) {
+            chosen[r] = Source::Write(w);
         }
         let judgements = match judge_interpretation(&history, &chosen, &mut dense_work) {
             Ok(judgements) => judgements,
             Err(reason) => return unknown(reason),
         };
         for (tally, judgement) in tallies.iter_mut().zip(judgements) {
-            tally.add(judgement);
+            tally.add(k, judgement);
         }
         if tallies.iter().all(Tally::undecided) {
             break;
         }
     }
-    let deciding = ambiguous.first().map(|&(r, _)| r);
     let mut findings = tallies
         .into_iter()
         .zip(ANOMALIES)
-        .map(|(tally, anomaly)| tally.finish(&history, anomaly, deciding));
+        .map(|(tally, anomaly)| tally.finish(&history, anomaly, &ambiguous));
     std::array::from_fn(|_| findings.next().expect("four guarantees"))
+}
+
+/// The `k`th interpretation: the write each ambiguous read saw, `k` read as a mixed-radix number
+/// whose digits choose among each read's writes.
+fn choice<'a>(
+    ambiguous: &'a [(OpIndex, &[OpIndex])],
+    k: u64,
+) -> impl Iterator<Item = (OpIndex, OpIndex)> + 'a {
+    let mut rest = k;
+    ambiguous.iter().map(move |&(r, writers)| {
+        let len = writers.len() as u64;
+        let w = writers[(rest % len) as usize];
+        rest /= len;
+        (r, w)
+    })
 }
 
 fn unknown(reason: String) -> [Finding; 4] {
@@ -248,17 +259,25 @@ struct Tally {
     breaking: usize,
     story: Option<Vec<String>>,
     ops: BTreeSet<OpIndex>,
+    /// An interpretation that keeps the guarantee, and one that breaks it (by number, see
+    /// [`choice`]).
+    a_holding: Option<u64>,
+    a_breaking: Option<u64>,
     /// A strict violation with no lenient one: it breaks only through a cycle.
     through_cycle: Option<Vec<String>>,
 }
 
 impl Tally {
-    fn add(&mut self, judgement: Judgement) {
+    fn add(&mut self, k: u64, judgement: Judgement) {
         self.judged += 1;
         match (judgement.strict, judgement.lenient) {
-            (None, _) => self.holding += 1,
+            (None, _) => {
+                self.holding += 1;
+                self.a_holding.get_or_insert(k);
+            }
             (Some(_), Some(violation)) => {
                 self.breaking += 1;
+                self.a_breaking.get_or_insert(k);
                 self.ops.extend(violation.ops);
                 self.story.get_or_insert(violation.lines);
             }
@@ -273,7 +292,12 @@ impl Tally {
         self.holding < self.judged && self.breaking < self.judged
     }
 
-    fn finish(self, history: &CheckHistory, anomaly: &str, deciding: Option<OpIndex>) -> Finding {
+    fn finish(
+        self,
+        history: &CheckHistory,
+        anomaly: &str,
+        ambiguous: &[(OpIndex, &[OpIndex])],
+    ) -> Finding {
         if self.breaking == self.judged {
             let mut witness = Vec::new();
             if self.judged > 1 {
@@ -293,12 +317,21 @@ impl Tally {
         if self.holding == self.judged {
             return Ok(Verdict::holds());
         }
-        if let (true, true, Some(r)) = (self.holding > 0, self.breaking > 0, deciding) {
-            return Ok(Verdict::unknown(format!(
-                "{} returned a value written more than once, and the guarantee holds for one choice \
-                 of the write it saw but breaks for another",
-                history.describe(r)
-            )));
+        if let (Some(holds), Some(breaks)) = (self.a_holding, self.a_breaking) {
+            // Two interpretations differ in the write some read saw: name the first such read.
+            let differ = choice(ambiguous, holds)
+                .zip(choice(ambiguous, breaks))
+                .find(|((_, a), (_, b))| a != b);
+            if let Some(((r, a), (_, b))) = differ {
+                return Ok(Verdict::unknown(format!(
+                    "reads returned values written more than once, and which writes they saw decides \
+                     it: it holds for one choice and breaks for another, and the two differ in what \
+                     {} saw ({} or {})",
+                    history.describe(r),
+                    history.describe(a),
+                    history.describe(b)
+                )));
+            }
         }
         Ok(Verdict::unknown(format!(
             "causal order has a cycle (see the causal verdict), and the guarantee breaks only if a \
