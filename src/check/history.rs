@@ -283,7 +283,8 @@ impl CheckHistory {
     /// write wrote: a write the history does not show, by no client, that never returned and follows
     /// nothing — so, like any write that never returned, it is causally before its readers and after
     /// nothing known. Phantoms come after every real operation and are never named as witnesses.
-    pub fn with_phantom_writes(&self) -> CheckHistory {
+    /// Borrowed, not copied, when every value read was written.
+    pub fn with_phantom_writes(&self) -> Cow<'_, CheckHistory> {
         let mut thin_air: BTreeSet<(u32, u32)> = BTreeSet::new();
         for op in &self.ops {
             if let (true, Some(value)) = (op.is_read(), op.value) {
@@ -291,6 +292,9 @@ impl CheckHistory {
                     thin_air.insert((op.key, value));
                 }
             }
+        }
+        if thin_air.is_empty() {
+            return Cow::Borrowed(self);
         }
         let mut history = self.clone();
         for (key, value) in thin_air {
@@ -312,7 +316,7 @@ impl CheckHistory {
             history.sessions.push(vec![index]);
             history.phantoms += 1;
         }
-        history
+        Cow::Owned(history)
     }
 
     /// Whether an operation is a phantom write ([`CheckHistory::with_phantom_writes`]).

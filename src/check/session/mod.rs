@@ -146,7 +146,8 @@ struct Judgement {
 /// The four findings, over every interpretation.
 fn judge(history: &CheckHistory) -> [Finding; 4] {
     let history = history.with_phantom_writes();
-    let base = sources(&history);
+    let history: &CheckHistory = &history;
+    let base = sources(history);
     let mut ambiguous: Vec<(OpIndex, &[OpIndex])> = Vec::new();
     let mut count: u64 = 1;
     for (r, source) in base.iter().enumerate() {
@@ -160,10 +161,11 @@ fn judge(history: &CheckHistory) -> [Finding; 4] {
     let work = count.saturating_mul(history.ops.len() as u64);
     if count > MAX_INTERPRETATIONS || work > MAX_INTERPRETATION_WORK {
         return unknown(format!(
-            "{} reads returned values written more than once, which gives {count} choices of the \
-             writes they saw: more than kvsim's budget of {MAX_INTERPRETATIONS} choices and \
-             {MAX_INTERPRETATION_WORK} operations judged over all of them",
-            ambiguous.len()
+            "{} reads returned values written more than once: judging every choice of the writes \
+             they saw ({count} choices of {} operations each) is past kvsim's budget of \
+             {MAX_INTERPRETATIONS} choices and {MAX_INTERPRETATION_WORK} operations judged in all",
+            ambiguous.len(),
+            history.ops.len()
         ));
     }
     let mut tallies: [Tally; 4] = Default::default();
@@ -173,7 +175,7 @@ fn judge(history: &CheckHistory) -> [Finding; 4] {
         for (r, w) in choice(&ambiguous, k) {
             chosen[r] = Source::Write(w);
         }
-        let judgements = match judge_interpretation(&history, &chosen, &mut dense_work) {
+        let judgements = match judge_interpretation(history, &chosen, &mut dense_work) {
             Ok(judgements) => judgements,
             Err(reason) => return unknown(reason),
         };
@@ -187,7 +189,7 @@ fn judge(history: &CheckHistory) -> [Finding; 4] {
     let mut findings = tallies
         .into_iter()
         .zip(ANOMALIES)
-        .map(|(tally, anomaly)| tally.finish(&history, anomaly, &ambiguous));
+        .map(|(tally, anomaly)| tally.finish(history, anomaly, &ambiguous));
     std::array::from_fn(|_| findings.next().expect("four guarantees"))
 }
 
