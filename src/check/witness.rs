@@ -122,3 +122,54 @@ pub fn narrate(history: &CheckHistory, sources: &[Source], path: &[OpIndex]) -> 
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::history::RawOp;
+    use crate::ids::ClientId;
+    use crate::op::OpKind;
+
+    /// `(client, is a write, key, value, invoked, returned)`.
+    type Row<'a> = (u32, bool, &'a str, Option<&'a str>, u64, u64);
+
+    fn history(rows: &[Row]) -> CheckHistory {
+        CheckHistory::new(
+            rows.iter()
+                .map(|&(client, write, key, value, invoked, returned)| RawOp {
+                    client: ClientId(client),
+                    kind: if write { OpKind::Put } else { OpKind::Get },
+                    key: key.into(),
+                    value: value.map(Into::into),
+                    invoked_at: invoked,
+                    returned_at: Some(returned),
+                }),
+        )
+    }
+
+    #[test]
+    fn a_path_keeps_only_where_it_enters_and_leaves_each_client() {
+        // Client 0's three operations, read by client 1: the middle one adds nothing.
+        let h = history(&[
+            (0, true, "x", Some("1"), 0, 1),
+            (0, true, "y", Some("2"), 2, 3),
+            (0, true, "z", Some("3"), 4, 5),
+            (1, false, "z", Some("3"), 6, 7),
+        ]);
+        assert_eq!(shortcut(&h, &[0, 1, 2, 3]), vec![0, 2, 3]);
+    }
+
+    #[test]
+    fn dropping_a_write_drops_the_reads_of_its_value_no_other_write_wrote() {
+        let h = history(&[
+            (0, true, "x", Some("1"), 0, 1),
+            (1, true, "x", Some("1"), 0, 1),
+            (2, false, "x", Some("1"), 2, 3),
+            (2, false, "x", None, 4, 5),
+        ]);
+        // Another write of 1 remains: the read of 1 stays.
+        assert_eq!(without(&h, &[0, 1, 2, 3], 0), vec![1, 2, 3]);
+        // None remains: the read of 1 goes too, the read of the initial value stays.
+        assert_eq!(without(&h, &[0, 2, 3], 0), vec![3]);
+    }
+}
