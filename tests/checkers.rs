@@ -673,6 +673,7 @@ fn count_unknown_session_verdicts() {
     for (most, never_returns) in [(8, 0.15), (9, 0.4)] {
         let mut unknown = [0usize; 4];
         let mut any = 0usize;
+        let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
         for seed in 0..cases {
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let h = random_history(&mut rng, most, never_returns);
@@ -686,10 +687,28 @@ fn count_unknown_session_verdicts() {
             for (i, ok) in oks.iter().enumerate() {
                 unknown[i] += usize::from(ok.is_none());
             }
+            for verdict in [
+                &v.read_your_writes,
+                &v.monotonic_reads,
+                &v.monotonic_writes,
+                &v.writes_follow_reads,
+            ] {
+                if verdict.ok.is_none() {
+                    let reason = verdict.anomaly.as_deref().unwrap_or("");
+                    let kind = if reason.contains("cycle") {
+                        "cycle"
+                    } else if reason.contains("budget") {
+                        "budget"
+                    } else {
+                        "repeated values"
+                    };
+                    *reasons.entry(kind).or_insert(0usize) += 1;
+                }
+            }
             any += usize::from(oks.contains(&None));
         }
         println!(
-            "{cases} histories (up to {most} ops, {never_returns} never return): some session verdict unknown in {any}; ryw {} mr {} mw {} wfr {}",
+            "{cases} histories (up to {most} ops, {never_returns} never return): some session verdict unknown in {any}; ryw {} mr {} mw {} wfr {}; unknown verdicts by reason {reasons:?}",
             unknown[0], unknown[1], unknown[2], unknown[3]
         );
     }
