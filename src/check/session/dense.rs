@@ -19,8 +19,8 @@ pub const MAX_OPS: usize = 512;
 /// [`work`]).
 pub const MAX_WORK: u64 = 1 << 30;
 
-/// An upper bound on the steps of one [`judge`]: for each read, each earlier read, each operation
-/// before the write it read.
+/// An upper bound on the steps of judging one interpretation: for each read, each earlier read, each
+/// operation before the write it read.
 pub fn work(history: &CheckHistory) -> u64 {
     (history.ops.len() as u64).pow(3)
 }

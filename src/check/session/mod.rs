@@ -17,10 +17,13 @@
 //! but not its earlier one saw a server that broke it.
 //!
 //! A write that never returned may not have taken effect, so it is never required because its client
-//! made it. Once read, though, it did take effect, after what its client did before it: so what came
-//! before it binds its readers (monotonic writes, writes-follow-reads), and it binds, like any write
-//! read, its readers' later reads (monotonic reads) and the readers of their writes
-//! (writes-follow-reads).
+//! made it: its client gave up on it, and it may have taken effect after anything the client did next
+//! (Terry et al.'s clients, too, add a write to their session's write set only once a server answers).
+//! So even once read, it binds neither its client's later reads (read-your-writes) nor the readers of
+//! its client's later writes (monotonic writes). But once read it did take effect, after what its
+//! client did before it: so what came before it binds its readers (monotonic writes,
+//! writes-follow-reads), and it binds, like any write read, its readers' later reads (monotonic
+//! reads) and the readers of their writes (writes-follow-reads).
 //!
 //! # When the history does not say which write a read saw
 //!
@@ -31,7 +34,8 @@
 //!   [`MAX_INTERPRETATION_WORK`] operations judged over all of them; past that, *unknown*, naming
 //!   the budget.
 //! - **A value nobody wrote.** The read saw *some* write — one the history does not show (a phantom,
-//!   one per key and value, [`CheckHistory::with_phantom_writes`]). Nothing is known to come before
+//!   one per key and value, since in kvsim's checkers a value names its write;
+//!   [`CheckHistory::with_phantom_writes`]). Nothing is known to come before
 //!   it, and it follows no client, so no guarantee requires it; it is causally before its readers
 //!   only. So it is older than `w` only when one of its readers is causally before `w` — true
 //!   whatever came before the phantom, since anything causally after it is after one of its readers.
