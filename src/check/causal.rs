@@ -19,44 +19,84 @@
 //!
 //! Where a value was written more than once and a read returns it, the read's source is ambiguous: a
 //! violation found without it is still reported, but "holds" is never claimed — the verdict is unknown.
+//!
+//! A broken verdict names the operations of its pattern — the thin-air read; the cycle; the writes,
+//! the read and the causal paths between them; for CyclicCF each conflict's read and the path that
+//! puts the first write before it — and [`super::witness`] checks them alone and shrinks them.
 
 use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, BuildError, CausalOrder, Source};
+use super::witness::{narrate, shortcut, Broken};
 use super::Verdict;
+
+/// What a check found before its witness is proven: a verdict that holds or is unknown, or a
+/// violation with the operations that show it.
+type Finding = Result<Verdict, Broken>;
 
 /// Causal consistency (CC).
 pub fn check(history: &CheckHistory) -> Verdict {
-    let sources = sources(history);
-    match cc_violation(history, &sources) {
-        Err(verdict) => verdict,
-        Ok(order) => undecided_or(history, &sources, |_| Verdict::holds(), &order),
-    }
+    prove(history, judge_cc(history), |h| judge_cc(h).is_err())
 }
 
 /// Causal convergence (CCv): CC, and one order of conflicting writes that all reads respect.
 pub fn check_convergence(history: &CheckHistory) -> Verdict {
-    let sources = sources(history);
-    match cc_violation(history, &sources) {
-        Err(verdict) => verdict,
-        Ok(order) => undecided_or(
-            history,
-            &sources,
-            |order| cyclic_cf(history, &sources, order),
-            &order,
-        ),
+    prove(history, judge_ccv(history), |h| judge_ccv(h).is_err())
+}
+
+fn prove(
+    history: &CheckHistory,
+    finding: Finding,
+    breaks: impl Fn(&CheckHistory) -> bool,
+) -> Verdict {
+    match finding {
+        Ok(verdict) => verdict,
+        Err(broken) => broken.prove(history, breaks),
     }
 }
 
-/// The four CC bad patterns. `Ok` carries the causal order when none is found.
-fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrder, Verdict> {
+fn judge_cc(history: &CheckHistory) -> Finding {
+    let sources = sources(history);
+    let order = match cc_violation(history, &sources) {
+        Ok(order) => order,
+        Err(finding) => return finding,
+    };
+    undecided_or(history, &sources, |_| Ok(Verdict::holds()), &order)
+}
+
+fn judge_ccv(history: &CheckHistory) -> Finding {
+    let sources = sources(history);
+    let order = match cc_violation(history, &sources) {
+        Ok(order) => order,
+        Err(finding) => return finding,
+    };
+    undecided_or(
+        history,
+        &sources,
+        |order| cyclic_cf(history, &sources, order),
+        &order,
+    )
+}
+
+fn broken(anomaly: &str, witness: Vec<String>, ops: Vec<OpIndex>) -> Finding {
+    Err(Broken {
+        anomaly: anomaly.to_string(),
+        witness,
+        ops,
+    })
+}
+
+/// The four CC bad patterns. `Ok` carries the causal order when none is found; `Err` what was found
+/// instead (a violation, or an unknown verdict when the order is too large to build).
+fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrder, Finding> {
     for (r, source) in sources.iter().enumerate() {
         if *source == Source::Nowhere {
-            return Err(Verdict::broken(
+            return Err(broken(
                 "value read from nowhere (ThinAirRead)",
                 vec![format!(
                     "{} returned a value that no write wrote to that key",
                     history.describe(r)
                 )],
+                vec![r],
             ));
         }
     }
@@ -66,9 +106,9 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
             return Err(cycle_verdict(history, &cycle, "causality cycle (CyclicCO)"))
         }
         Err(too_large) => {
-            return Err(Verdict::unknown(
+            return Err(Ok(Verdict::unknown(
                 too_large.too_large_reason().unwrap_or_default(),
-            ))
+            )))
         }
     };
     for (r, source) in sources.iter().enumerate() {
@@ -81,10 +121,8 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
                         "so the write is causally before the read, yet the read saw no write at all"
                             .into(),
                     );
-                    return Err(Verdict::broken(
-                        "causal reversal (WriteCOInitRead)",
-                        witness,
-                    ));
+                    let ops = shortcut(history, &order.path(history, sources, w, r));
+                    return Err(broken("causal reversal (WriteCOInitRead)", witness, ops));
                 }
             }
             Source::Write(w1) => {
@@ -103,7 +141,9 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
                         "so the read comes causally after both writes, yet it saw {}, which the later one overwrote",
                         history.describe(w1)
                     ));
-                    return Err(Verdict::broken("causal reversal (WriteCORead)", witness));
+                    let mut ops = shortcut(history, &order.path(history, sources, w1, w2));
+                    ops.extend(shortcut(history, &order.path(history, sources, w2, r)));
+                    return Err(broken("causal reversal (WriteCORead)", witness, ops));
                 }
             }
             Source::NotARead | Source::Nowhere | Source::Ambiguous => {}
@@ -130,23 +170,20 @@ fn write_seen(history: &CheckHistory, order: &CausalOrder, r: OpIndex) -> Option
 fn undecided_or(
     history: &CheckHistory,
     sources: &[Source],
-    decide: impl Fn(&CausalOrder) -> Verdict,
+    decide: impl Fn(&CausalOrder) -> Finding,
     order: &CausalOrder,
-) -> Verdict {
-    let verdict = decide(order);
-    if verdict.ok == Some(false) {
-        return verdict;
-    }
+) -> Finding {
+    let verdict = decide(order)?;
     if let Some(r) = sources.iter().position(|s| *s == Source::Ambiguous) {
         let op = &history.ops[r];
-        return Verdict::unknown(format!(
+        return Ok(Verdict::unknown(format!(
             "{} read a value written more than once to {}, so which write it saw is ambiguous; \
              causal checking needs each value written once",
             op.client,
             history.key_name(op.key)
-        ));
+        )));
     }
-    verdict
+    Ok(verdict)
 }
 
 /// CyclicCF: a cycle in CO ∪ CF. Per read `r` of `w2`, CF asks every other write to the key that is
@@ -161,7 +198,7 @@ fn undecided_or(
 ///   last read's write, and on to `w2`. Following those rules from write to write either reaches `q`
 ///   (the edge from its write is there) or comes back to a write already passed — a cycle of true CF
 ///   edges, a violation found anyway.
-fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) -> Verdict {
+fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) -> Finding {
     let n = history.ops.len();
     let mut edges: Vec<Vec<(OpIndex, Link)>> = vec![Vec::new(); n];
     for (i, op) in history.ops.iter().enumerate() {
@@ -220,14 +257,17 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
             }
         }
         if conflicts > MAX_CONFLICT_EDGES {
-            return Verdict::unknown(format!(
+            return Ok(Verdict::unknown(format!(
                 "the writes' conflicts need more than {MAX_CONFLICT_EDGES} edges (kvsim's 768 MiB budget for them)"
-            ));
+            )));
         }
     }
     let Some(cycle) = find_cycle(&edges) else {
-        return Verdict::holds();
+        return Ok(Verdict::holds());
     };
+    // The cycle's operations, and for each conflict the read that forced it and the causal path from
+    // the first write to that read, which is what makes the read's order binding.
+    let mut ops = cycle.clone();
     let mut witness =
         vec!["each of these must come before the next, and the last before the first:".to_string()];
     for (i, &op) in cycle.iter().enumerate() {
@@ -240,17 +280,21 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
         witness.push(match link {
             Some(Link::Program) => "  then, in the same client,".to_string(),
             Some(Link::ReadsFrom) => "  read by".to_string(),
-            Some(Link::Conflict { read }) => format!(
-                "  conflicts with the next write, which must come after it because {} returned the next write's value although this one was causally before that read",
-                history.describe(read)
-            ),
+            Some(Link::Conflict { read }) => {
+                ops.extend(shortcut(history, &order.path(history, sources, op, read)));
+                format!(
+                    "  conflicts with the next write, which must come after it because {} returned the next write's value although this one was causally before that read",
+                    history.describe(read)
+                )
+            }
             None => "  before".to_string(),
         });
     }
     witness.push(format!("back to {}", history.describe(cycle[0])));
-    Verdict::broken(
+    broken(
         "concurrent writes seen in different orders (CyclicCF)",
         witness,
+        ops,
     )
 }
 
@@ -305,25 +349,15 @@ fn chain(
     from: OpIndex,
     to: OpIndex,
 ) -> Vec<String> {
-    let path = order.path(history, sources, from, to);
-    let mut lines = Vec::with_capacity(path.len());
-    for (i, &op) in path.iter().enumerate() {
-        let link = match i {
-            0 => "",
-            _ if sources[op] == Source::Write(path[i - 1]) => "which was read by ",
-            _ => "and then, in the same client, ",
-        };
-        lines.push(format!("{link}{}", history.describe(op)));
-    }
-    lines
+    narrate(history, sources, &order.path(history, sources, from, to))
 }
 
-fn cycle_verdict(history: &CheckHistory, cycle: &[OpIndex], anomaly: &str) -> Verdict {
+fn cycle_verdict(history: &CheckHistory, cycle: &[OpIndex], anomaly: &str) -> Finding {
     let mut witness = vec![
         "each of these is causally before the next, and the last before the first:".to_string(),
     ];
     witness.extend(cycle.iter().map(|&i| history.describe(i)));
-    Verdict::broken(anomaly, witness)
+    broken(anomaly, witness, cycle.to_vec())
 }
 
 /// A cycle in a directed graph, by iterative depth-first search (histories can be long, so no

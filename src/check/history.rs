@@ -8,7 +8,7 @@
 //! client's program order. A session is therefore a client's completed operations, or one loose write.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::history::Operation;
 use crate::ids::{ClientId, Time};
@@ -91,6 +91,9 @@ pub struct CheckHistory {
     values: Vec<Value>,
     /// The writes of each (key, value), in history order.
     writers: BTreeMap<(u32, u32), Vec<OpIndex>>,
+    /// How many operations at the end of `ops` are phantom writes
+    /// ([`CheckHistory::with_phantom_writes`]).
+    phantoms: usize,
 }
 
 impl CheckHistory {
@@ -276,6 +279,83 @@ impl CheckHistory {
         part
     }
 
+    /// The history plus one *phantom* write for each (key, value) that some read returned but no
+    /// write wrote: a write the history does not show, by no client, that never returned and follows
+    /// nothing — so, like any write that never returned, it is causally before its readers and after
+    /// nothing known. Phantoms come after every real operation and are never named as witnesses.
+    /// Borrowed, not copied, when every value read was written.
+    pub fn with_phantom_writes(&self) -> Cow<'_, CheckHistory> {
+        let mut thin_air: BTreeSet<(u32, u32)> = BTreeSet::new();
+        for op in &self.ops {
+            if let (true, Some(value)) = (op.is_read(), op.value) {
+                if self.writers(op.key, value).is_empty() {
+                    thin_air.insert((op.key, value));
+                }
+            }
+        }
+        if thin_air.is_empty() {
+            return Cow::Borrowed(self);
+        }
+        let mut history = self.clone();
+        for (key, value) in thin_air {
+            let index = history.ops.len();
+            let session = history.sessions.len() as u32;
+            history.writers.insert((key, value), vec![index]);
+            history.ops.push(CheckOp {
+                client: PHANTOM_CLIENT,
+                session,
+                seq: 0,
+                kind: OpKind::Put,
+                key,
+                value: Some(value),
+                invoked_at: 0,
+                returned_at: None,
+                after: None,
+                origin: usize::MAX,
+            });
+            history.sessions.push(vec![index]);
+            history.phantoms += 1;
+        }
+        Cow::Owned(history)
+    }
+
+    /// Whether an operation is a phantom write ([`CheckHistory::with_phantom_writes`]).
+    pub fn is_phantom(&self, index: OpIndex) -> bool {
+        index >= self.ops.len() - self.phantoms
+    }
+
+    /// An operation as it was given to [`CheckHistory::new`] (a phantom write as it would be).
+    pub fn raw_op(&self, index: OpIndex) -> RawOp {
+        let op = &self.ops[index];
+        RawOp {
+            client: op.client,
+            kind: op.kind,
+            key: self.keys[op.key as usize].clone(),
+            value: op.value.map(|v| self.values[v as usize].clone()),
+            invoked_at: op.invoked_at,
+            returned_at: op.returned_at,
+        }
+    }
+
+    /// The history of just some operations, as if the input had held only their rows (in input
+    /// order): what a witness ([`super::Verdict::operations`]) is checked as. Each operation keeps
+    /// its input position ([`CheckOp::origin`]), so a witness found in the part names the
+    /// operations of the whole. Phantoms are left out.
+    pub fn sub_history(&self, ops: &[OpIndex]) -> CheckHistory {
+        let mut rows: Vec<OpIndex> = ops
+            .iter()
+            .copied()
+            .filter(|&i| !self.is_phantom(i))
+            .collect();
+        rows.sort_by_key(|&i| self.ops[i].origin);
+        rows.dedup();
+        let mut part = CheckHistory::new(rows.iter().map(|&i| self.raw_op(i)));
+        for op in &mut part.ops {
+            op.origin = self.ops[rows[op.origin]].origin;
+        }
+        part
+    }
+
     /// The checkers' view of a simulated run's history.
     pub fn from_run(history: &[Operation]) -> Self {
         CheckHistory::new(history.iter().map(RawOp::from))
@@ -312,35 +392,14 @@ impl CheckHistory {
             .map(|(&kv, w)| (kv, w.as_slice()))
     }
 
-    /// Operation `i` as it was given, so that a part of the history can be checked alone.
-    pub fn raw(&self, i: OpIndex) -> RawOp {
-        let op = &self.ops[i];
-        RawOp {
-            client: op.client,
-            kind: op.kind,
-            key: self.keys[op.key as usize].clone(),
-            value: op.value.map(|v| self.values[v as usize].clone()),
-            invoked_at: op.invoked_at,
-            returned_at: op.returned_at,
-        }
-    }
-
-    /// Some of the operations as a history of their own, exactly as if only they had been given:
-    /// in input order, each keeping its input position ([`CheckOp::origin`]), so a witness found in
-    /// the part names the operations of the whole.
-    pub fn subset(&self, ops: &[OpIndex]) -> CheckHistory {
-        let mut ops = ops.to_vec();
-        ops.sort_by_key(|&i| self.ops[i].origin);
-        let mut part = CheckHistory::new(ops.iter().map(|&i| self.raw(i)));
-        for op in &mut part.ops {
-            op.origin = self.ops[ops[op.origin]].origin;
-        }
-        part
-    }
-
-    /// The input positions ([`CheckOp::origin`]) of some operations, sorted, without repeats.
+    /// The input positions ([`CheckOp::origin`]) of some operations, sorted, without repeats
+    /// (phantom writes have none).
     pub fn origins(&self, ops: impl IntoIterator<Item = OpIndex>) -> Vec<usize> {
-        let mut origins: Vec<usize> = ops.into_iter().map(|i| self.ops[i].origin).collect();
+        let mut origins: Vec<usize> = ops
+            .into_iter()
+            .filter(|&i| !self.is_phantom(i))
+            .map(|i| self.ops[i].origin)
+            .collect();
         origins.sort_unstable();
         origins.dedup();
         origins
@@ -349,6 +408,13 @@ impl CheckHistory {
     /// An operation in plain words: `client 1's get x -> null (t=100..110)`.
     pub fn describe(&self, index: OpIndex) -> String {
         let op = &self.ops[index];
+        if self.is_phantom(index) {
+            return format!(
+                "a put {} = {} that the history does not show",
+                self.key_name(op.key),
+                self.value_name(op.value)
+            );
+        }
         let what = match op.kind {
             OpKind::Put => format!(
                 "put {} = {}",
@@ -368,6 +434,9 @@ impl CheckHistory {
         format!("{}'s {what} ({when})", op.client)
     }
 }
+
+/// The client of a phantom write: none of the history's.
+const PHANTOM_CLIENT: ClientId = ClientId(u32::MAX);
 
 /// Where an operation stands in its client's program order: by invocation time, and among operations
 /// invoked at the same instant, the one that returned first (a closed-loop client can start its next

@@ -11,6 +11,9 @@
 //! | convergent | [`convergent`] | every replica's final store is the same |
 //! | session guarantees | [`session`] | read-your-writes, monotonic reads and writes, writes-follow-reads |
 //!
+//! A broken verdict also names its operations by input position ([`Verdict::operations`]); for the
+//! causal and session properties they are checked alone and shrunk to a minimal set ([`witness`]).
+//!
 //! A checker never looks at protocol internals: the same checkers judge a history recorded elsewhere
 //! (`kvsim check`). A verdict is `holds`, `broken` or `unknown` (a search ran out of budget, or the
 //! history is ambiguous); the checkers never guess.
@@ -25,6 +28,7 @@ pub mod order;
 pub mod saturate;
 pub mod sequential;
 pub mod session;
+pub mod witness;
 
 use serde::Serialize;
 
@@ -188,10 +192,18 @@ pub fn check_property(
             Some(stores) => convergent::check(stores),
             None => Verdict::unknown("the replicas' final stores are not part of this history"),
         },
-        Property::ReadYourWrites => session::check(history).read_your_writes,
-        Property::MonotonicReads => session::check(history).monotonic_reads,
-        Property::MonotonicWrites => session::check(history).monotonic_writes,
-        Property::WritesFollowReads => session::check(history).writes_follow_reads,
+        Property::ReadYourWrites => {
+            session::check_guarantee(history, session::Guarantee::ReadYourWrites)
+        }
+        Property::MonotonicReads => {
+            session::check_guarantee(history, session::Guarantee::MonotonicReads)
+        }
+        Property::MonotonicWrites => {
+            session::check_guarantee(history, session::Guarantee::MonotonicWrites)
+        }
+        Property::WritesFollowReads => {
+            session::check_guarantee(history, session::Guarantee::WritesFollowReads)
+        }
     }
 }
 

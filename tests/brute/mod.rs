@@ -170,76 +170,172 @@ pub fn causal_convergence(h: &CheckHistory) -> bool {
     })
 }
 
-/// The session guarantees as defined in `kvsim::check::session`, applied naively: returns
-/// [read-your-writes, monotonic reads, monotonic writes, writes-follow-reads], each `None` when CO is
-/// cyclic (the checker's verdict is then unknown).
+/// The session guarantees as defined in `kvsim::check::session`, applied literally: returns
+/// [read-your-writes, monotonic reads, monotonic writes, writes-follow-reads]. Every interpretation is
+/// enumerated — each read of a value written more than once saw one of those writes; a value nobody
+/// wrote came from one phantom write per key and value, which no client made and nothing precedes —
+/// and CO is closed by Floyd–Warshall, cycles or not. A write `x` is older than `w` *strictly* when
+/// CO has `x` before `w`, *leniently* when also not `w` before `x`. A guarantee is broken (`false`)
+/// when every interpretation breaks it leniently, holds when every one keeps it strictly, and is
+/// `None` otherwise.
 pub fn sessions(h: &CheckHistory) -> [Option<bool>; 4] {
-    match causal_order(h) {
-        None => [None; 4],
-        Some(co) => judge_sessions(h, &sources(h), &co, h.ops.len()),
+    let n = h.ops.len();
+    // Nodes 0..n are the operations, n.. the phantom writes. For each read, the writes it may have
+    // read (`None`: the initial value).
+    let mut phantoms: Vec<(u32, u32)> = Vec::new();
+    let mut choices: Vec<Vec<Option<usize>>> = Vec::new();
+    for r in 0..n {
+        let op = &h.ops[r];
+        let options = match (op.is_read(), op.value) {
+            (false, _) => vec![None],
+            (true, None) => vec![None],
+            (true, Some(v)) => {
+                let writers: Vec<Option<usize>> = (0..n)
+                    .filter(|&w| {
+                        h.ops[w].is_write() && h.ops[w].key == op.key && h.ops[w].value == Some(v)
+                    })
+                    .map(Some)
+                    .collect();
+                if writers.is_empty() {
+                    let at = match phantoms.iter().position(|&p| p == (op.key, v)) {
+                        Some(at) => at,
+                        None => {
+                            phantoms.push((op.key, v));
+                            phantoms.len() - 1
+                        }
+                    };
+                    vec![Some(n + at)]
+                } else {
+                    writers
+                }
+            }
+        };
+        choices.push(options);
     }
+    let m = n + phantoms.len();
+    let mut pick = vec![0usize; n];
+    let mut all_broken = [true; 4];
+    let mut all_hold = [true; 4];
+    loop {
+        let src: Vec<Option<usize>> = (0..n).map(|r| choices[r][pick[r]]).collect();
+        let direct = |a: usize, b: usize| {
+            b < n && ((a < n && po(h, a, b)) || (h.ops[b].is_read() && src[b] == Some(a)))
+        };
+        let mut co: Vec<Vec<bool>> = (0..m)
+            .map(|a| (0..m).map(|b| direct(a, b)).collect())
+            .collect();
+        // Floyd–Warshall on booleans; indices read more plainly than iterators here.
+        #[allow(clippy::needless_range_loop)]
+        for k in 0..m {
+            for a in 0..m {
+                for b in 0..m {
+                    if co[a][k] && co[k][b] {
+                        co[a][b] = true;
+                    }
+                }
+            }
+        }
+        let strict = judge_sessions(h, &phantoms, &src, &|x, w| co[x][w]);
+        let lenient = judge_sessions(h, &phantoms, &src, &|x, w| co[x][w] && !co[w][x]);
+        for g in 0..4 {
+            all_broken[g] &= !lenient[g];
+            all_hold[g] &= strict[g];
+        }
+        // The next interpretation, as an odometer over the reads' choices.
+        let mut r = 0;
+        while r < n && pick[r] + 1 == choices[r].len() {
+            pick[r] = 0;
+            r += 1;
+        }
+        if r == n {
+            break;
+        }
+        pick[r] += 1;
+    }
+    std::array::from_fn(|g| {
+        if all_broken[g] {
+            Some(false)
+        } else if all_hold[g] {
+            Some(true)
+        } else {
+            None
+        }
+    })
 }
 
+/// Whether each guarantee holds in one interpretation (`src`: each read's source node, `None` for the
+/// initial value), with `older(x, w)` saying whether write `x` is older than `w`.
 fn judge_sessions(
     h: &CheckHistory,
-    src: &[Source],
-    co: &[Vec<bool>],
-    n: usize,
-) -> [Option<bool>; 4] {
-    let misses = |r: OpIndex, w: OpIndex| match src[r] {
-        Source::Initial => true,
-        Source::Write(x) => x != w && co[x][w],
-        _ => false,
+    phantoms: &[(u32, u32)],
+    src: &[Option<usize>],
+    older: &dyn Fn(usize, usize) -> bool,
+) -> [bool; 4] {
+    let n = h.ops.len();
+    let m = n + phantoms.len();
+    let key = |i: usize| {
+        if i < n {
+            h.ops[i].key
+        } else {
+            phantoms[i - n].0
+        }
     };
-    let before = |a: OpIndex, b: OpIndex| {
-        h.ops[a].session == h.ops[b].session && h.ops[a].seq < h.ops[b].seq
+    let is_write = |i: usize| i >= n || h.ops[i].is_write();
+    let completed = |i: usize| i < n && h.ops[i].completed();
+    let misses = |r: OpIndex, w: usize| match src[r] {
+        None => true,
+        Some(x) => x != w && older(x, w),
+    };
+    let before = |a: usize, b: usize| {
+        a < n && b < n && h.ops[a].session == h.ops[b].session && h.ops[a].seq < h.ops[b].seq
     };
     // Program order including writes that never returned: such a write comes after the operation
-    // it follows and everything its client did before that.
-    let program_before = |a: OpIndex, b: OpIndex| match h.ops[b].after {
-        Some(p) if !h.ops[b].completed() => a == p || before(a, p),
-        _ => before(a, b),
+    // it follows and everything its client did before that. Phantoms follow nothing.
+    let program_before = |a: usize, b: usize| {
+        if a >= n || b >= n {
+            return false;
+        }
+        match h.ops[b].after {
+            Some(p) if !h.ops[b].completed() => a == p || before(a, p),
+            _ => before(a, b),
+        }
     };
     let reads: Vec<OpIndex> = (0..n).filter(|&r| h.ops[r].is_read()).collect();
-    let same_key = |a: OpIndex, b: OpIndex| h.ops[a].key == h.ops[b].key;
     let mut ryw = true;
     let mut mr = true;
     let mut mw = true;
     let mut wfr = true;
     for &r in &reads {
-        for w in 0..n {
-            if !h.ops[w].is_write() || !same_key(w, r) {
+        for w in 0..m {
+            if !is_write(w) || key(w) != h.ops[r].key {
                 continue;
             }
             // Read-your-writes: own completed earlier writes.
-            if before(w, r) && h.ops[w].completed() && misses(r, w) {
+            if before(w, r) && completed(w) && misses(r, w) {
                 ryw = false;
             }
             for &r1 in &reads {
                 if !before(r1, r) {
                     continue;
                 }
-                let Source::Write(w2) = src[r1] else { continue };
+                let Some(w2) = src[r1] else { continue };
                 // Monotonic reads: writes read earlier on the same key.
                 if w2 == w && misses(r, w) {
                     mr = false;
                 }
-                // Monotonic writes: w2's session's completed writes before w2.
-                if h.ops[w2].client != h.ops[r].client
-                    && program_before(w, w2)
-                    && h.ops[w].completed()
-                    && misses(r, w)
-                {
+                // Monotonic writes: w2's client's completed writes before w2 (the reader's own
+                // writes included).
+                if program_before(w, w2) && completed(w) && misses(r, w) {
                     mw = false;
                 }
-                // Writes-follow-reads: writes that w2's session had read before w2.
+                // Writes-follow-reads: writes that w2's client had read before w2.
                 for &r0 in &reads {
-                    if program_before(r0, w2) && src[r0] == Source::Write(w) && misses(r, w) {
+                    if program_before(r0, w2) && src[r0] == Some(w) && misses(r, w) {
                         wfr = false;
                     }
                 }
             }
         }
     }
-    [Some(ryw), Some(mr), Some(mw), Some(wfr)]
+    [ryw, mr, mw, wfr]
 }

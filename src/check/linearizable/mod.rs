@@ -85,7 +85,7 @@ pub fn check(history: &CheckHistory) -> Verdict {
             Outcome::OutOfBudget => {
                 // The search ran out: decide the key's group with the solver instead.
                 let g = group_of_key[history.ops[ops[0]].key as usize];
-                let verdict = sequential::linearizable_by_solver(&history.subset(&exact[g]));
+                let verdict = sequential::linearizable_by_solver(&history.sub_history(&exact[g]));
                 match verdict.ok {
                     Some(true) => {}
                     Some(false) => return verdict,

@@ -51,7 +51,7 @@ impl Shrink<'_> {
         }
         self.checks += 1;
         matches!(
-            decide(&self.history.subset(ops), self.order),
+            decide(&self.history.sub_history(ops), self.order),
             Decision::Broken(_)
         )
     }
@@ -148,7 +148,7 @@ impl Shrink<'_> {
 
 /// The witness of the broken set `core`.
 fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool, order: Order) -> Verdict {
-    let part = history.subset(core);
+    let part = history.sub_history(core);
     let mut lines = Vec::new();
     let mut anomaly;
     let classic = match order {
