@@ -49,6 +49,11 @@ kvsim run scenarios/stale-read.json --model sequential --seed 3 --json"
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Multiply every checker budget (search steps, solver conflicts, memory for clocks) by N, for
+    /// histories whose verdicts come back "unknown" because a budget ran out.
+    #[arg(long, global = true, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    budget: u64,
 }
 
 #[derive(Subcommand)]
@@ -190,6 +195,7 @@ impl ModelChoice {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    kvsim::check::budget::set_factor(cli.budget);
     match cli.command.unwrap_or(Command::Demo) {
         Command::Demo => demo(),
         Command::Run(args) => run(&args),

@@ -398,3 +398,24 @@ fn check_rejects_bad_history_lines_with_exit_2() {
         );
     }
 }
+
+#[test]
+fn budget_flag_is_taken_by_every_command_and_must_be_at_least_one() {
+    // The same verdicts with a larger budget: a budget only decides how often a checker can answer,
+    // never what it answers.
+    let plain = kvsim(&["run", "scenarios/stale-read.json", "--json"]);
+    let raised = kvsim(&[
+        "run",
+        "scenarios/stale-read.json",
+        "--json",
+        "--budget",
+        "8",
+    ]);
+    assert!(plain.status.success() && raised.status.success());
+    assert_eq!(stdout(&plain), stdout(&raised));
+    for command in ["run", "check", "sweep"] {
+        let output = kvsim(&[command, "--budget", "0", "scenarios/stale-read.json"]);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        assert!(stderr(&output).contains("--budget"), "{command}");
+    }
+}

@@ -256,9 +256,11 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
                 }
             }
         }
-        if conflicts > MAX_CONFLICT_EDGES {
+        if conflicts > super::budget::scaled_size(MAX_CONFLICT_EDGES) {
             return Ok(Verdict::unknown(format!(
-                "the writes' conflicts need more than {MAX_CONFLICT_EDGES} edges (kvsim's 768 MiB budget for them)"
+                "the writes' conflicts need more than {} edges (kvsim's budget for them, 768 MiB by default; {})",
+                super::budget::scaled_size(MAX_CONFLICT_EDGES),
+                super::budget::HOW_TO_RAISE
             )));
         }
     }

@@ -18,6 +18,7 @@
 //! (`kvsim check`). A verdict is `holds`, `broken` or `unknown` (a search ran out of budget, or the
 //! history is ambiguous); the checkers never guess.
 
+pub mod budget;
 pub mod causal;
 pub mod convergent;
 pub mod file;

@@ -99,8 +99,10 @@ impl BuildError {
                 sessions,
             } => Some(format!(
                 "the causal order of {operations} operations in {sessions} sessions (a client's \
-                 operations, or one write that never returned) needs more than {MAX_CLOCK_ENTRIES} \
-                 vector-clock entries (kvsim's 1 GiB budget for it)"
+                 operations, or one write that never returned) needs more than {} vector-clock \
+                 entries (kvsim's budget for it, 1 GiB by default; {})",
+                super::budget::scaled_size(MAX_CLOCK_ENTRIES),
+                super::budget::HOW_TO_RAISE
             )),
         }
     }
@@ -213,7 +215,7 @@ impl CausalOrder {
             if !is_loose(&op) {
                 merge_into(&mut clock, &[(op.session, op.seq + 1)], &mut scratch);
             }
-            if entries.len() + clock.len() > MAX_CLOCK_ENTRIES {
+            if entries.len() + clock.len() > super::budget::scaled_size(MAX_CLOCK_ENTRIES) {
                 return Err(BuildError::TooLarge {
                     operations: n,
                     sessions: history.sessions.len(),
@@ -280,7 +282,9 @@ impl CausalOrder {
                         }
                     }
                 }
-                if entries.len() + later_entries.len() + running.len() > MAX_CLOCK_ENTRIES {
+                if entries.len() + later_entries.len() + running.len()
+                    > super::budget::scaled_size(MAX_CLOCK_ENTRIES)
+                {
                     return Err(BuildError::TooLarge {
                         operations: n,
                         sessions: history.sessions.len(),

@@ -52,7 +52,7 @@ pub fn check(history: &CheckHistory) -> Verdict {
     // First each key alone, with ties nudged so that program order is real time (stricter than the
     // definition, so "linearizable" here is final); a key that fails is searched again exactly, with
     // the keys its ties join it to.
-    let mut budget = SEARCH_BUDGET;
+    let mut budget = super::budget::scaled(SEARCH_BUDGET);
     let exact = groups(history);
     let mut group_of_key = vec![0; history.key_count()];
     for (g, ops) in exact.iter().enumerate() {
@@ -91,9 +91,11 @@ pub fn check(history: &CheckHistory) -> Verdict {
                     Some(false) => return verdict,
                     None => {
                         return Verdict::unknown(format!(
-                            "the search gave up after {SEARCH_BUDGET} steps on key {}, and then {}",
+                            "the search gave up after {} steps on key {}, and then {} ({})",
+                            super::budget::scaled(SEARCH_BUDGET),
                             history.key_name(history.ops[ops[0]].key),
-                            verdict.anomaly.unwrap_or_default()
+                            verdict.anomaly.unwrap_or_default(),
+                            super::budget::HOW_TO_RAISE
                         ))
                     }
                 }

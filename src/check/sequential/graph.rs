@@ -114,7 +114,7 @@ impl Graph {
             graph.chains.push(ops);
         }
         let entries = n.saturating_mul(graph.chains.len());
-        if entries > MAX_CLOCK_ENTRIES {
+        if entries > crate::check::budget::scaled_size(MAX_CLOCK_ENTRIES) {
             return Err(TooLarge { entries });
         }
         for (i, op) in history.ops.iter().enumerate() {

@@ -35,7 +35,7 @@ use std::collections::BTreeMap;
 use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, CausalOrder, Source};
 use super::saturate::{saturate, MAX_OPS};
-use super::Verdict;
+use super::{budget, Verdict};
 use super::{causal, linearizable};
 use graph::{Edge, Graph};
 use saturation::{residue, Reads, Saturation};
@@ -157,8 +157,10 @@ fn decide(history: &CheckHistory, order: Order) -> Decision {
         Ok(graph) => graph,
         Err(too_large) => {
             return Decision::Unknown(format!(
-                "the order graph would need {} clock entries (operations × clients), over the budget of {MAX_CLOCK_ENTRIES}",
-                too_large.entries
+                "the order graph would need {} clock entries (operations × clients), over the budget of {} ({})",
+                too_large.entries,
+                budget::scaled_size(MAX_CLOCK_ENTRIES),
+                budget::HOW_TO_RAISE
             ))
         }
     };
@@ -171,12 +173,13 @@ fn decide(history: &CheckHistory, order: Order) -> Decision {
     if pairs.is_empty() {
         return Decision::Holds;
     }
-    match solve(history, &graph, &reads, &pairs, &order, CONFLICT_BUDGET) {
+    match solve(history, &graph, &reads, &pairs, &order, budget::scaled(CONFLICT_BUDGET)) {
         Solved::Order => Decision::Holds,
         Solved::NoOrder => Decision::Broken(None),
         Solved::GaveUp { conflicts } => Decision::Unknown(format!(
-            "the SAT solver gave up after {conflicts} conflicts over {} undecided pairs of writes (budget {CONFLICT_BUDGET})",
-            pairs.len()
+            "the SAT solver gave up after {conflicts} conflicts over {} undecided pairs of writes ({})",
+            pairs.len(),
+            budget::HOW_TO_RAISE
         )),
     }
 }

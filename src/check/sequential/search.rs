@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use super::SEARCH_BUDGET;
+use crate::check::budget;
 use crate::check::fingerprint;
 use crate::check::history::{CheckHistory, OpIndex};
 use crate::check::saturate::Saturated;
@@ -190,7 +191,7 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
             };
             if seen.insert(state.fingerprint) {
                 states += 1;
-                if states > SEARCH_BUDGET {
+                if states > budget::scaled(SEARCH_BUDGET) {
                     return Search::OutOfBudget {
                         states,
                         why: "its budget of states is spent",
@@ -199,7 +200,9 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
                 frame.choices = choices(history, &readers, saturated, &state);
                 work += 2 * sessions.len() as u64;
                 stacked += frame.choices.len();
-                if stacked > MAX_STACKED_CHOICES || work > MAX_WORK {
+                if stacked > budget::scaled_size(MAX_STACKED_CHOICES)
+                    || work > budget::scaled(MAX_WORK)
+                {
                     return Search::OutOfBudget {
                         states,
                         why: "its budget of work and memory for this many clients is spent",

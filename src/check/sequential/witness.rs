@@ -18,7 +18,7 @@
 use super::graph::{Edge, Reason};
 use super::{decide, opposite_orders, Decision, Order, Proof};
 use crate::check::history::{CheckHistory, OpIndex};
-use crate::check::Verdict;
+use crate::check::{budget, Verdict};
 
 /// How many sub-histories shrinking may decide before it stops where it is.
 pub const MAX_SHRINK_CHECKS: usize = 2_000;
@@ -32,7 +32,7 @@ pub(super) fn broken(history: &CheckHistory, order: Order) -> Verdict {
     };
     let prefix = shrink.first_broken_prefix();
     let core = shrink.minimize(prefix);
-    let complete = shrink.checks <= MAX_SHRINK_CHECKS;
+    let complete = shrink.checks <= budget::scaled_size(MAX_SHRINK_CHECKS);
     describe(history, &core, complete, order)
 }
 
@@ -45,7 +45,7 @@ struct Shrink<'a> {
 impl Shrink<'_> {
     /// Whether the operations `ops` alone are decided broken. Past the budget, nothing more is.
     fn broken(&mut self, ops: &[OpIndex]) -> bool {
-        if self.checks >= MAX_SHRINK_CHECKS {
+        if self.checks >= budget::scaled_size(MAX_SHRINK_CHECKS) {
             self.checks += 1;
             return false;
         }
@@ -137,7 +137,7 @@ impl Shrink<'_> {
             if dropped {
                 continue;
             }
-            if size == 1 || self.checks > MAX_SHRINK_CHECKS {
+            if size == 1 || self.checks > budget::scaled_size(MAX_SHRINK_CHECKS) {
                 break;
             }
             chunks = (chunks * 2).min(ops.len());

@@ -137,9 +137,11 @@ fn reads_prefix(
                     let mut max = last.map_or_else(|| ClockMax::new(w), |(_, max)| (**max).clone());
                     max.absorb(clock, w);
                     entries += max.entries.len();
-                    if entries > MAX_PREFIX_ENTRIES {
+                    if entries > crate::check::budget::scaled_size(MAX_PREFIX_ENTRIES) {
                         return Err(format!(
-                            "what each client had seen needs more than {MAX_PREFIX_ENTRIES} clock entries (kvsim's 1 GiB budget for it)"
+                            "what each client had seen needs more than {} clock entries (kvsim's budget for it, 1 GiB by default; {})",
+                            crate::check::budget::scaled_size(MAX_PREFIX_ENTRIES),
+                            crate::check::budget::HOW_TO_RAISE
                         ));
                     }
                     Rc::new(max)

@@ -163,13 +163,18 @@ fn judge(history: &CheckHistory) -> [Finding; 4] {
         }
     }
     let work = count.saturating_mul(history.ops.len() as u64);
-    if count > MAX_INTERPRETATIONS || work > MAX_INTERPRETATION_WORK {
+    if count > crate::check::budget::scaled(MAX_INTERPRETATIONS)
+        || work > crate::check::budget::scaled(MAX_INTERPRETATION_WORK)
+    {
         return unknown(format!(
             "{} reads returned values written more than once: judging every choice of the writes \
              they saw ({count} choices of {} operations each) is past kvsim's budget of \
-             {MAX_INTERPRETATIONS} choices and {MAX_INTERPRETATION_WORK} operations judged in all",
+             {} choices and {} operations judged in all ({})",
             ambiguous.len(),
-            history.ops.len()
+            history.ops.len(),
+            crate::check::budget::scaled(MAX_INTERPRETATIONS),
+            crate::check::budget::scaled(MAX_INTERPRETATION_WORK),
+            crate::check::budget::HOW_TO_RAISE
         ));
     }
     let mut tallies: [Tally; 4] = Default::default();
@@ -233,12 +238,13 @@ fn judge_interpretation(
         }
         Err(BuildError::Cycle(_)) if history.ops.len() <= dense::MAX_OPS => {
             *dense_work += dense::work(history);
-            if *dense_work > dense::MAX_WORK {
+            if *dense_work > crate::check::budget::scaled(dense::MAX_WORK) {
                 return Err(format!(
                     "causal order has a cycle (see the causal verdict) in many of the choices of \
                      the writes that reads of repeated values saw: judging them all through it \
-                     needs more than kvsim's budget of {} steps",
-                    dense::MAX_WORK
+                     needs more than kvsim's budget of {} steps ({})",
+                    crate::check::budget::scaled(dense::MAX_WORK),
+                    crate::check::budget::HOW_TO_RAISE
                 ));
             }
             Ok(dense::judge(history, sources))
