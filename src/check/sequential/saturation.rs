@@ -176,5 +176,15 @@ pub(super) fn residue(
             }
         }
     }
+    // In time order: the solver decides variables in the order they come, so a conflict is
+    // usually between choices made close together, and undoing it undoes little.
+    let first = |&(a, b): &(OpIndex, OpIndex)| {
+        let (a, b) = (&history.ops[a], &history.ops[b]);
+        (
+            a.invoked_at.min(b.invoked_at),
+            a.invoked_at.max(b.invoked_at),
+        )
+    };
+    pairs.sort_by_key(|pair| (first(pair), *pair));
     pairs
 }

@@ -265,8 +265,8 @@ impl<'a> Acyclic<'a> {
 
     /// Applies the trail's new literals; raises a conflict at the first cycle.
     fn check(&mut self, acts: &mut TheoryArg) {
-        let fresh: Vec<Lit> = acts.model()[self.applied.len()..].to_vec();
-        for lit in fresh {
+        while self.applied.len() < acts.model().len() {
+            let lit = acts.model()[self.applied.len()];
             if let Err(vars) = self.apply(lit) {
                 let lemma: Vec<Lit> = vars
                     .iter()
