@@ -276,6 +276,32 @@ impl CheckHistory {
         part
     }
 
+    /// The history of some of the operations (any subset, in any order), exactly as
+    /// [`CheckHistory::new`] would build it from those operations' input rows in input order: program
+    /// order, loose writes' [`CheckOp::after`] and who wrote what are worked out anew for the subset.
+    /// Each operation keeps its [`CheckOp::origin`], so a witness found in the subset names the
+    /// operations of the whole.
+    pub fn subset(&self, ops: &[OpIndex]) -> CheckHistory {
+        let mut chosen: Vec<OpIndex> = ops.to_vec();
+        chosen.sort_by_key(|&i| self.ops[i].origin);
+        chosen.dedup();
+        let mut part = CheckHistory::new(chosen.iter().map(|&i| {
+            let op = &self.ops[i];
+            RawOp {
+                client: op.client,
+                kind: op.kind,
+                key: self.keys[op.key as usize].clone(),
+                value: op.value.map(|v| self.values[v as usize].clone()),
+                invoked_at: op.invoked_at,
+                returned_at: op.returned_at,
+            }
+        }));
+        for op in &mut part.ops {
+            op.origin = self.ops[chosen[op.origin]].origin;
+        }
+        part
+    }
+
     /// The checkers' view of a simulated run's history.
     pub fn from_run(history: &[Operation]) -> Self {
         CheckHistory::new(history.iter().map(RawOp::from))

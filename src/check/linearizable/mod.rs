@@ -27,6 +27,7 @@
 
 mod groups;
 mod named;
+mod witness;
 
 use std::collections::HashSet;
 
@@ -38,19 +39,46 @@ use groups::{groups, program_pairs};
 /// How many search steps, over all keys, before the verdict becomes unknown.
 pub const SEARCH_BUDGET: u64 = 2_000_000;
 
-/// Checks linearizability, key by key.
+/// Checks linearizability, key by key; when it is broken, the witness is shrunk to a few operations
+/// that break it alone ([`witness`]).
 pub fn check(history: &CheckHistory) -> Verdict {
+    let mut budget = SEARCH_BUDGET;
+    match judge(history, &mut budget) {
+        Judgement::Holds => Verdict::holds(),
+        Judgement::OutOfBudget { key } => Verdict::unknown(format!(
+            "the search gave up after {SEARCH_BUDGET} steps on key {}",
+            history.key_name(key)
+        )),
+        Judgement::Broken { candidate } => witness::witness(history, candidate),
+    }
+}
+
+/// What [`judge`] concluded.
+enum Judgement {
+    Holds,
+    /// The search spent its budget on this key.
+    OutOfBudget {
+        key: u32,
+    },
+    /// Not linearizable: `candidate` are operations that break it alone (a named anomaly's, or the
+    /// operations of the key or keys whose search failed), to be shrunk into a witness.
+    Broken {
+        candidate: Vec<OpIndex>,
+    },
+}
+
+/// Decides linearizability, spending at most `budget` search steps.
+fn judge(history: &CheckHistory, budget: &mut u64) -> Judgement {
     let mut by_key: Vec<Vec<OpIndex>> = vec![Vec::new(); history.key_count()];
     for (i, op) in history.ops.iter().enumerate() {
         by_key[op.key as usize].push(i);
     }
-    if let Some(verdict) = named::named_anomaly(history, &by_key) {
-        return verdict;
+    if let Some((_, ops)) = named::named_anomaly(history, &by_key) {
+        return Judgement::Broken { candidate: ops };
     }
     // First each key alone, with ties nudged so that program order is real time (stricter than the
     // definition, so "linearizable" here is final); a key that fails is searched again exactly, with
     // the keys its ties join it to.
-    let mut budget = SEARCH_BUDGET;
     let exact = groups(history);
     let mut group_of_key = vec![0; history.key_count()];
     for (g, ops) in exact.iter().enumerate() {
@@ -60,60 +88,35 @@ pub fn check(history: &CheckHistory) -> Verdict {
     }
     let mut exact_done = vec![false; exact.len()];
     for ops in by_key.iter().filter(|ops| !ops.is_empty()) {
-        let outcome = match search(history, ops, Ties::Nudged, &mut budget) {
+        let key = history.ops[ops[0]].key;
+        let failed = match search(history, ops, Ties::Nudged, budget) {
             Outcome::Linearizable => continue,
-            Outcome::OutOfBudget => Outcome::OutOfBudget,
+            Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
             // Nudged is stricter than the definition. The key alone with ties as defined is looser
             // (it leaves out program order to other keys): failing that is final, and passing it
             // only leaves the joined search, when ties join this key to others.
-            Outcome::Stuck { .. } => match search(history, ops, Ties::Concurrent, &mut budget) {
+            Outcome::Stuck => match search(history, ops, Ties::Concurrent, budget) {
                 Outcome::Linearizable => {
-                    let g = group_of_key[history.ops[ops[0]].key as usize];
+                    let g = group_of_key[key as usize];
                     if exact_done[g] || exact[g].len() == ops.len() {
                         continue;
                     }
                     exact_done[g] = true;
-                    search(history, &exact[g], Ties::Concurrent, &mut budget)
+                    match search(history, &exact[g], Ties::Concurrent, budget) {
+                        Outcome::Linearizable => continue,
+                        Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
+                        Outcome::Stuck => &exact[g],
+                    }
                 }
-                other => other,
+                Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
+                Outcome::Stuck => ops,
             },
         };
-        match outcome {
-            Outcome::Linearizable => {}
-            Outcome::OutOfBudget => {
-                return Verdict::unknown(format!(
-                    "the search gave up after {SEARCH_BUDGET} steps on key {}",
-                    history.key_name(history.ops[ops[0]].key)
-                ))
-            }
-            Outcome::Stuck { placed, blocked } => {
-                let mut witness = Vec::new();
-                if placed.is_empty() {
-                    witness.push(
-                        "none of these can go first (each would break real time or program order, or leave a read nothing to return):"
-                            .to_string(),
-                    );
-                } else {
-                    witness.push(
-                        "the longest order that respects real time and register values ends with:"
-                            .to_string(),
-                    );
-                    witness.extend(placed.iter().map(|&i| format!("  {}", history.describe(i))));
-                    witness.push(
-                        "and cannot be followed by any of the operations that must come next:"
-                            .to_string(),
-                    );
-                }
-                witness.extend(
-                    blocked
-                        .iter()
-                        .map(|&i| format!("  {}", history.describe(i))),
-                );
-                return Verdict::broken("real-time violation", witness);
-            }
-        }
+        return Judgement::Broken {
+            candidate: failed.clone(),
+        };
     }
-    Verdict::holds()
+    Judgement::Holds
 }
 
 /// How equal times are read.
@@ -129,11 +132,8 @@ enum Ties {
 enum Outcome {
     Linearizable,
     OutOfBudget,
-    /// Not linearizable: the deepest partial order reached, and what could not follow it.
-    Stuck {
-        placed: Vec<OpIndex>,
-        blocked: Vec<OpIndex>,
-    },
+    /// Not linearizable.
+    Stuck,
 }
 
 /// A call or return event in the doubly linked event list.
@@ -267,9 +267,6 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
     let mut state: Vec<Option<u32>> = vec![None; keys.len()];
     // (operation, the value its key held before, linearized without branching?)
     let mut stack: Vec<(usize, Option<u32>, bool)> = Vec::new();
-    // The deepest dead end: its depth, the last few operations placed, and what could not follow.
-    let mut deepest: (usize, Vec<usize>, Vec<usize>) = (0, Vec::new(), Vec::new());
-    const SHOWN: usize = 5;
 
     let mut at = entries[head].next;
     while entries[head].next != end {
@@ -313,32 +310,10 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
             at = entry.next;
         } else {
             // The first remaining return: its operation had to be linearized by now.
-            if stack.len() > deepest.0 || deepest.2.is_empty() {
-                let placed = stack
-                    .iter()
-                    .rev()
-                    .take(SHOWN)
-                    .rev()
-                    .map(|&(k, _, _)| k)
-                    .collect();
-                let mut blocked = vec![entry.op];
-                let mut scan = entries[head].next;
-                while scan != at && blocked.len() < SHOWN {
-                    if entries[scan].is_call && entries[scan].op != entry.op {
-                        blocked.push(entries[scan].op);
-                    }
-                    scan = entries[scan].next;
-                }
-                deepest = (stack.len(), placed, blocked);
-            }
             // Undo forced reads without trying alternatives, then the last real choice.
             loop {
                 let Some((k, previous, forced)) = stack.pop() else {
-                    let to_ops = |ks: &[usize]| ks.iter().map(|&k| ops[k]).collect();
-                    return Outcome::Stuck {
-                        placed: to_ops(&deepest.1),
-                        blocked: to_ops(&deepest.2),
-                    };
+                    return Outcome::Stuck;
                 };
                 let key = local_key(k);
                 configuration ^=
