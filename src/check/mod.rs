@@ -11,6 +11,10 @@
 //! | convergent | [`convergent`] | every replica's final store is the same |
 //! | session guarantees | [`session`] | read-your-writes, monotonic reads and writes, writes-follow-reads |
 //!
+//! The properties imply one another (linearizable ⇒ sequential ⇒ causal convergence ⇒ causal ⇒ each
+//! session guarantee): [`check_all`] makes the checkers' verdicts agree along those implications
+//! ([`lattice`]), and [`lattice::strongest`] names the strongest model a history satisfies.
+//!
 //! A checker never looks at protocol internals: the same checkers judge a history recorded elsewhere
 //! (`kvsim check`). A verdict is `holds`, `broken` or `unknown` (a search ran out of budget, or the
 //! history is ambiguous); the checkers never guess.
@@ -20,6 +24,7 @@ pub mod convergent;
 pub mod file;
 pub mod fingerprint;
 pub mod history;
+pub mod lattice;
 pub mod linearizable;
 pub mod order;
 pub mod saturate;
@@ -171,9 +176,26 @@ impl Verdicts {
             Property::WritesFollowReads => &self.writes_follow_reads,
         }
     }
+
+    /// The verdict of one property, to change it.
+    pub fn get_mut(&mut self, property: Property) -> &mut Verdict {
+        match property {
+            Property::Linearizable => &mut self.linearizable,
+            Property::Sequential => &mut self.sequential,
+            Property::Causal => &mut self.causal,
+            Property::CausalConvergence => &mut self.causal_convergence,
+            Property::Convergent => &mut self.convergent,
+            Property::ReadYourWrites => &mut self.read_your_writes,
+            Property::MonotonicReads => &mut self.monotonic_reads,
+            Property::MonotonicWrites => &mut self.monotonic_writes,
+            Property::WritesFollowReads => &mut self.writes_follow_reads,
+        }
+    }
 }
 
-/// One property's verdict, running only the checkers it needs. `stores` as for [`check_all`].
+/// One property's verdict, running only the checker it needs: that checker's own verdict, which the
+/// [`lattice`] does not change (it would take the checkers of the other properties; [`check_all`]
+/// runs them all and applies it). `stores` as for [`check_all`].
 pub fn check_property(
     history: &CheckHistory,
     stores: Option<&[Store]>,
@@ -201,9 +223,16 @@ pub fn check_run(run: &crate::run::Run) -> Verdicts {
     check_all(&CheckHistory::from_run(&run.history), Some(&stores))
 }
 
-/// Runs every checker. `stores` are the replicas' final stores, for convergence; `None` when they are
-/// not known (a history file), which makes convergence unknown.
+/// Runs every checker, and makes their verdicts agree ([`lattice::agree`]): a property left unknown is
+/// decided when a stronger one holds or a weaker one is broken. `stores` are the replicas' final
+/// stores, for convergence; `None` when they are not known (a history file), which makes convergence
+/// unknown.
 pub fn check_all(history: &CheckHistory, stores: Option<&[Store]>) -> Verdicts {
+    lattice::agree(&check_each(history, stores))
+}
+
+/// Every checker's own verdict, as [`check_all`] has them before making them agree.
+pub fn check_each(history: &CheckHistory, stores: Option<&[Store]>) -> Verdicts {
     let sessions = session::check(history);
     let linearizable = linearizable::check(history);
     let causal = causal::check(history);
