@@ -183,10 +183,28 @@ fn a_hot_keys_witness_is_a_handful_of_operations() {
 }
 
 /// A conflict the named anomalies miss (a client reads its own overwritten write, at an instant tied
-/// with its next operation), after thousands of linearizable operations on the same key: the search
-/// finds it, and the shrink cuts the history down to the three operations of the conflict.
+/// with its next operation), amid thousands of linearizable operations on the same key before and after
+/// it: the search finds it, and the shrink cuts the history down to the three operations of the
+/// conflict.
 #[test]
 fn a_conflict_only_the_search_finds_is_cut_out_of_a_long_history() {
+    let (rows, conflict) = conflict_amid(3_000);
+    let history = CheckHistory::new(rows.clone());
+    let started = std::time::Instant::now();
+    let verdict = check_property(&history, None, Property::Linearizable);
+    let took = started.elapsed();
+    assert_eq!(verdict.operations, conflict, "{verdict:#?}");
+    assert_eq!(verdict.anomaly.as_deref(), Some("real-time violation"));
+    eprintln!(
+        "{} operations, witness of {} in {took:?}: {verdict:#?}",
+        rows.len(),
+        verdict.operations.len()
+    );
+}
+
+/// `around` rounds of a write by client 0 and a read of it by client 1, before and after three
+/// operations of client 2 that conflict; and the input positions of those three.
+fn conflict_amid(around: u64) -> (Vec<RawOp>, Vec<usize>) {
     use kvsim::ids::ClientId;
     let row = |client: u32, put: bool, value: String, invoked: u64, returned: u64| RawOp {
         client: ClientId(client),
@@ -197,27 +215,17 @@ fn a_conflict_only_the_search_finds_is_cut_out_of_a_long_history() {
         returned_at: Some(returned),
     };
     let mut rows = Vec::new();
-    for i in 0..3_000u64 {
+    let mut conflict = Vec::new();
+    for i in 0..2 * around {
+        if i == around {
+            let t = 10 * i;
+            conflict.extend(rows.len()..rows.len() + 3);
+            rows.push(row(2, true, "a".into(), t, t + 3));
+            rows.push(row(2, true, "b".into(), t + 3, t + 6));
+            rows.push(row(2, false, "a".into(), t + 8, t + 11));
+        }
         rows.push(row(0, true, format!("v{i}"), 10 * i, 10 * i + 1));
         rows.push(row(1, false, format!("v{i}"), 10 * i + 2, 10 * i + 3));
     }
-    let t = 30_000;
-    rows.push(row(2, true, "a".into(), t, t + 3));
-    rows.push(row(2, true, "b".into(), t + 3, t + 6));
-    rows.push(row(2, false, "a".into(), t + 8, t + 11));
-    let history = CheckHistory::new(rows.clone());
-    let started = std::time::Instant::now();
-    let verdict = check_property(&history, None, Property::Linearizable);
-    let took = started.elapsed();
-    assert_eq!(
-        verdict.operations,
-        vec![6_000, 6_001, 6_002],
-        "{verdict:#?}"
-    );
-    assert_eq!(verdict.anomaly.as_deref(), Some("real-time violation"));
-    eprintln!(
-        "{} operations, witness of {} in {took:?}: {verdict:#?}",
-        rows.len(),
-        verdict.operations.len()
-    );
+    (rows, conflict)
 }

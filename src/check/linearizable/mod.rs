@@ -49,7 +49,9 @@ pub fn check(history: &CheckHistory) -> Verdict {
             "the search gave up after {SEARCH_BUDGET} steps on key {}",
             history.key_name(key)
         )),
-        Judgement::Broken { candidate } => witness::witness(history, candidate),
+        Judgement::Broken { candidate, until } => {
+            witness::witness(history, candidate, until, SEARCH_BUDGET - budget)
+        }
     }
 }
 
@@ -64,6 +66,8 @@ enum Judgement {
     /// operations of the key or keys whose search failed), to be shrunk into a witness.
     Broken {
         candidate: Vec<OpIndex>,
+        /// When the search found it: the latest return at which it got stuck.
+        until: Option<Time>,
     },
 }
 
@@ -74,7 +78,10 @@ fn judge(history: &CheckHistory, budget: &mut u64) -> Judgement {
         by_key[op.key as usize].push(i);
     }
     if let Some((_, ops)) = named::named_anomaly(history, &by_key) {
-        return Judgement::Broken { candidate: ops };
+        return Judgement::Broken {
+            candidate: ops,
+            until: None,
+        };
     }
     // First each key alone, with ties nudged so that program order is real time (stricter than the
     // definition, so "linearizable" here is final); a key that fails is searched again exactly, with
@@ -89,13 +96,13 @@ fn judge(history: &CheckHistory, budget: &mut u64) -> Judgement {
     let mut exact_done = vec![false; exact.len()];
     for ops in by_key.iter().filter(|ops| !ops.is_empty()) {
         let key = history.ops[ops[0]].key;
-        let failed = match search(history, ops, Ties::Nudged, budget) {
+        let (failed, until) = match search(history, ops, Ties::Nudged, budget) {
             Outcome::Linearizable => continue,
             Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
             // Nudged is stricter than the definition. The key alone with ties as defined is looser
             // (it leaves out program order to other keys): failing that is final, and passing it
             // only leaves the joined search, when ties join this key to others.
-            Outcome::Stuck => match search(history, ops, Ties::Concurrent, budget) {
+            Outcome::Stuck { .. } => match search(history, ops, Ties::Concurrent, budget) {
                 Outcome::Linearizable => {
                     let g = group_of_key[key as usize];
                     if exact_done[g] || exact[g].len() == ops.len() {
@@ -105,15 +112,16 @@ fn judge(history: &CheckHistory, budget: &mut u64) -> Judgement {
                     match search(history, &exact[g], Ties::Concurrent, budget) {
                         Outcome::Linearizable => continue,
                         Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
-                        Outcome::Stuck => &exact[g],
+                        Outcome::Stuck { until } => (&exact[g], until),
                     }
                 }
                 Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
-                Outcome::Stuck => ops,
+                Outcome::Stuck { until } => (ops, until),
             },
         };
         return Judgement::Broken {
             candidate: failed.clone(),
+            until: Some(until),
         };
     }
     Judgement::Holds
@@ -132,8 +140,11 @@ enum Ties {
 enum Outcome {
     Linearizable,
     OutOfBudget,
-    /// Not linearizable.
-    Stuck,
+    /// Not linearizable. Every order tried got stuck at a return no later than `until`: the
+    /// operations invoked by then are most likely not linearizable either.
+    Stuck {
+        until: Time,
+    },
 }
 
 /// A call or return event in the doubly linked event list.
@@ -268,6 +279,7 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
     // (operation, the value its key held before, linearized without branching?)
     let mut stack: Vec<(usize, Option<u32>, bool)> = Vec::new();
 
+    let mut until: Time = 0;
     let mut at = entries[head].next;
     while entries[head].next != end {
         if *budget == 0 {
@@ -310,10 +322,11 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
             at = entry.next;
         } else {
             // The first remaining return: its operation had to be linearized by now.
+            until = until.max(op(entry.op).returned_at.unwrap_or(Time::MAX));
             // Undo forced reads without trying alternatives, then the last real choice.
             loop {
                 let Some((k, previous, forced)) = stack.pop() else {
-                    return Outcome::Stuck;
+                    return Outcome::Stuck { until };
                 };
                 let key = local_key(k);
                 configuration ^=

@@ -8,7 +8,9 @@
 //! 1. a candidate that breaks alone: the named anomaly's operations, else the failing key's (or the
 //!    keys that ties join to it);
 //! 2. the shortest failing prefix in time: the operations invoked up to some instant (those still
-//!    running then stay as they are), found by binary search on that instant;
+//!    running then stay as they are) — the latest return at which the search got stuck, if that
+//!    prefix breaks, else found by binary search on that instant; then likewise the
+//!    shortest failing suffix: the operations that returned at or after some instant;
 //! 3. delta debugging (Zeller and Hildebrandt 2002): drop chunks, halving their size, then single
 //!    operations, keeping whatever still breaks.
 //!
@@ -22,26 +24,57 @@ use std::collections::HashSet;
 use super::super::history::{CheckHistory, OpIndex};
 use super::super::Verdict;
 use super::{judge, named, Judgement, SEARCH_BUDGET};
+use crate::ids::Time;
 
 /// How many parts of the history the shrink may re-check.
 const RECHECKS: u32 = 2_000;
 
-/// The broken verdict for `history`, whose operations `candidate` are not linearizable on their own.
-pub(super) fn witness(history: &CheckHistory, candidate: Vec<OpIndex>) -> Verdict {
+/// How many times the steps of the check that found the history broken the shrink may spend (and at
+/// least [`SEARCH_BUDGET`]): the cuts in time re-check about twice the logarithm of the operations,
+/// most of them on half the history or less.
+const STEPS_PER_CHECK: u64 = 40;
+
+/// The broken verdict for `history`, whose operations `candidate` are not linearizable on their own;
+/// `until`, the latest return at which the search got stuck on them; `spent`, how many search steps
+/// found them so.
+pub(super) fn witness(
+    history: &CheckHistory,
+    candidate: Vec<OpIndex>,
+    until: Option<Time>,
+    spent: u64,
+) -> Verdict {
+    let steps = SEARCH_BUDGET.max(spent.saturating_mul(STEPS_PER_CHECK));
+    shrunk(history, candidate, until, RECHECKS, steps)
+}
+
+/// [`witness`], within a budget of `rechecks` re-checks and `steps` search steps.
+fn shrunk(
+    history: &CheckHistory,
+    candidate: Vec<OpIndex>,
+    until: Option<Time>,
+    rechecks: u32,
+    steps: u64,
+) -> Verdict {
     let mut shrink = Shrink {
         history,
-        rechecks: RECHECKS,
-        steps: SEARCH_BUDGET,
+        rechecks,
+        steps,
     };
     let mut ops = candidate;
-    // A key's operations taken out of the history could, in principle, join differently at tied
-    // instants; the whole history is broken for certain.
-    if shrink.breaks(&ops) != Some(true) {
+    // Keys that ties joined, taken out of the history, could in principle join differently; the
+    // whole history is broken for certain. (One key's operations, or a named anomaly's, break alone.)
+    let keys: HashSet<u32> = ops.iter().map(|&i| history.ops[i].key).collect();
+    if keys.len() > 1 && shrink.breaks(&ops) != Some(true) {
         ops = (0..history.ops.len()).collect();
     }
     ops.sort_by_key(|&i| (history.ops[i].invoked_at, i));
-    let minimal = shrink.prefix(&mut ops) && shrink.delta_debug(&mut ops);
-    explain(history, &ops, minimal)
+    // Where the search got stuck is a prefix that most likely breaks: one re-check instead of a
+    // binary search over the whole history.
+    let cut = until.is_some_and(|until| shrink.cut_at(&mut ops, until));
+    let minimal =
+        (cut || shrink.prefix(&mut ops)) && shrink.suffix(&mut ops) && shrink.delta_debug(&mut ops);
+    let budget = (rechecks, steps);
+    explain(history, &ops, minimal.then_some(()).ok_or(budget))
 }
 
 /// The shrink's budget, and the history it cuts.
@@ -82,6 +115,33 @@ impl Shrink<'_> {
             .collect()
     }
 
+    /// Cuts `ops` (sorted by invocation) to those invoked by `until`, if those still break — with the
+    /// later reads of the values they wrote (or of the initial value): the search may have ruled out
+    /// overwriting a value because such a read still had to return it.
+    fn cut_at(&mut self, ops: &mut Vec<OpIndex>, until: Time) -> bool {
+        let h = self.history;
+        let end = ops.partition_point(|&i| h.ops[i].invoked_at <= until);
+        let written: HashSet<(u32, Option<u32>)> = ops[..end]
+            .iter()
+            .filter(|&&i| h.ops[i].is_write())
+            .map(|&i| (h.ops[i].key, h.ops[i].value))
+            .collect();
+        let mut part = ops[..end].to_vec();
+        part.extend(ops[end..].iter().copied().filter(|&i| {
+            let op = &h.ops[i];
+            op.is_read() && (op.value.is_none() || written.contains(&(op.key, op.value)))
+        }));
+        if part.len() == ops.len() {
+            return false;
+        }
+        let part = self.close(part);
+        if self.breaks(&part) == Some(true) {
+            *ops = part;
+            return true;
+        }
+        false
+    }
+
     /// Cuts `ops` (sorted by invocation) to the shortest prefix in time that still breaks. False when
     /// the budget ran out (`ops` then still breaks, uncut or cut less).
     fn prefix(&mut self, ops: &mut Vec<OpIndex>) -> bool {
@@ -93,7 +153,7 @@ impl Shrink<'_> {
             let end = ops.partition_point(|&i| h.ops[i].invoked_at <= cut);
             ops[..end].to_vec()
         };
-        // The first `lo` instants do not break (none do not, trivially); the first `hi` do.
+        // What was invoked by the `lo`-th instant does not break (nothing, for 0); by the `hi`-th, does.
         let (mut lo, mut hi) = (0, times.len());
         let mut spent = false;
         while hi - lo > 1 {
@@ -110,6 +170,44 @@ impl Shrink<'_> {
         }
         if hi < times.len() {
             *ops = self.close(upto(hi));
+        }
+        !spent
+    }
+
+    /// Cuts `ops` (sorted by invocation) to the shortest suffix in time that still breaks: the
+    /// operations that returned at or after some instant (those that never returned stay). False when
+    /// the budget ran out.
+    fn suffix(&mut self, ops: &mut Vec<OpIndex>) -> bool {
+        let h = self.history;
+        let returned = |i: OpIndex| h.ops[i].returned_at.unwrap_or(Time::MAX);
+        let mut times: Vec<Time> = ops.iter().map(|&i| returned(i)).collect();
+        times.sort_unstable();
+        times.dedup();
+        let from = |at: usize| -> Vec<OpIndex> {
+            let cut = times[at];
+            ops.iter()
+                .copied()
+                .filter(|&i| returned(i) >= cut)
+                .collect()
+        };
+        // What returned at or after the `lo`-th instant breaks (everything, for 0); after the `hi`-th,
+        // does not (nothing, for the last).
+        let (mut lo, mut hi) = (0, times.len());
+        let mut spent = false;
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            let part = self.close(from(mid));
+            match self.breaks(&part) {
+                Some(true) => lo = mid,
+                Some(false) => hi = mid,
+                None => {
+                    spent = true;
+                    break;
+                }
+            }
+        }
+        if lo > 0 {
+            *ops = self.close(from(lo));
         }
         !spent
     }
@@ -156,7 +254,8 @@ impl Shrink<'_> {
 
 /// The verdict naming `ops`: a named anomaly's words when the witness is one, else each operation and
 /// the real-time order that, with the values read, no single order can satisfy.
-fn explain(history: &CheckHistory, ops: &[OpIndex], minimal: bool) -> Verdict {
+/// `minimal` is `Err((rechecks, steps))` when the shrink stopped at that budget.
+fn explain(history: &CheckHistory, ops: &[OpIndex], minimal: Result<(), (u32, u64)>) -> Verdict {
     let part = history.subset(ops);
     let mut by_key: Vec<Vec<OpIndex>> = vec![Vec::new(); part.key_count()];
     for (i, op) in part.ops.iter().enumerate() {
@@ -167,12 +266,39 @@ fn explain(history: &CheckHistory, ops: &[OpIndex], minimal: bool) -> Verdict {
         Some((named, _)) if named.operations == origins => named,
         _ => real_time_violation(&part, history, ops),
     };
-    if !minimal {
+    if let Err((rechecks, steps)) = minimal {
         verdict.witness.push(format!(
-            "(a smaller witness may exist: shrinking this one stopped after {RECHECKS} re-checks or {SEARCH_BUDGET} search steps)"
+            "(a smaller witness may exist: shrinking this one stopped at its budget of {rechecks} re-checks and {steps} search steps)"
         ));
     }
     verdict
+}
+
+/// How many operations a witness labels (a) to (z); a bigger one is only a shrink that gave up.
+const LABELLED: usize = 26;
+
+/// The witness of a shrink that gave up with more than [`LABELLED`] operations: the first few, and how
+/// many more `operations` lists.
+fn too_many_to_label(
+    part: &CheckHistory,
+    history: &CheckHistory,
+    ops: &[OpIndex],
+    order: &[OpIndex],
+) -> Verdict {
+    const SHOWN: usize = 10;
+    let mut witness = vec![format!(
+        "no order of these {} operations respects real time and program order and gives every read \
+         the last value written before it; the first {SHOWN}:",
+        order.len()
+    )];
+    for &i in &order[..SHOWN] {
+        witness.push(format!("  {}", part.describe(i)));
+    }
+    witness.push(format!(
+        "and {} more (all of them in the verdict's operations)",
+        order.len() - SHOWN
+    ));
+    Verdict::broken_by("real-time violation", witness, history, ops.iter().copied())
 }
 
 /// The witness of a conflict the named anomalies do not cover: the operations, labelled (a), (b), …
@@ -180,9 +306,12 @@ fn explain(history: &CheckHistory, ops: &[OpIndex], minimal: bool) -> Verdict {
 fn real_time_violation(part: &CheckHistory, history: &CheckHistory, ops: &[OpIndex]) -> Verdict {
     let mut order: Vec<OpIndex> = (0..part.ops.len()).collect();
     order.sort_by_key(|&i| (part.ops[i].invoked_at, part.ops[i].origin));
+    if order.len() > LABELLED {
+        return too_many_to_label(part, history, ops, &order);
+    }
     let label = |i: OpIndex| {
         let at = order.iter().position(|&j| j == i).unwrap_or(0);
-        format!("({})", char::from(b'a' + (at % 26) as u8))
+        format!("({})", char::from(b'a' + at as u8))
     };
     let before = |a: OpIndex, b: OpIndex| {
         let (x, y) = (&part.ops[a], &part.ops[b]);
@@ -238,4 +367,60 @@ fn real_time_violation(part: &CheckHistory, history: &CheckHistory, ops: &[OpInd
         witness.push(format!("and {}", sources.join(", ")));
     }
     Verdict::broken_by("real-time violation", witness, history, ops.iter().copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::history::RawOp;
+    use crate::ids::ClientId;
+    use crate::op::OpKind;
+
+    /// A write and a read of it by client 1, `rounds` times, then client 2 reads its overwritten write.
+    fn history(rounds: u64) -> CheckHistory {
+        let row = |client: u32, put: bool, value: String, invoked: u64, returned: u64| RawOp {
+            client: ClientId(client),
+            kind: if put { OpKind::Put } else { OpKind::Get },
+            key: "x".into(),
+            value: Some(value.into()),
+            invoked_at: invoked,
+            returned_at: Some(returned),
+        };
+        let mut rows = Vec::new();
+        for i in 0..rounds {
+            rows.push(row(0, true, format!("v{i}"), 10 * i, 10 * i + 1));
+            rows.push(row(1, false, format!("v{i}"), 10 * i + 2, 10 * i + 3));
+        }
+        let t = 10 * rounds;
+        rows.push(row(2, true, "a".into(), t, t + 3));
+        rows.push(row(2, true, "b".into(), t + 3, t + 6));
+        rows.push(row(2, false, "a".into(), t + 8, t + 11));
+        CheckHistory::new(rows)
+    }
+
+    #[test]
+    fn a_shrink_out_of_budget_still_gives_a_witness_that_breaks_alone_and_says_so() {
+        let h = history(40);
+        let all: Vec<OpIndex> = (0..h.ops.len()).collect();
+        let verdict = shrunk(&h, all, None, 3, SEARCH_BUDGET);
+        assert!(verdict.operations.len() > 3, "{verdict:?}");
+        let last = verdict.witness.last().unwrap();
+        assert!(last.contains("budget of 3 re-checks"), "{last}");
+        let alone: Vec<OpIndex> = (0..h.ops.len())
+            .filter(|&i| verdict.operations.contains(&h.ops[i].origin))
+            .collect();
+        let mut steps = SEARCH_BUDGET;
+        assert!(matches!(
+            judge(&h.subset(&alone), &mut steps),
+            Judgement::Broken { .. }
+        ));
+    }
+
+    #[test]
+    fn a_shrink_within_budget_finds_the_three_conflicting_operations() {
+        let h = history(40);
+        let all: Vec<OpIndex> = (0..h.ops.len()).collect();
+        let verdict = shrunk(&h, all, None, RECHECKS, SEARCH_BUDGET);
+        assert_eq!(verdict.operations, vec![80, 81, 82], "{verdict:?}");
+    }
 }
