@@ -25,6 +25,7 @@
 //! is placed at infinity, and linearizing it last is the same as it never happening. It constrains no
 //! later operation of its client. Reads that never returned were dropped from the history.
 
+mod explain;
 mod groups;
 mod named;
 mod witness;
