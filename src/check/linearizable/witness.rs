@@ -1,5 +1,5 @@
 //! The witness of a broken linearizability verdict: a few operations that are not linearizable on their
-//! own, shrunk until none can be dropped, and the words that say why.
+//! own, shrunk until none can be dropped (the words that say why are [`super::explain`]'s).
 //!
 //! A hot key can have thousands of operations, and the search only says "not linearizable", not which
 //! few of them conflict. So the witness is found by re-checking parts of the history with the real
