@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indexmap::IndexMap;
 use indicatif::{ProgressBar, ProgressStyle};
 use kvsim::check::file::{HistoryFileError, LoadedHistory};
+use kvsim::check::lattice::{strongest, Strongest};
 use kvsim::check::{check_all, check_property, check_run, Property, Verdict, Verdicts};
 use kvsim::protocol::Model;
 use kvsim::report::{
@@ -346,28 +347,37 @@ fn check(args: &CheckArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(err) => return fail(&args.history, &err),
     };
-    let mut results: Vec<(&LoadedHistory, Vec<(Property, Verdict)>)> = Vec::new();
+    // Each history's verdicts, and with every property checked, the strongest model they show.
+    type Checked<'a> = (
+        &'a LoadedHistory,
+        Vec<(Property, Verdict)>,
+        Option<Strongest>,
+    );
+    let mut results: Vec<Checked> = Vec::new();
     for item in &loaded {
         let stores = item.stores.as_deref();
         let properties = args.model.properties(stores.is_some());
         // Checking everything at once shares work between the checkers.
-        let verdicts: Vec<(Property, Verdict)> = if args.model == CheckChoice::All {
+        // One property alone gets its checker's own verdict: the lattice needs the others.
+        let (verdicts, best): (Vec<(Property, Verdict)>, _) = if args.model == CheckChoice::All {
             let all = check_all(&item.history, stores);
-            properties
+            let verdicts = properties
                 .into_iter()
                 .map(|p| (p, all.get(p).clone()))
-                .collect()
+                .collect();
+            (verdicts, Some(strongest(&all)))
         } else {
-            properties
+            let verdicts = properties
                 .into_iter()
                 .map(|p| (p, check_property(&item.history, stores, p)))
-                .collect()
+                .collect();
+            (verdicts, None)
         };
-        results.push((item, verdicts));
+        results.push((item, verdicts, best));
     }
     let all: Vec<&Verdict> = results
         .iter()
-        .flat_map(|(_, v)| v.iter().map(|(_, v)| v))
+        .flat_map(|(_, v, _)| v.iter().map(|(_, v)| v))
         .collect();
     let status = if all.iter().any(|v| v.ok == Some(false)) {
         ExitCode::from(1)
@@ -379,16 +389,20 @@ fn check(args: &CheckArgs) -> ExitCode {
     let text = if args.json {
         let histories: Vec<serde_json::Value> = results
             .iter()
-            .map(|(item, verdicts)| {
+            .map(|(item, verdicts, best)| {
                 let map: IndexMap<&str, &Verdict> = verdicts.iter().map(|(p, v)| (p.name(), v)).collect();
-                serde_json::json!({ "label": item.label, "operations": item.history.ops.len(), "verdicts": map })
+                let mut doc = serde_json::json!({ "label": item.label, "operations": item.history.ops.len(), "verdicts": map });
+                if let Some(best) = best {
+                    doc["strongest"] = serde_json::json!(best);
+                }
+                doc
             })
             .collect();
         let doc = serde_json::json!({ "file": args.history.display().to_string(), "histories": histories });
         serde_json::to_string_pretty(&doc).expect("plain values serialize") + "\n"
     } else {
         let mut text = String::new();
-        for (item, verdicts) in &results {
+        for (item, verdicts, best) in &results {
             let count = item.history.ops.len();
             text.push_str(&format!(
                 "=== {}: {} ({count} operation{}) ===\n",
@@ -396,6 +410,9 @@ fn check(args: &CheckArgs) -> ExitCode {
                 item.label,
                 if count == 1 { "" } else { "s" }
             ));
+            if let Some(best) = best {
+                text.push_str(&format!("  strongest: {best}\n"));
+            }
             let selected: Vec<(Property, &Verdict)> =
                 verdicts.iter().map(|(p, v)| (*p, v)).collect();
             text.push_str(&render_selected(&selected));

@@ -372,6 +372,22 @@ fn check_reads_json_lines_and_answers_in_json() {
         verdicts.get("convergent").is_none(),
         "a history file has no final stores"
     );
+    // The witness names its operations by line (0-based), and the strongest model is named.
+    assert_eq!(
+        verdicts["linearizable"]["operations"],
+        serde_json::json!([0, 1])
+    );
+    assert_eq!(
+        doc["histories"][0]["strongest"],
+        serde_json::json!({"model": "sequential", "exact": true, "not": "linearizable", "because": "stale read"})
+    );
+    let text = kvsim(&["check", path.to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout)
+            .contains("\n  strongest: sequential (not linearizable: stale read)\n"),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
 }
 
 #[test]

@@ -4,15 +4,21 @@
 //!
 //! | property | checker | idea |
 //! |---|---|---|
-//! | linearizable | [`linearizable`] | Wing–Gong/Lowe search per key, memoised on (done set, value) |
-//! | sequential | [`sequential`] | cheap pre-checks, then a memoised search over interleavings, with a budget |
+//! | linearizable | [`linearizable`] | Wing–Gong/Lowe search per key, memoised on (done set, value); the sequential solver with real time added past its budget |
+//! | sequential | [`sequential`] | saturation over per-client reachability clocks, then a SAT solver with acyclicity as a theory |
 //! | causal | [`causal`] | the bad patterns of Bouajjani, Enea, Guerraoui and Hamza (POPL 2017) |
 //! | causal convergence | [`causal`] | the same, plus one order of conflicting writes (CCv) |
 //! | convergent | [`convergent`] | every replica's final store is the same |
 //! | session guarantees | [`session`] | read-your-writes, monotonic reads and writes, writes-follow-reads |
 //!
-//! A broken verdict also names its operations by input position ([`Verdict::operations`]); for the
-//! causal and session properties they are checked alone and shrunk to a minimal set ([`witness`]).
+//! A broken verdict also names its operations by input position ([`Verdict::operations`]), and
+//! those operations alone break the property: each checker shrinks its witness to a minimal set
+//! (the causal and session checkers through [`witness`], linearizability and sequential consistency
+//! in their own modules).
+//!
+//! The properties imply one another (linearizable ⇒ sequential ⇒ causal convergence ⇒ causal ⇒ each
+//! session guarantee): [`check_all`] makes the checkers' verdicts agree along those implications
+//! ([`lattice`]), and [`lattice::strongest`] names the strongest model a history satisfies.
 //!
 //! A checker never looks at protocol internals: the same checkers judge a history recorded elsewhere
 //! (`kvsim check`). A verdict is `holds`, `broken` or `unknown` (a search ran out of budget, or the
@@ -24,6 +30,7 @@ pub mod convergent;
 pub mod file;
 pub mod fingerprint;
 pub mod history;
+pub mod lattice;
 pub mod linearizable;
 pub mod order;
 pub mod saturate;
@@ -176,9 +183,26 @@ impl Verdicts {
             Property::WritesFollowReads => &self.writes_follow_reads,
         }
     }
+
+    /// The verdict of one property, to change it.
+    pub fn get_mut(&mut self, property: Property) -> &mut Verdict {
+        match property {
+            Property::Linearizable => &mut self.linearizable,
+            Property::Sequential => &mut self.sequential,
+            Property::Causal => &mut self.causal,
+            Property::CausalConvergence => &mut self.causal_convergence,
+            Property::Convergent => &mut self.convergent,
+            Property::ReadYourWrites => &mut self.read_your_writes,
+            Property::MonotonicReads => &mut self.monotonic_reads,
+            Property::MonotonicWrites => &mut self.monotonic_writes,
+            Property::WritesFollowReads => &mut self.writes_follow_reads,
+        }
+    }
 }
 
-/// One property's verdict, running only the checkers it needs. `stores` as for [`check_all`].
+/// One property's verdict, running only the checker it needs: that checker's own verdict, which the
+/// [`lattice`] does not change (it would take the checkers of the other properties; [`check_all`]
+/// runs them all and applies it). `stores` as for [`check_all`].
 pub fn check_property(
     history: &CheckHistory,
     stores: Option<&[Store]>,
@@ -214,9 +238,16 @@ pub fn check_run(run: &crate::run::Run) -> Verdicts {
     check_all(&CheckHistory::from_run(&run.history), Some(&stores))
 }
 
-/// Runs every checker. `stores` are the replicas' final stores, for convergence; `None` when they are
-/// not known (a history file), which makes convergence unknown.
+/// Runs every checker, and makes their verdicts agree ([`lattice::agree`]): a property left unknown is
+/// decided when a stronger one holds or a weaker one is broken. `stores` are the replicas' final
+/// stores, for convergence; `None` when they are not known (a history file), which makes convergence
+/// unknown.
 pub fn check_all(history: &CheckHistory, stores: Option<&[Store]>) -> Verdicts {
+    lattice::agree(&check_each(history, stores))
+}
+
+/// Every checker's own verdict, as [`check_all`] has them before making them agree.
+pub fn check_each(history: &CheckHistory, stores: Option<&[Store]>) -> Verdicts {
     let sessions = session::check(history);
     let linearizable = linearizable::check(history);
     let causal = causal::check(history);

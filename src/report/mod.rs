@@ -19,6 +19,7 @@ pub use sweep::render_summary;
 pub use trace::{render_run, render_runs};
 pub use verdicts::{render_matrix, render_selected, render_verdicts};
 
+use crate::check::lattice::{strongest, Strongest};
 use crate::check::Verdicts;
 use crate::op::{OpKind, Value};
 use crate::protocol::Store;
@@ -26,12 +27,14 @@ use crate::run::Run;
 use crate::scenario::Config;
 use crate::text::escape;
 
-/// One run with its verdicts, as it appears in `--json`: the run's fields, then `verdicts`.
+/// One run with its verdicts, as it appears in `--json`: the run's fields, then `verdicts`, then the
+/// strongest model they show.
 #[derive(Serialize)]
 pub struct RunReport<'a> {
     #[serde(flatten)]
     pub run: &'a Run,
     pub verdicts: &'a Verdicts,
+    pub strongest: Strongest,
 }
 
 /// The JSON document printed by `kvsim run --json`. Every field is documented in the README.
@@ -53,7 +56,11 @@ impl<'a> Report<'a> {
             runs: runs
                 .iter()
                 .zip(verdicts)
-                .map(|(run, verdicts)| RunReport { run, verdicts })
+                .map(|(run, verdicts)| RunReport {
+                    run,
+                    verdicts,
+                    strongest: strongest(verdicts),
+                })
                 .collect(),
         }
     }

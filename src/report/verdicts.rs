@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::table;
+use crate::check::lattice::strongest;
 use crate::check::{Property, Verdict, Verdicts};
 use crate::run::Run;
 
@@ -34,13 +35,19 @@ fn cell(verdict: &Verdict) -> &'static str {
     }
 }
 
-/// One run's verdicts: a line per property, then each broken one explained.
+/// One run's verdicts: the strongest model the run satisfies, a line per property, then each broken
+/// one explained.
 pub fn render_verdicts(verdicts: &Verdicts) -> String {
     let all: Vec<(Property, &Verdict)> = Property::ALL
         .iter()
         .map(|&p| (p, verdicts.get(p)))
         .collect();
-    render_selected(&all)
+    format!(
+        "  strongest: {}
+{}",
+        strongest(verdicts),
+        render_selected(&all)
+    )
 }
 
 /// Some properties' verdicts: a line per property, then each broken one explained.
@@ -85,7 +92,7 @@ pub fn render_matrix(runs: &[Run], verdicts: &[Verdicts]) -> String {
     out.push_str(
         "which guarantees each model's run kept (lin = linearizable, seq = sequential, causal, ccv = causal\n\
          convergence, conv = replicas converged, ryw = read-your-writes, mr = monotonic reads, mw =\n\
-         monotonic writes, wfr = writes-follow-reads)\n\n",
+         monotonic writes, wfr = writes-follow-reads), and the strongest model each run satisfies\n\n",
     );
     let mut header = vec!["model".to_string()];
     header.extend(Property::ALL.iter().map(|&p| short(p).to_string()));
@@ -99,6 +106,19 @@ pub fn render_matrix(runs: &[Run], verdicts: &[Verdicts]) -> String {
         );
         rows.push(row);
     }
+    // The strongest model of each run, one line each, above the matrix.
+    let strongest: Vec<Vec<String>> = runs
+        .iter()
+        .zip(verdicts)
+        .map(|(run, verdicts)| {
+            vec![
+                format!("{}:", run.model.name()),
+                format!("strongest: {}", strongest(verdicts)),
+            ]
+        })
+        .collect();
+    table(&mut out, "  ", &strongest);
+    out.push('\n');
     table(&mut out, "  ", &rows);
     let mut any = false;
     for (run, verdicts) in runs.iter().zip(verdicts) {

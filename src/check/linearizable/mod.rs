@@ -25,8 +25,10 @@
 //! is placed at infinity, and linearizing it last is the same as it never happening. It constrains no
 //! later operation of its client. Reads that never returned were dropped from the history.
 
+mod explain;
 mod groups;
 mod named;
+mod witness;
 
 use std::collections::HashSet;
 
@@ -40,19 +42,63 @@ use super::sequential;
 /// How many search steps, over all keys, before the verdict becomes unknown.
 pub const SEARCH_BUDGET: u64 = 2_000_000;
 
-/// Checks linearizability, key by key.
+/// Checks linearizability, key by key; when it is broken, the witness is shrunk to a few operations
+/// that break it alone ([`witness`]).
 pub fn check(history: &CheckHistory) -> Verdict {
+    let start = super::budget::scaled(SEARCH_BUDGET);
+    let mut budget = start;
+    match judge(history, &mut budget) {
+        Judgement::Holds => Verdict::holds(),
+        Judgement::OutOfBudget { key } => {
+            // The search ran out: decide the whole history with the solver instead (sequential
+            // consistency's graph with real-time order added), which also makes the witness.
+            let verdict = sequential::linearizable_by_solver(history);
+            if verdict.ok.is_some() {
+                return verdict;
+            }
+            Verdict::unknown(format!(
+                "the search gave up after {start} steps on key {}, and then {} ({})",
+                history.key_name(key),
+                verdict.anomaly.unwrap_or_default(),
+                super::budget::HOW_TO_RAISE
+            ))
+        }
+        Judgement::Broken { candidate, until } => {
+            witness::witness(history, candidate, until, start - budget)
+        }
+    }
+}
+
+enum Judgement {
+    Holds,
+    /// The search spent its budget on this key.
+    OutOfBudget {
+        key: u32,
+    },
+    /// Not linearizable: `candidate` are operations that break it alone (a named anomaly's, or the
+    /// operations of the key or keys whose search failed), to be shrunk into a witness.
+    Broken {
+        candidate: Vec<OpIndex>,
+        /// When the search found it: the latest return at which it got stuck.
+        until: Option<Time>,
+    },
+}
+
+/// Decides linearizability, spending at most `budget` search steps.
+fn judge(history: &CheckHistory, budget: &mut u64) -> Judgement {
     let mut by_key: Vec<Vec<OpIndex>> = vec![Vec::new(); history.key_count()];
     for (i, op) in history.ops.iter().enumerate() {
         by_key[op.key as usize].push(i);
     }
-    if let Some(verdict) = named::named_anomaly(history, &by_key) {
-        return verdict;
+    if let Some((_, ops)) = named::named_anomaly(history, &by_key) {
+        return Judgement::Broken {
+            candidate: ops,
+            until: None,
+        };
     }
     // First each key alone, with ties nudged so that program order is real time (stricter than the
     // definition, so "linearizable" here is final); a key that fails is searched again exactly, with
     // the keys its ties join it to.
-    let mut budget = super::budget::scaled(SEARCH_BUDGET);
     let exact = groups(history);
     let mut group_of_key = vec![0; history.key_count()];
     for (g, ops) in exact.iter().enumerate() {
@@ -62,72 +108,36 @@ pub fn check(history: &CheckHistory) -> Verdict {
     }
     let mut exact_done = vec![false; exact.len()];
     for ops in by_key.iter().filter(|ops| !ops.is_empty()) {
-        let outcome = match search(history, ops, Ties::Nudged, &mut budget) {
+        let key = history.ops[ops[0]].key;
+        let (failed, until) = match search(history, ops, Ties::Nudged, budget) {
             Outcome::Linearizable => continue,
-            Outcome::OutOfBudget => Outcome::OutOfBudget,
+            Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
             // Nudged is stricter than the definition. The key alone with ties as defined is looser
             // (it leaves out program order to other keys): failing that is final, and passing it
             // only leaves the joined search, when ties join this key to others.
-            Outcome::Stuck { .. } => match search(history, ops, Ties::Concurrent, &mut budget) {
+            Outcome::Stuck { .. } => match search(history, ops, Ties::Concurrent, budget) {
                 Outcome::Linearizable => {
-                    let g = group_of_key[history.ops[ops[0]].key as usize];
+                    let g = group_of_key[key as usize];
                     if exact_done[g] || exact[g].len() == ops.len() {
                         continue;
                     }
                     exact_done[g] = true;
-                    search(history, &exact[g], Ties::Concurrent, &mut budget)
-                }
-                other => other,
-            },
-        };
-        match outcome {
-            Outcome::Linearizable => {}
-            Outcome::OutOfBudget => {
-                // The search ran out: decide the key's group with the solver instead.
-                let g = group_of_key[history.ops[ops[0]].key as usize];
-                let verdict = sequential::linearizable_by_solver(&history.sub_history(&exact[g]));
-                match verdict.ok {
-                    Some(true) => {}
-                    Some(false) => return verdict,
-                    None => {
-                        return Verdict::unknown(format!(
-                            "the search gave up after {} steps on key {}, and then {} ({})",
-                            super::budget::scaled(SEARCH_BUDGET),
-                            history.key_name(history.ops[ops[0]].key),
-                            verdict.anomaly.unwrap_or_default(),
-                            super::budget::HOW_TO_RAISE
-                        ))
+                    match search(history, &exact[g], Ties::Concurrent, budget) {
+                        Outcome::Linearizable => continue,
+                        Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
+                        Outcome::Stuck { until } => (&exact[g], until),
                     }
                 }
-            }
-            Outcome::Stuck { placed, blocked } => {
-                let mut witness = Vec::new();
-                if placed.is_empty() {
-                    witness.push(
-                        "none of these can go first (each would break real time or program order, or leave a read nothing to return):"
-                            .to_string(),
-                    );
-                } else {
-                    witness.push(
-                        "the longest order that respects real time and register values ends with:"
-                            .to_string(),
-                    );
-                    witness.extend(placed.iter().map(|&i| format!("  {}", history.describe(i))));
-                    witness.push(
-                        "and cannot be followed by any of the operations that must come next:"
-                            .to_string(),
-                    );
-                }
-                witness.extend(
-                    blocked
-                        .iter()
-                        .map(|&i| format!("  {}", history.describe(i))),
-                );
-                return Verdict::broken("real-time violation", witness);
-            }
-        }
+                Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
+                Outcome::Stuck { until } => (ops, until),
+            },
+        };
+        return Judgement::Broken {
+            candidate: failed.clone(),
+            until: Some(until),
+        };
     }
-    Verdict::holds()
+    Judgement::Holds
 }
 
 /// How equal times are read.
@@ -143,10 +153,10 @@ enum Ties {
 enum Outcome {
     Linearizable,
     OutOfBudget,
-    /// Not linearizable: the deepest partial order reached, and what could not follow it.
+    /// Not linearizable. Every order tried got stuck at a return no later than `until`: the
+    /// operations invoked by then are most likely not linearizable either.
     Stuck {
-        placed: Vec<OpIndex>,
-        blocked: Vec<OpIndex>,
+        until: Time,
     },
 }
 
@@ -281,10 +291,8 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
     let mut state: Vec<Option<u32>> = vec![None; keys.len()];
     // (operation, the value its key held before, linearized without branching?)
     let mut stack: Vec<(usize, Option<u32>, bool)> = Vec::new();
-    // The deepest dead end: its depth, the last few operations placed, and what could not follow.
-    let mut deepest: (usize, Vec<usize>, Vec<usize>) = (0, Vec::new(), Vec::new());
-    const SHOWN: usize = 5;
 
+    let mut until: Time = 0;
     let mut at = entries[head].next;
     while entries[head].next != end {
         if *budget == 0 {
@@ -327,32 +335,11 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
             at = entry.next;
         } else {
             // The first remaining return: its operation had to be linearized by now.
-            if stack.len() > deepest.0 || deepest.2.is_empty() {
-                let placed = stack
-                    .iter()
-                    .rev()
-                    .take(SHOWN)
-                    .rev()
-                    .map(|&(k, _, _)| k)
-                    .collect();
-                let mut blocked = vec![entry.op];
-                let mut scan = entries[head].next;
-                while scan != at && blocked.len() < SHOWN {
-                    if entries[scan].is_call && entries[scan].op != entry.op {
-                        blocked.push(entries[scan].op);
-                    }
-                    scan = entries[scan].next;
-                }
-                deepest = (stack.len(), placed, blocked);
-            }
+            until = until.max(op(entry.op).returned_at.unwrap_or(Time::MAX));
             // Undo forced reads without trying alternatives, then the last real choice.
             loop {
                 let Some((k, previous, forced)) = stack.pop() else {
-                    let to_ops = |ks: &[usize]| ks.iter().map(|&k| ops[k]).collect();
-                    return Outcome::Stuck {
-                        placed: to_ops(&deepest.1),
-                        blocked: to_ops(&deepest.2),
-                    };
+                    return Outcome::Stuck { until };
                 };
                 let key = local_key(k);
                 configuration ^=

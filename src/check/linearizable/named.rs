@@ -9,8 +9,12 @@ use crate::ids::Time;
 
 /// The cheap, named anomalies: a read of a value never written, a read of a value written only after
 /// the read returned, and a stale read — one that returns a value already overwritten by a write that
-/// completed before the read began.
-pub(super) fn named_anomaly(history: &CheckHistory, by_key: &[Vec<OpIndex>]) -> Option<Verdict> {
+/// completed before the read began. The first found, with the operations it names: those alone are
+/// not linearizable either.
+pub(super) fn named_anomaly(
+    history: &CheckHistory,
+    by_key: &[Vec<OpIndex>],
+) -> Option<(Verdict, Vec<OpIndex>)> {
     for ops in by_key {
         // Completed writes by return time, with the running maximum of their invocation times: the
         // latest-invoked write that had completed before a given instant.
@@ -40,12 +44,14 @@ pub(super) fn named_anomaly(history: &CheckHistory, by_key: &[Vec<OpIndex>]) -> 
                 None => &[],
             };
             if read.value.is_some() && sources.is_empty() {
-                return Some(Verdict::broken(
+                return Some(found(
                     "value read from nowhere",
                     vec![format!(
                         "{} returned a value no write wrote to that key",
                         history.describe(r)
                     )],
+                    history,
+                    [r],
                 ));
             }
             let returned = read.returned_at.unwrap_or(Time::MAX);
@@ -54,7 +60,7 @@ pub(super) fn named_anomaly(history: &CheckHistory, by_key: &[Vec<OpIndex>]) -> 
                     .iter()
                     .all(|&w| history.ops[w].invoked_at > returned)
             {
-                return Some(Verdict::broken(
+                return Some(found(
                     "read from the future",
                     vec![
                         history.describe(r),
@@ -63,6 +69,8 @@ pub(super) fn named_anomaly(history: &CheckHistory, by_key: &[Vec<OpIndex>]) -> 
                             history.describe(sources[0])
                         ),
                     ],
+                    history,
+                    [r, sources[0]],
                 ));
             }
             // The latest-invoked write among those completed strictly before the read was invoked.
@@ -87,13 +95,15 @@ pub(super) fn named_anomaly(history: &CheckHistory, by_key: &[Vec<OpIndex>]) -> 
                         history.ops[newest].returned_at.unwrap_or_default()
                     ),
                 ];
+                let mut ops = vec![r, newest];
                 if let Some(&w) = sources.first() {
                     witness.push(format!(
                         "and it overwrote the value read, from {}",
                         history.describe(w)
                     ));
+                    ops.push(w);
                 }
-                return Some(Verdict::broken("stale read", witness));
+                return Some(found("stale read", witness, history, ops));
             }
         }
         if let Some(verdict) = went_back(history, ops) {
@@ -101,6 +111,20 @@ pub(super) fn named_anomaly(history: &CheckHistory, by_key: &[Vec<OpIndex>]) -> 
         }
     }
     None
+}
+
+/// A named anomaly's verdict, with the operations it names (which break linearizability alone).
+fn found(
+    anomaly: &str,
+    witness: Vec<String>,
+    history: &CheckHistory,
+    ops: impl IntoIterator<Item = OpIndex>,
+) -> (Verdict, Vec<OpIndex>) {
+    let ops: Vec<OpIndex> = ops.into_iter().collect();
+    (
+        Verdict::broken_by(anomaly, witness, history, ops.iter().copied()),
+        ops,
+    )
 }
 
 /// How many earlier reads [`went_back`] compares each read with.
@@ -111,7 +135,7 @@ const WENT_BACK_WINDOW: usize = 64;
 /// Then `w1` comes before `r1`, `w2` after `w1` (it is what `r1` saw), and `r2` after both, so `r2`
 /// cannot see `w1`. Only the last few reads before each are compared, which keeps this linear; the
 /// search catches the rest.
-fn went_back(history: &CheckHistory, ops: &[OpIndex]) -> Option<Verdict> {
+fn went_back(history: &CheckHistory, ops: &[OpIndex]) -> Option<(Verdict, Vec<OpIndex>)> {
     let sole = |r: OpIndex| -> Option<Option<OpIndex>> {
         let read = &history.ops[r];
         match read.value {
@@ -153,13 +177,15 @@ fn went_back(history: &CheckHistory, ops: &[OpIndex]) -> Option<Verdict> {
                         history.describe(w1)
                     ),
                 };
-                return Some(Verdict::broken(
+                return Some(found(
                     "stale read",
                     vec![
                         history.describe(r1),
                         format!("saw {}", history.describe(w2)),
                         format!("but later {} saw {seen}", history.describe(r2)),
                     ],
+                    history,
+                    [r1, w2, r2].into_iter().chain(w1),
                 ));
             }
         }
