@@ -56,6 +56,8 @@ pub(super) struct Graph {
     pub chains: Vec<Vec<OpIndex>>,
     /// The edges other than program order within a chain, by source.
     pub edges: Vec<Vec<(OpIndex, Reason)>>,
+    /// The sources of the edges other than program order, by target.
+    sources: Vec<Vec<OpIndex>>,
     /// The saturation round that added each edge (parallel to `edges`; 0: before the first).
     rounds: Vec<Vec<u32>>,
     /// The round edges are being added in now.
@@ -93,6 +95,7 @@ impl Graph {
             pos: vec![NONE; n],
             chains: Vec::new(),
             edges: vec![Vec::new(); n],
+            sources: vec![Vec::new(); n],
             rounds: vec![Vec::new(); n],
             round: 0,
             reach: Vec::new(),
@@ -150,7 +153,46 @@ impl Graph {
     /// Adds `a → b`, in the current round.
     pub fn add_edge(&mut self, a: OpIndex, b: OpIndex, reason: Reason) {
         self.edges[a].push((b, reason));
+        self.sources[b].push(a);
         self.rounds[a].push(self.round);
+    }
+
+    /// Adds `a → b` and updates the clocks of everything that reaches `a`, instead of recomputing all
+    /// of them: cheaper when few edges are added. Returns the cycle the edge closes, if it does (then
+    /// the clocks are stale). An edge already implied is not added.
+    pub fn insert(&mut self, a: OpIndex, b: OpIndex, reason: Reason) -> Result<(), Vec<Edge>> {
+        if self.reaches(a, b) {
+            return Ok(());
+        }
+        let closes_cycle = self.reaches(b, a);
+        self.add_edge(a, b, reason);
+        if closes_cycle {
+            let mut cycle = vec![(a, b, reason)];
+            cycle.extend(self.path(b, a, u32::MAX).unwrap_or_default());
+            return Err(cycle);
+        }
+        let width = self.width();
+        let mut changed = vec![(a, b)];
+        while let Some((x, from)) = changed.pop() {
+            // x now reaches what `from` reaches.
+            let mut grew = false;
+            for c in 0..width {
+                let theirs = self.reach[from * width + c];
+                let mine = &mut self.reach[x * width + c];
+                if theirs < *mine {
+                    *mine = theirs;
+                    grew = true;
+                }
+            }
+            if grew {
+                let before = self
+                    .prev(x)
+                    .into_iter()
+                    .chain(self.sources[x].iter().copied());
+                changed.extend(before.map(|p| (p, x)).collect::<Vec<_>>());
+            }
+        }
+        Ok(())
     }
 
     /// The round that added `a → b` for `reason` (0 for program order within a chain).

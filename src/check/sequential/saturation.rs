@@ -87,11 +87,13 @@ pub(super) fn saturate(history: &CheckHistory, graph: &mut Graph, reads: &Reads)
             }
         }
     }
+    let mut order = match graph.close(history) {
+        Ok(order) => order,
+        Err(cycle) => return Saturation::Cycle(cycle),
+    };
+    // Whether `order` predates edges added since (it is recomputed once at the end).
+    let mut stale = false;
     loop {
-        let order = match graph.close(history) {
-            Ok(order) => order,
-            Err(cycle) => return Saturation::Cycle(cycle),
-        };
         let mut added = Vec::new();
         for (w1, readers) in reads.readers.iter().enumerate() {
             if readers.is_empty() {
@@ -100,11 +102,32 @@ pub(super) fn saturate(history: &CheckHistory, graph: &mut Graph, reads: &Reads)
             forced_around(history, graph, reads, w1, &mut added);
         }
         if added.is_empty() {
+            if stale {
+                order = match graph.topological(history) {
+                    Ok(order) => order,
+                    Err(cycle) => return Saturation::Cycle(cycle),
+                };
+            }
             return Saturation::Done { order };
         }
         graph.round += 1;
-        for (a, b, reason) in added {
-            graph.add_edge(a, b, reason);
+        // Many edges: add them all and recompute every clock. Few: update the clocks edge by edge.
+        if added.len() > history.ops.len() / 8 {
+            for (a, b, reason) in added {
+                graph.add_edge(a, b, reason);
+            }
+            order = match graph.close(history) {
+                Ok(order) => order,
+                Err(cycle) => return Saturation::Cycle(cycle),
+            };
+            stale = false;
+        } else {
+            for (a, b, reason) in added {
+                if let Err(cycle) = graph.insert(a, b, reason) {
+                    return Saturation::Cycle(cycle);
+                }
+            }
+            stale = true;
         }
     }
 }
