@@ -3,10 +3,14 @@
 //! benchmark measures the search on a history that passes, the usual case): linearizable on a
 //! linearizable run, sequential on a sequential run, causal and the session guarantees on a causal run.
 //!
+//! `sequential_alone` is the sequential checker without its causal and linearizable shortcuts: the
+//! saturation and the solver on a history that is sequentially consistent and not linearizable.
+//! `check_all` runs every checker the way `kvsim run` does, on a 100,000-operation run of each model.
+//!
 //! Run with `cargo bench --bench checkers`; throughput is in operations per second.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kvsim::check::{causal, linearizable, sequential, session, CheckHistory};
+use kvsim::check::{causal, check_all, linearizable, sequential, session, CheckHistory};
 use kvsim::protocol::Model;
 use kvsim::scenario::Scenario;
 use kvsim::sim::simulate;
@@ -51,6 +55,11 @@ fn checkers(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("sequential", operations), &seq, |b, h| {
             b.iter(|| sequential::check(h))
         });
+        group.bench_with_input(
+            BenchmarkId::new("sequential_alone", operations),
+            &seq,
+            |b, h| b.iter(|| sequential::check_alone(h)),
+        );
         group.bench_with_input(BenchmarkId::new("causal", operations), &cau, |b, h| {
             b.iter(|| causal::check(h))
         });
@@ -81,5 +90,28 @@ fn linearizable_by_keys(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, checkers, linearizable_by_keys);
+/// Every checker, as `kvsim run` calls them, on a 100,000-operation run of each model.
+fn all_checkers(c: &mut Criterion) {
+    let mut group = c.benchmark_group("check_all");
+    group.sample_size(10);
+    let operations = 100_000;
+    group.throughput(Throughput::Elements(u64::from(operations)));
+    for model in Model::ALL {
+        let h = history(model, operations);
+        let verdicts = check_all(&h, None);
+        eprintln!(
+            "check_all on a {} run: linearizable {}, sequential {}, causal {}",
+            model.name(),
+            verdicts.linearizable.word(),
+            verdicts.sequential.word(),
+            verdicts.causal.word()
+        );
+        group.bench_with_input(BenchmarkId::from_parameter(model.name()), &h, |b, h| {
+            b.iter(|| check_all(h, None))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, checkers, linearizable_by_keys, all_checkers);
 criterion_main!(benches);
