@@ -2,43 +2,14 @@
 //! brute-force checkers on thousands of random small histories.
 
 mod brute;
+mod cases;
 mod random;
 
-use kvsim::check::history::RawOp;
+use cases::{broken, history};
 use kvsim::check::{causal, linearizable, sequential, session, CheckHistory, Verdict};
-use kvsim::ids::ClientId;
-use kvsim::op::OpKind;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use random::random_rows;
-
-/// `(client, "put"|"get", key, value or "", invoked, returned or -1)`.
-type Row = (u32, &'static str, &'static str, &'static str, u64, i64);
-
-fn history(rows: &[Row]) -> CheckHistory {
-    CheckHistory::new(
-        rows.iter()
-            .map(|&(client, op, key, value, invoked, returned)| RawOp {
-                client: ClientId(client),
-                kind: if op == "put" {
-                    OpKind::Put
-                } else {
-                    OpKind::Get
-                },
-                key: key.into(),
-                value: (!value.is_empty()).then(|| value.into()),
-                invoked_at: invoked,
-                returned_at: (returned >= 0).then_some(returned as u64),
-            }),
-    )
-}
-
-fn broken(verdict: &Verdict, anomaly: &str) {
-    assert_eq!(verdict.ok, Some(false), "expected broken, got {verdict:?}");
-    let name = verdict.anomaly.as_deref().unwrap_or("");
-    assert!(name.contains(anomaly), "expected {anomaly:?}, got {name:?}");
-    assert!(!verdict.witness.is_empty());
-}
 
 #[test]
 fn textbook_linearizable_register_history() {
@@ -170,129 +141,6 @@ fn a_repeated_value_never_makes_sequential_prune_a_valid_order() {
 }
 
 #[test]
-fn a_read_of_a_repeated_value_is_judged_by_every_write_it_may_have_seen() {
-    // Either write of 1 is older than the client's write of 2: read-your-writes breaks whichever the
-    // read saw.
-    let every_choice_breaks = history(&[
-        (0, "put", "x", "1", 0, 1),
-        (0, "put", "x", "1", 2, 3),
-        (0, "put", "x", "2", 4, 5),
-        (0, "get", "x", "1", 6, 7),
-    ]);
-    let verdict = session::check(&every_choice_breaks).read_your_writes;
-    broken(&verdict, "read-your-writes");
-    assert!(verdict.witness[0].contains("whichever"), "{verdict:?}");
-    // Client 1's write of 1 is concurrent with client 0's write of 2, client 0's own is older: which
-    // one the read saw decides, and the history does not say.
-    let one_choice_breaks = history(&[
-        (0, "put", "x", "1", 0, 1),
-        (0, "put", "x", "2", 2, 3),
-        (1, "put", "x", "1", 0, 1),
-        (0, "get", "x", "1", 6, 7),
-    ]);
-    let verdict = session::check(&one_choice_breaks).read_your_writes;
-    assert_eq!(verdict.ok, None);
-    let reason = verdict.anomaly.unwrap_or_default();
-    assert!(
-        reason.contains("what client 0's get x -> 1 (t=6..7) saw")
-            && reason.contains("holds for one choice"),
-        "{reason}"
-    );
-}
-
-#[test]
-fn too_many_choices_of_repeated_values_make_sessions_unknown_naming_the_budget() {
-    // 13 reads of a value written twice: 2^13 choices, more than the budget of 2^12.
-    let mut rows: Vec<Row> = vec![(0, "put", "x", "1", 0, 1), (0, "put", "x", "1", 2, 3)];
-    for t in 0..13i64 {
-        rows.push((1, "get", "x", "1", 10 + 2 * t as u64, 11 + 2 * t));
-    }
-    let verdict = session::check(&history(&rows)).monotonic_reads;
-    assert_eq!(verdict.ok, None);
-    let reason = verdict.anomaly.unwrap_or_default();
-    assert!(
-        reason.contains("8192 choices") && reason.contains("budget of 4096"),
-        "{reason}"
-    );
-}
-
-#[test]
-fn a_session_witness_says_why_the_write_read_is_older() {
-    let h = history(&[
-        (0, "put", "x", "1", 0, 1),
-        (0, "put", "x", "2", 2, 3),
-        (1, "get", "x", "2", 4, 5),
-        (1, "get", "x", "1", 6, 7),
-    ]);
-    let verdict = session::check(&h).monotonic_reads;
-    broken(&verdict, "monotonic-reads");
-    assert_eq!(
-        verdict.witness,
-        [
-            "client 1's get x -> 2 (t=4..5)",
-            "then client 1's get x -> 1 (t=6..7) went back: it read client 0's put x = 1 (t=0..1), which is older",
-            "client 0's put x = 1 (t=0..1) is older than client 0's put x = 2 (t=2..3): it is causally before it,",
-            "client 0's put x = 1 (t=0..1)",
-            "and then, in the same client, client 0's put x = 2 (t=2..3)",
-        ]
-    );
-    assert_eq!(verdict.operations, vec![0, 1, 2, 3]);
-}
-
-#[test]
-fn a_read_of_a_value_nobody_wrote_saw_a_write_the_history_does_not_show() {
-    // Having read 7 (from some write not in the history), the client may not go back to the
-    // initial value.
-    let back_to_initial = history(&[
-        (0, "put", "x", "1", 0, 1),
-        (1, "get", "x", "7", 2, 3),
-        (1, "get", "x", "", 4, 5),
-    ]);
-    let verdicts = session::check(&back_to_initial);
-    broken(&verdicts.monotonic_reads, "monotonic-reads");
-    assert_eq!(verdicts.monotonic_reads.operations, vec![1, 2]);
-    // But nothing says the unseen write is older than client 0's write of 1: read-your-writes holds.
-    let own_write = history(&[(0, "put", "x", "1", 0, 1), (0, "get", "x", "7", 2, 3)]);
-    assert_eq!(
-        session::check(&own_write).read_your_writes,
-        Verdict::holds()
-    );
-}
-
-#[test]
-fn session_guarantees_are_judged_through_a_causal_cycle_when_its_readings_agree() {
-    // Clients 0 and 1 each read the other's later write (a causal cycle on y); client 2 separately
-    // writes x and then reads the initial value: read-your-writes breaks however the cycle is read.
-    let h = history(&[
-        (0, "get", "y", "b", 0, 1),
-        (0, "put", "y", "a", 2, 3),
-        (1, "get", "y", "a", 0, 1),
-        (1, "put", "y", "b", 2, 3),
-        (2, "put", "x", "1", 0, 1),
-        (2, "get", "x", "", 2, 3),
-    ]);
-    assert_eq!(causal::check(&h).ok, Some(false));
-    let verdicts = session::check(&h);
-    broken(&verdicts.read_your_writes, "read-your-writes");
-    assert_eq!(verdicts.read_your_writes.operations, vec![4, 5]);
-    assert_eq!(verdicts.monotonic_reads, Verdict::holds());
-    // Client 0 writes y = c before y = a: reading b, which is on the cycle with both, misses c only
-    // if a write on a cycle counts as older — which is undefined.
-    let on_cycle = history(&[
-        (0, "get", "y", "b", 0, 1),
-        (0, "put", "y", "c", 2, 3),
-        (0, "put", "y", "a", 4, 5),
-        (1, "get", "y", "a", 0, 1),
-        (1, "put", "y", "b", 2, 3),
-        (0, "get", "y", "b", 6, 7),
-    ]);
-    let verdict = session::check(&on_cycle).read_your_writes;
-    assert_eq!(verdict.ok, None, "{verdict:?}");
-    assert!(verdict.anomaly.unwrap_or_default().contains("cycle"));
-    assert_eq!(brute::sessions(&on_cycle)[0], None);
-}
-
-#[test]
 fn causal_reversal_is_caught() {
     // A writes x; B reads x and writes y; C reads y and then misses x.
     let h = history(&[
@@ -392,6 +240,88 @@ fn duplicate_values_make_causality_unknown_not_guessed() {
 }
 
 #[test]
+fn a_write_that_never_returned_but_was_read_carries_what_came_before_it() {
+    // Client 0's write of y never returned, but client 1 read it: it took effect, after x = 1. So
+    // client 1 must then see x = 1 (monotonic writes).
+    let mw = history(&[
+        (0, "put", "x", "1", 0, 1),
+        (0, "put", "y", "2", 2, -1),
+        (1, "get", "y", "2", 5, 6),
+        (1, "get", "x", "", 7, 8),
+    ]);
+    broken(&session::check(&mw).monotonic_writes, "monotonic-writes");
+    // Client 0 read x = 1 before its write of y, which never returned but was read by client 1:
+    // client 1 must then see x = 1 (writes follow reads).
+    let wfr = history(&[
+        (2, "put", "x", "1", 0, 1),
+        (0, "get", "x", "1", 2, 3),
+        (0, "put", "y", "2", 4, -1),
+        (1, "get", "y", "2", 5, 6),
+        (1, "get", "x", "", 7, 8),
+    ]);
+    broken(
+        &session::check(&wfr).writes_follow_reads,
+        "writes-follow-reads",
+    );
+    for h in [&mw, &wfr] {
+        let brute = brute::sessions(h);
+        let fast = session::check(h);
+        assert_eq!(brute[2], fast.monotonic_writes.ok);
+        assert_eq!(brute[3], fast.writes_follow_reads.ok);
+    }
+}
+
+#[test]
+fn a_client_that_reads_a_write_again_still_orders_the_write_it_read_between() {
+    // Client 1 reads v0, then v1, then v0 again: v0 and v1 (writes that never returned) must each
+    // come before the other, which no single order of the writes allows (causal convergence).
+    let h = history(&[
+        (0, "put", "x", "v1", 2, -1),
+        (0, "put", "x", "v0", 3, -1),
+        (1, "get", "x", "v0", 4, 5),
+        (1, "get", "x", "v1", 6, 8),
+        (1, "get", "x", "v0", 9, 9),
+        (1, "get", "x", "v0", 10, 13),
+    ]);
+    assert_eq!(causal::check(&h).ok, Some(true));
+    broken(&causal::check_convergence(&h), "CyclicCF");
+    assert!(!brute::causal_convergence(&h));
+}
+
+#[test]
+fn session_guarantees_are_judged_through_a_causal_cycle_when_its_readings_agree() {
+    // Clients 0 and 1 each read the other's later write (a causal cycle on y); client 2 separately
+    // writes x and then reads the initial value: read-your-writes breaks however the cycle is read.
+    let h = history(&[
+        (0, "get", "y", "b", 0, 1),
+        (0, "put", "y", "a", 2, 3),
+        (1, "get", "y", "a", 0, 1),
+        (1, "put", "y", "b", 2, 3),
+        (2, "put", "x", "1", 0, 1),
+        (2, "get", "x", "", 2, 3),
+    ]);
+    assert_eq!(causal::check(&h).ok, Some(false));
+    let verdicts = session::check(&h);
+    broken(&verdicts.read_your_writes, "read-your-writes");
+    assert_eq!(verdicts.read_your_writes.operations, vec![4, 5]);
+    assert_eq!(verdicts.monotonic_reads, Verdict::holds());
+    // Client 0 writes y = c before y = a: reading b, which is on the cycle with both, misses c only
+    // if a write on a cycle counts as older — which is undefined.
+    let on_cycle = history(&[
+        (0, "get", "y", "b", 0, 1),
+        (0, "put", "y", "c", 2, 3),
+        (0, "put", "y", "a", 4, 5),
+        (1, "get", "y", "a", 0, 1),
+        (1, "put", "y", "b", 2, 3),
+        (0, "get", "y", "b", 6, 7),
+    ]);
+    let verdict = session::check(&on_cycle).read_your_writes;
+    assert_eq!(verdict.ok, None, "{verdict:?}");
+    assert!(verdict.anomaly.unwrap_or_default().contains("cycle"));
+    assert_eq!(brute::sessions(&on_cycle)[0], None);
+}
+
+#[test]
 fn issue_10_a_write_that_never_returned_but_was_read_breaks_monotonic_writes() {
     let h = history(&[
         (0, "put", "x", "1", 0, 1),
@@ -481,90 +411,6 @@ fn monotonic_writes_binds_the_writer_too() {
     broken(&verdicts.monotonic_writes, "monotonic-writes");
     broken(&verdicts.read_your_writes, "read-your-writes");
     assert_eq!(brute::sessions(&h)[2], Some(false));
-}
-
-#[test]
-fn a_write_that_never_returned_but_was_read_carries_what_came_before_it() {
-    // Client 0's write of y never returned, but client 1 read it: it took effect, after x = 1. So
-    // client 1 must then see x = 1 (monotonic writes).
-    let mw = history(&[
-        (0, "put", "x", "1", 0, 1),
-        (0, "put", "y", "2", 2, -1),
-        (1, "get", "y", "2", 5, 6),
-        (1, "get", "x", "", 7, 8),
-    ]);
-    broken(&session::check(&mw).monotonic_writes, "monotonic-writes");
-    // Client 0 read x = 1 before its write of y, which never returned but was read by client 1:
-    // client 1 must then see x = 1 (writes follow reads).
-    let wfr = history(&[
-        (2, "put", "x", "1", 0, 1),
-        (0, "get", "x", "1", 2, 3),
-        (0, "put", "y", "2", 4, -1),
-        (1, "get", "y", "2", 5, 6),
-        (1, "get", "x", "", 7, 8),
-    ]);
-    broken(
-        &session::check(&wfr).writes_follow_reads,
-        "writes-follow-reads",
-    );
-    for h in [&mw, &wfr] {
-        let brute = brute::sessions(h);
-        let fast = session::check(h);
-        assert_eq!(brute[2], fast.monotonic_writes.ok);
-        assert_eq!(brute[3], fast.writes_follow_reads.ok);
-    }
-}
-
-#[test]
-fn a_client_that_reads_a_write_again_still_orders_the_write_it_read_between() {
-    // Client 1 reads v0, then v1, then v0 again: v0 and v1 (writes that never returned) must each
-    // come before the other, which no single order of the writes allows (causal convergence).
-    let h = history(&[
-        (0, "put", "x", "v1", 2, -1),
-        (0, "put", "x", "v0", 3, -1),
-        (1, "get", "x", "v0", 4, 5),
-        (1, "get", "x", "v1", 6, 8),
-        (1, "get", "x", "v0", 9, 9),
-        (1, "get", "x", "v0", 10, 13),
-    ]);
-    assert_eq!(causal::check(&h).ok, Some(true));
-    broken(&causal::check_convergence(&h), "CyclicCF");
-    assert!(!brute::causal_convergence(&h));
-}
-
-#[test]
-fn session_guarantees_name_their_violations() {
-    let ryw = history(&[(0, "put", "x", "1", 0, 1), (0, "get", "x", "", 2, 3)]);
-    broken(&session::check(&ryw).read_your_writes, "read-your-writes");
-
-    let mr = history(&[
-        (0, "put", "x", "1", 0, 1),
-        (0, "put", "x", "2", 2, 3),
-        (1, "get", "x", "2", 4, 5),
-        (1, "get", "x", "1", 6, 7),
-    ]);
-    broken(&session::check(&mr).monotonic_reads, "monotonic-reads");
-
-    let mw = history(&[
-        (0, "put", "x", "1", 0, 1),
-        (0, "put", "y", "2", 2, 3),
-        (1, "get", "y", "2", 4, 5),
-        (1, "get", "x", "", 6, 7),
-    ]);
-    let verdicts = session::check(&mw);
-    broken(&verdicts.monotonic_writes, "monotonic-writes");
-    assert_eq!(verdicts.read_your_writes, Verdict::holds());
-
-    let wfr = history(&[
-        (0, "put", "x", "1", 0, 1),
-        (1, "get", "x", "1", 2, 3),
-        (1, "put", "y", "2", 4, 5),
-        (2, "get", "y", "2", 6, 7),
-        (2, "get", "x", "", 8, 9),
-    ]);
-    let verdicts = session::check(&wfr);
-    broken(&verdicts.writes_follow_reads, "writes-follow-reads");
-    assert_eq!(verdicts.monotonic_writes, Verdict::holds());
 }
 
 fn random_history(rng: &mut ChaCha8Rng, most: usize, never_returns: f64) -> CheckHistory {
@@ -670,56 +516,6 @@ fn agree_with_brute_force(cases: u64, most: usize, never_returns: f64) {
         assert!(
             *count > tenth && *count < cases as usize - tenth,
             "property {i} held in {count} of {cases} cases"
-        );
-    }
-}
-
-/// How often the session verdicts are unknown on random histories, for the record (run with
-/// `--ignored --nocapture`; `KVSIM_STRESS_CASES` sets how many, 20,000 by default).
-#[test]
-#[ignore]
-fn count_unknown_session_verdicts() {
-    let cases = stress_cases();
-    for (most, never_returns) in [(8, 0.15), (9, 0.4)] {
-        let mut unknown = [0usize; 4];
-        let mut any = 0usize;
-        let mut reasons: std::collections::BTreeMap<&str, usize> = Default::default();
-        for seed in 0..cases {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let h = random_history(&mut rng, most, never_returns);
-            let v = session::check(&h);
-            let oks = [
-                v.read_your_writes.ok,
-                v.monotonic_reads.ok,
-                v.monotonic_writes.ok,
-                v.writes_follow_reads.ok,
-            ];
-            for (i, ok) in oks.iter().enumerate() {
-                unknown[i] += usize::from(ok.is_none());
-            }
-            for verdict in [
-                &v.read_your_writes,
-                &v.monotonic_reads,
-                &v.monotonic_writes,
-                &v.writes_follow_reads,
-            ] {
-                if verdict.ok.is_none() {
-                    let reason = verdict.anomaly.as_deref().unwrap_or("");
-                    let kind = if reason.contains("cycle") {
-                        "cycle"
-                    } else if reason.contains("budget") {
-                        "budget"
-                    } else {
-                        "repeated values"
-                    };
-                    *reasons.entry(kind).or_insert(0usize) += 1;
-                }
-            }
-            any += usize::from(oks.contains(&None));
-        }
-        println!(
-            "{cases} histories (up to {most} ops, {never_returns} never return): some session verdict unknown in {any}; ryw {} mr {} mw {} wfr {}; unknown verdicts by reason {reasons:?}",
-            unknown[0], unknown[1], unknown[2], unknown[3]
         );
     }
 }
