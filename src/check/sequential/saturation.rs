@@ -93,15 +93,30 @@ pub(super) fn saturate(history: &CheckHistory, graph: &mut Graph, reads: &Reads)
     };
     // Whether `order` predates edges added since (it is recomputed once at the end).
     let mut stale = false;
+    // Once few edges come per round, each is put in as soon as it is found, so that the rest of the
+    // round already builds on it (fewer rounds; each edge updates the clocks it changes).
+    let mut eager = false;
     loop {
         let mut added = Vec::new();
+        let mut count = 0;
         for (w1, readers) in reads.readers.iter().enumerate() {
             if readers.is_empty() {
                 continue;
             }
             forced_around(history, graph, reads, w1, &mut added);
+            if eager {
+                count += added.len();
+                for (a, b, reason) in added.drain(..) {
+                    // Each its own round: what explains it (an earlier round) is what it rests on.
+                    graph.round += 1;
+                    if let Err(cycle) = graph.insert(a, b, reason) {
+                        return Saturation::Cycle(cycle);
+                    }
+                }
+            }
         }
-        if added.is_empty() {
+        count += added.len();
+        if count == 0 {
             if stale {
                 order = match graph.topological(history) {
                     Ok(order) => order,
@@ -111,7 +126,11 @@ pub(super) fn saturate(history: &CheckHistory, graph: &mut Graph, reads: &Reads)
             return Saturation::Done { order };
         }
         graph.round += 1;
-        // Many edges: add them all and recompute every clock. Few: update the clocks edge by edge.
+        if eager {
+            continue;
+        }
+        // Many edges: add them all and recompute every clock. Few: update the clocks edge by edge,
+        // and from now on as they are found.
         if added.len() > history.ops.len() / 8 {
             for (a, b, reason) in added {
                 graph.add_edge(a, b, reason);
@@ -120,7 +139,6 @@ pub(super) fn saturate(history: &CheckHistory, graph: &mut Graph, reads: &Reads)
                 Ok(order) => order,
                 Err(cycle) => return Saturation::Cycle(cycle),
             };
-            stale = false;
         } else {
             for (a, b, reason) in added {
                 if let Err(cycle) = graph.insert(a, b, reason) {
@@ -128,6 +146,7 @@ pub(super) fn saturate(history: &CheckHistory, graph: &mut Graph, reads: &Reads)
                 }
             }
             stale = true;
+            eager = true;
         }
     }
 }
