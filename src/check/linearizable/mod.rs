@@ -43,7 +43,7 @@ use super::sequential;
 pub const SEARCH_BUDGET: u64 = 2_000_000;
 
 /// Checks linearizability, key by key; when it is broken, the witness is shrunk to a few operations
-/// that break it alone ([`witness`]).
+/// that break it alone (`witness.rs`).
 pub fn check(history: &CheckHistory) -> Verdict {
     let start = super::budget::scaled(SEARCH_BUDGET);
     let mut budget = start;

@@ -12,18 +12,18 @@
 //! 1. Cheap verdicts: the causal bad patterns (a sequentially consistent history is causally
 //!    consistent) name the anomaly when they find one; a linearizable history is sequentially
 //!    consistent.
-//! 2. Saturation ([`saturation`]): the orders every sequential order must contain — program order,
+//! 2. Saturation (`saturation.rs`): the orders every sequential order must contain — program order,
 //!    reads-from, and the write orders they force — to a fixed point over a graph whose reachability
-//!    is kept as per-client clocks ([`graph`]). A cycle proves no order exists.
+//!    is kept as per-client clocks (`graph.rs`). A cycle proves no order exists.
 //! 3. The residue — pairs of writes to one key left in neither order — goes to a SAT solver with
-//!    acyclicity checked lazily ([`solve`]), within a conflict budget ([`Budget::conflicts`]).
+//!    acyclicity checked lazily (`solve.rs`), within a conflict budget ([`CONFLICT_BUDGET`], raised by `--budget`).
 //!
-//! A broken verdict's witness is a minimal set of operations with no sequential order ([`witness`]).
+//! A broken verdict's witness is a minimal set of operations with no sequential order (`witness.rs`).
 //!
 //! A write that never returned may be taken or skipped; one nobody read is skipped. Reads that never
 //! returned were dropped. A history in which some value is written twice to a key (so a read's
 //! source is ambiguous), or with so many clients that the clocks (operations × clients) would pass
-//! their budget, is judged by an older search over interleavings ([`search`]), with a budget.
+//! their budget, is judged by an older search over interleavings (`search.rs`), with a budget.
 
 mod graph;
 mod saturation;
