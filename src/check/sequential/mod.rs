@@ -52,6 +52,10 @@ pub const SEARCH_BUDGET: u64 = 300_000;
 /// How many conflicts the SAT solver may meet before the verdict becomes unknown.
 pub const CONFLICT_BUDGET: u64 = 100_000;
 
+/// How many undecided pairs of writes (the solver's variables) before the verdict becomes unknown:
+/// 2²⁰, about 250 MB of solver (thousands of clients all writing one key at once come near it).
+pub const MAX_RESIDUE_PAIRS: usize = 1 << 20;
+
 /// Checks sequential consistency.
 pub fn check(history: &CheckHistory) -> Verdict {
     check_given(
@@ -175,7 +179,20 @@ fn decide(history: &CheckHistory, order: Order) -> Decision {
         Saturation::Done { order } => order,
         Saturation::Cycle(cycle) => return Decision::Broken(Some(Proof { cycle, graph })),
     };
-    let pairs = residue(history, &graph, &reads);
+    let pairs = match residue(
+        history,
+        &graph,
+        &reads,
+        budget::scaled_size(MAX_RESIDUE_PAIRS),
+    ) {
+        Ok(pairs) => pairs,
+        Err(met) => return Decision::Unknown(format!(
+            "more than {} pairs of writes to one key are left in neither order after saturation \
+                 (stopped counting at {met}), past the solver's budget ({})",
+            budget::scaled_size(MAX_RESIDUE_PAIRS),
+            budget::HOW_TO_RAISE
+        )),
+    };
     if pairs.is_empty() {
         return Decision::Holds;
     }

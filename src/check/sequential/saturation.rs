@@ -189,12 +189,14 @@ fn forced_around(
 
 /// The undecided pairs of writes to one key — neither must precede the other, and at least one was
 /// read — each once, as `(a, b)` with `a` read. Pairs of unread writes need no decision: any
-/// topological order places them harmlessly.
+/// topological order places them harmlessly. More than `limit` pairs: `Err` with how many were met
+/// before stopping.
 pub(super) fn residue(
     history: &CheckHistory,
     graph: &Graph,
     reads: &Reads,
-) -> Vec<(OpIndex, OpIndex)> {
+    limit: usize,
+) -> Result<Vec<(OpIndex, OpIndex)>, usize> {
     let mut pairs = Vec::new();
     for (w1, readers) in reads.readers.iter().enumerate() {
         if readers.is_empty() {
@@ -215,6 +217,9 @@ pub(super) fn residue(
                 if reads.readers[w2].is_empty() || w1 < w2 {
                     pairs.push((w1, w2));
                 }
+                if pairs.len() > limit {
+                    return Err(pairs.len());
+                }
             }
         }
     }
@@ -228,5 +233,5 @@ pub(super) fn residue(
         )
     };
     pairs.sort_by_key(|pair| (first(pair), *pair));
-    pairs
+    Ok(pairs)
 }

@@ -97,7 +97,8 @@ impl Shrink<'_> {
         self.prefix(times.get(lo).copied().unwrap_or(u64::MAX))
     }
 
-    /// `ops` without the reads whose value no remaining operation writes.
+    /// `ops` without the reads whose value no remaining operation writes — unless no operation of
+    /// the whole history wrote it either: such a read is broken by itself, and may be the witness.
     fn readable(&self, ops: Vec<OpIndex>) -> Vec<OpIndex> {
         let h = self.history;
         let mut written = std::collections::BTreeSet::new();
@@ -109,7 +110,10 @@ impl Shrink<'_> {
         ops.into_iter()
             .filter(|&i| {
                 let op = &h.ops[i];
-                !op.is_read() || op.value.is_none_or(|v| written.contains(&(op.key, v)))
+                !op.is_read()
+                    || op.value.is_none_or(|v| {
+                        written.contains(&(op.key, v)) || h.writers(op.key, v).is_empty()
+                    })
             })
             .collect()
     }
@@ -209,10 +213,17 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool, order: Ord
                 }
                 lines.extend(cycle.iter().map(|f| format!("  {f}")));
             }
-            _ => lines.push(
-                "whichever order the writes to a key take, some read returns a value that is not the last one written"
-                    .to_string(),
-            ),
+            _ => {
+                let nowhere = (0..part.ops.len()).find(|&i| {
+                    let op = &part.ops[i];
+                    op.is_read() && op.value.is_some_and(|v| part.writers(op.key, v).is_empty())
+                });
+                lines.push(match nowhere {
+                    Some(i) => format!("{} read a value that no operation wrote", label(i)),
+                    None => "whichever order the writes to a key take, some read returns a value that is not the last one written"
+                        .to_string(),
+                });
+            }
         }
     }
     if !complete {
