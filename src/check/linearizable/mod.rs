@@ -56,11 +56,11 @@ pub fn check(history: &CheckHistory) -> Verdict {
             if verdict.ok.is_some() {
                 return verdict;
             }
+            // The solver's reason names the budget flag already.
             Verdict::unknown(format!(
-                "the search gave up after {start} steps on key {}, and then {} ({})",
+                "the search gave up after {start} steps on key {}, and then {}",
                 history.key_name(key),
                 verdict.anomaly.unwrap_or_default(),
-                super::budget::HOW_TO_RAISE
             ))
         }
         Judgement::Broken { candidate, until } => {

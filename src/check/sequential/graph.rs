@@ -24,6 +24,10 @@ pub(super) const NONE: u32 = u32::MAX;
 /// The largest number of clock entries (operations × chains) kept: 2²⁶, 256 MiB.
 pub const MAX_CLOCK_ENTRIES: usize = 1 << 26;
 
+/// The most real-time edges (one per operation and chain) made when judging linearizability: 2²²,
+/// 64 MiB.
+pub const MAX_REAL_TIME_EDGES: usize = 1 << 22;
+
 /// Why `a` must come before `b` in every sequential order (for an edge `a → b`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Reason {
@@ -62,6 +66,9 @@ pub(super) struct Graph {
     rounds: Vec<Vec<u32>>,
     /// The round edges are being added in now.
     pub round: u32,
+    /// Clock entries computed so far (by [`Graph::close`] and [`Graph::insert`]): the work budget's
+    /// measure.
+    pub work: u64,
     /// `reach[u * width + c]`: the first position of chain `c` that `u` reaches (itself included).
     reach: Vec<u32>,
 }
@@ -98,6 +105,7 @@ impl Graph {
             sources: vec![Vec::new(); n],
             rounds: vec![Vec::new(); n],
             round: 0,
+            work: 0,
             reach: Vec::new(),
         };
         for session in &history.sessions {
@@ -117,7 +125,10 @@ impl Graph {
             graph.chains.push(ops);
         }
         let entries = n.saturating_mul(graph.chains.len());
-        if entries > crate::check::budget::scaled_size(MAX_CLOCK_ENTRIES) {
+        if entries > crate::check::budget::scaled_size(MAX_CLOCK_ENTRIES)
+            || (order == Order::RealTime
+                && entries > crate::check::budget::scaled_size(MAX_REAL_TIME_EDGES))
+        {
             return Err(TooLarge { entries });
         }
         for (i, op) in history.ops.iter().enumerate() {
@@ -175,6 +186,7 @@ impl Graph {
         let mut changed = vec![(a, b)];
         while let Some((x, from)) = changed.pop() {
             // x now reaches what `from` reaches.
+            self.work += width as u64;
             let mut grew = false;
             for c in 0..width {
                 let theirs = self.reach[from * width + c];
@@ -270,6 +282,7 @@ impl Graph {
     pub fn close(&mut self, history: &CheckHistory) -> Result<Vec<OpIndex>, Vec<Edge>> {
         let order = self.topological(history)?;
         let width = self.width();
+        self.work += (self.chain.len() * width) as u64;
         self.reach.clear();
         self.reach.resize(self.chain.len() * width, NONE);
         for &u in order.iter().rev() {
@@ -304,7 +317,7 @@ impl Graph {
     }
 
     /// A topological order of the nodes, earliest invoked first among those ready (so that it
-    /// follows real time where the edges allow), or a cycle: its edges.
+    /// follows real time where the edges allow; then the input's order), or a cycle: its edges.
     pub fn topological(&self, history: &CheckHistory) -> Result<Vec<OpIndex>, Vec<Edge>> {
         let n = self.chain.len();
         let mut indegree = vec![0u32; n];
@@ -313,13 +326,13 @@ impl Graph {
                 indegree[v] += 1;
             }
         }
-        let key = |u: OpIndex| Reverse((history.ops[u].invoked_at, u));
-        let mut ready: BinaryHeap<Reverse<(u64, OpIndex)>> = (0..n)
+        let key = |u: OpIndex| Reverse((history.ops[u].invoked_at, history.ops[u].origin, u));
+        let mut ready: BinaryHeap<Reverse<(u64, usize, OpIndex)>> = (0..n)
             .filter(|&u| self.is_node(u) && indegree[u] == 0)
             .map(key)
             .collect();
         let mut order = Vec::with_capacity(n);
-        while let Some(Reverse((_, u))) = ready.pop() {
+        while let Some(Reverse((_, _, u))) = ready.pop() {
             order.push(u);
             for (v, _) in self.successors(u) {
                 indegree[v] -= 1;

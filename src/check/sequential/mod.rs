@@ -167,9 +167,9 @@ fn decide(history: &CheckHistory, order: Order) -> Decision {
         }
         Err(too_large) => {
             return Decision::Unknown(format!(
-                "the order graph would need {} clock entries (operations × clients), over the budget of {} ({})",
+                "the order graph would need {} clock entries and real-time edges (operations × clients), over the budget of {} ({})",
                 too_large.entries,
-                budget::scaled_size(MAX_CLOCK_ENTRIES),
+                budget::scaled_size(graph::MAX_REAL_TIME_EDGES),
                 budget::HOW_TO_RAISE
             ))
         }
@@ -178,6 +178,17 @@ fn decide(history: &CheckHistory, order: Order) -> Decision {
     let order = match saturation::saturate(history, &mut graph, &reads) {
         Saturation::Done { order } => order,
         Saturation::Cycle(cycle) => return Decision::Broken(Some(Proof { cycle, graph })),
+        // Rounds over many chains that each change little (thousands of writes that never
+        // returned, say): the search over interleavings copes with that shape.
+        Saturation::OutOfBudget { .. } if order == Order::Program => {
+            return decide_by_search(history, &sources)
+        }
+        Saturation::OutOfBudget { budget: spent } => {
+            return Decision::Unknown(format!(
+                "saturation computed more than {spent} clock entries without reaching its fixed point ({})",
+                budget::HOW_TO_RAISE
+            ))
+        }
     };
     let pairs = match residue(
         history,
@@ -186,12 +197,14 @@ fn decide(history: &CheckHistory, order: Order) -> Decision {
         budget::scaled_size(MAX_RESIDUE_PAIRS),
     ) {
         Ok(pairs) => pairs,
-        Err(met) => return Decision::Unknown(format!(
+        Err(met) => {
+            return Decision::Unknown(format!(
             "more than {} pairs of writes to one key are left in neither order after saturation \
                  (stopped counting at {met}), past the solver's budget ({})",
             budget::scaled_size(MAX_RESIDUE_PAIRS),
             budget::HOW_TO_RAISE
-        )),
+        ))
+        }
     };
     if pairs.is_empty() {
         return Decision::Holds;

@@ -55,7 +55,9 @@ pub(super) fn solve(
     };
     let mut solver = Solver::new(SolverOpts::default(), callbacks);
     for &(a, b) in pairs {
-        let earlier_first = history.ops[a].invoked_at <= history.ops[b].invoked_at;
+        // Invoked first, or at the same time and given first: the input's order is often a real one.
+        let (a, b) = (&history.ops[a], &history.ops[b]);
+        let earlier_first = (a.invoked_at, a.origin) <= (b.invoked_at, b.origin);
         solver.new_var(lbool::new(earlier_first), true);
     }
     let mut theory = Acyclic::new(graph, reads, pairs, order, conflicts);

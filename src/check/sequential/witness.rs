@@ -28,17 +28,21 @@ pub(super) fn broken(history: &CheckHistory, order: Order) -> Verdict {
     let mut shrink = Shrink {
         history,
         order,
+        undecided: false,
         checks: 0,
     };
     let prefix = shrink.first_broken_prefix();
     let core = shrink.minimize(prefix);
-    let complete = shrink.checks <= budget::scaled_size(MAX_SHRINK_CHECKS);
+    let complete = shrink.checks <= budget::scaled_size(MAX_SHRINK_CHECKS) && !shrink.undecided;
     describe(history, &core, complete, order)
 }
 
 struct Shrink<'a> {
     history: &'a CheckHistory,
     order: Order,
+    /// Whether some smaller history could not be decided (kept as not broken, so the witness may
+    /// not be minimal).
+    undecided: bool,
     checks: usize,
 }
 
@@ -50,10 +54,14 @@ impl Shrink<'_> {
             return false;
         }
         self.checks += 1;
-        matches!(
-            decide(&self.history.sub_history(ops), self.order),
-            Decision::Broken(_)
-        )
+        match decide(&self.history.sub_history(ops), self.order) {
+            Decision::Broken(_) => true,
+            Decision::Holds => false,
+            Decision::Unknown(_) => {
+                self.undecided = true;
+                false
+            }
+        }
     }
 
     /// The operations invoked up to `until`, closed under program order and the writes reads need.
@@ -228,7 +236,7 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool, order: Ord
     }
     if !complete {
         lines.push(format!(
-            "(shrinking stopped after deciding {MAX_SHRINK_CHECKS} smaller histories; a smaller witness may exist)"
+            "(shrinking stopped after deciding {MAX_SHRINK_CHECKS} smaller histories, or met one it could not decide; a smaller witness may exist)"
         ));
     }
     Verdict::broken_by(anomaly, lines, history, core.iter().copied())
