@@ -99,3 +99,47 @@ fn many_clients_writing_one_key_at_once_are_decided_or_stop_at_the_budget() {
     let reason = verdict.anomaly.unwrap_or_default();
     assert!(reason.contains("--budget"), "{reason}");
 }
+
+/// The solver's "no order" answer, which random histories never reach (saturation decides every
+/// broken one they make): writes a, b to x and c, d to y, each by its own client and followed by a
+/// relay write; readers see a relay and then x or y such that each of the four orders of (a, b) ×
+/// (c, d) closes a cycle, while saturation orders neither pair. Sequential consistency is broken,
+/// and every one of the 24 operations is needed to show it.
+#[test]
+fn two_undecided_pairs_whose_four_choices_all_cycle_are_not_sequential() {
+    let spec: [(u32, bool, &str, &str); 24] = [
+        (1, true, "x", "a"),
+        (1, true, "u", "a1"),
+        (2, true, "x", "b"),
+        (2, true, "v", "b1"),
+        (3, true, "y", "c"),
+        (3, true, "s", "c1"),
+        (4, true, "y", "d"),
+        (4, true, "t", "d1"),
+        (5, false, "u", "a1"),
+        (5, false, "y", "c"),
+        (6, false, "u", "a1"),
+        (6, false, "y", "d"),
+        (7, false, "v", "b1"),
+        (7, false, "y", "c"),
+        (8, false, "v", "b1"),
+        (8, false, "y", "d"),
+        (9, false, "s", "c1"),
+        (9, false, "x", "a"),
+        (10, false, "s", "c1"),
+        (10, false, "x", "b"),
+        (11, false, "t", "d1"),
+        (11, false, "x", "a"),
+        (12, false, "t", "d1"),
+        (12, false, "x", "b"),
+    ];
+    let rows: Vec<RawOp> = spec
+        .iter()
+        .enumerate()
+        .map(|(i, &(c, put, k, v))| op(c, put, k, Some(v), 10 * (i as u64 % 2 + 1)))
+        .collect();
+    let h = CheckHistory::new(rows);
+    let verdict = sequential::check_alone(&h);
+    assert_eq!(verdict.ok, Some(false));
+    assert_eq!(verdict.operations, (0..24).collect::<Vec<_>>());
+}
