@@ -1,0 +1,189 @@
+//! Parts of a history, each checked as a history of its own: the independent parts (no shared key or
+//! client), a part made of whole sessions, a sub-history of any operations (what a witness is checked
+//! as), and the history plus phantom writes for values read but never written.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::{intern, CheckHistory, CheckOp, OpIndex, RawOp};
+use crate::ids::ClientId;
+use crate::op::{Key, OpKind};
+
+/// The client of a phantom write: none of the history's.
+const PHANTOM_CLIENT: ClientId = ClientId(u32::MAX);
+
+impl CheckHistory {
+    /// The independent parts of the history: groups of sessions such that no key is touched by two
+    /// groups, each as its operations in history order, largest part last. A write that never
+    /// returned stays with the session of the operation it follows (one its client issued first of
+    /// all follows nothing, and may stand apart). Two parts share no key and no program order, so an
+    /// order of each can be interleaved any way into an order of the whole: a property that needs one
+    /// order of everything (sequential consistency) holds exactly when it holds for every part.
+    pub fn independent_parts(&self) -> Vec<Vec<OpIndex>> {
+        let sessions = self.sessions.len();
+        // Union-find over sessions (0..sessions) and keys (sessions..).
+        let mut parent: Vec<usize> = (0..sessions + self.keys.len()).collect();
+        fn root(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            x
+        }
+        let mut join = |a: usize, b: usize| {
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra != rb {
+                parent[ra.max(rb)] = ra.min(rb);
+            }
+        };
+        for op in &self.ops {
+            join(op.session as usize, sessions + op.key as usize);
+            if let Some(before) = op.after {
+                join(op.session as usize, self.ops[before].session as usize);
+            }
+        }
+        let mut parts: BTreeMap<usize, Vec<OpIndex>> = BTreeMap::new();
+        for (i, op) in self.ops.iter().enumerate() {
+            parts
+                .entry(root(&mut parent, op.session as usize))
+                .or_default()
+                .push(i);
+        }
+        let mut parts: Vec<Vec<OpIndex>> = parts.into_values().collect();
+        // Stable: parts of equal size keep the order of their first operation.
+        parts.sort_by_key(Vec::len);
+        parts
+    }
+
+    /// The history of some of the operations — a union of whole sessions, as [`independent_parts`]
+    /// gives — renumbered, with keys and values interned anew (names are shared, not copied).
+    ///
+    /// [`independent_parts`]: CheckHistory::independent_parts
+    pub fn restrict(&self, ops: &[OpIndex]) -> CheckHistory {
+        let mut part = CheckHistory::default();
+        let mut new_index: BTreeMap<OpIndex, OpIndex> = BTreeMap::new();
+        let mut new_session: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut key_ids: HashMap<Key, u32> = HashMap::new();
+        let mut value_ids: HashMap<Key, u32> = HashMap::new();
+        for &i in ops {
+            new_index.insert(i, part.ops.len());
+            let op = self.ops[i];
+            let next = new_session.len() as u32;
+            let session = *new_session.entry(op.session).or_insert(next);
+            if session as usize == part.sessions.len() {
+                part.sessions.push(Vec::new());
+            }
+            let key = intern(
+                &mut key_ids,
+                &mut part.keys,
+                self.keys[op.key as usize].clone(),
+            );
+            let value = op.value.map(|v| {
+                intern(
+                    &mut value_ids,
+                    &mut part.values,
+                    self.values[v as usize].clone(),
+                )
+            });
+            let index = part.ops.len();
+            if let (OpKind::Put, Some(value)) = (op.kind, value) {
+                part.writers.entry((key, value)).or_default().push(index);
+            }
+            part.ops.push(CheckOp {
+                session,
+                key,
+                value,
+                after: op.after,
+                ..op
+            });
+        }
+        for op in &mut part.ops {
+            op.after = op.after.and_then(|before| new_index.get(&before).copied());
+        }
+        // Sessions are whole, so each keeps its program order; sort each by position.
+        for (index, op) in part.ops.iter().enumerate() {
+            part.sessions[op.session as usize].push(index);
+        }
+        for session in &mut part.sessions {
+            session.sort_by_key(|&i| part.ops[i].seq);
+        }
+        part
+    }
+
+    /// The history plus one *phantom* write for each (key, value) that some read returned but no
+    /// write wrote: a write the history does not show, by no client, that never returned and follows
+    /// nothing — so, like any write that never returned, it is causally before its readers and after
+    /// nothing known. Phantoms come after every real operation and are never named as witnesses.
+    /// Borrowed, not copied, when every value read was written.
+    pub fn with_phantom_writes(&self) -> Cow<'_, CheckHistory> {
+        let mut thin_air: BTreeSet<(u32, u32)> = BTreeSet::new();
+        for op in &self.ops {
+            if let (true, Some(value)) = (op.is_read(), op.value) {
+                if self.writers(op.key, value).is_empty() {
+                    thin_air.insert((op.key, value));
+                }
+            }
+        }
+        if thin_air.is_empty() {
+            return Cow::Borrowed(self);
+        }
+        let mut history = self.clone();
+        for (key, value) in thin_air {
+            let index = history.ops.len();
+            let session = history.sessions.len() as u32;
+            history.writers.insert((key, value), vec![index]);
+            history.ops.push(CheckOp {
+                client: PHANTOM_CLIENT,
+                session,
+                seq: 0,
+                kind: OpKind::Put,
+                key,
+                value: Some(value),
+                invoked_at: 0,
+                returned_at: None,
+                after: None,
+                origin: usize::MAX,
+            });
+            history.sessions.push(vec![index]);
+            history.phantoms += 1;
+        }
+        Cow::Owned(history)
+    }
+
+    /// Whether an operation is a phantom write ([`CheckHistory::with_phantom_writes`]).
+    pub fn is_phantom(&self, index: OpIndex) -> bool {
+        index >= self.ops.len() - self.phantoms
+    }
+
+    /// An operation as it was given to [`CheckHistory::new`] (a phantom write as it would be).
+    pub fn raw_op(&self, index: OpIndex) -> RawOp {
+        let op = &self.ops[index];
+        RawOp {
+            client: op.client,
+            kind: op.kind,
+            key: self.keys[op.key as usize].clone(),
+            value: op.value.map(|v| self.values[v as usize].clone()),
+            invoked_at: op.invoked_at,
+            returned_at: op.returned_at,
+        }
+    }
+
+    /// The history of just some operations, as if the input had held only their rows (in input
+    /// order): what a witness ([`super::Verdict::operations`]) is checked as. Each operation keeps
+    /// its input position ([`CheckOp::origin`]), so a witness found in the part names the
+    /// operations of the whole. Phantoms are left out.
+    pub fn sub_history(&self, ops: &[OpIndex]) -> CheckHistory {
+        let mut rows: Vec<OpIndex> = ops
+            .iter()
+            .copied()
+            .filter(|&i| !self.is_phantom(i))
+            .collect();
+        rows.sort_by_key(|&i| self.ops[i].origin);
+        rows.dedup();
+        let mut part = CheckHistory::new(rows.iter().map(|&i| self.raw_op(i)));
+        for op in &mut part.ops {
+            op.origin = self.ops[rows[op.origin]].origin;
+        }
+        part
+    }
+}
