@@ -213,10 +213,7 @@ pub fn check_property(
         Property::Sequential => sequential::check(history),
         Property::Causal => causal::check(history),
         Property::CausalConvergence => causal::check_convergence(history),
-        Property::Convergent => match stores {
-            Some(stores) => convergent::check(stores),
-            None => Verdict::unknown("the replicas' final stores are not part of this history"),
-        },
+        Property::Convergent => convergence(stores),
         Property::ReadYourWrites => {
             session::check_guarantee(history, session::Guarantee::ReadYourWrites)
         }
@@ -287,10 +284,7 @@ fn check_needed(history: &CheckHistory, stores: Option<&[Store]>) -> Verdicts {
         sequential,
         causal,
         causal_convergence,
-        convergent: match stores {
-            Some(stores) => convergent::check(stores),
-            None => Verdict::unknown("the replicas' final stores are not part of this history"),
-        },
+        convergent: convergence(stores),
         read_your_writes: sessions.read_your_writes,
         monotonic_reads: sessions.monotonic_reads,
         monotonic_writes: sessions.monotonic_writes,
@@ -308,13 +302,18 @@ pub fn check_each(history: &CheckHistory, stores: Option<&[Store]>) -> Verdicts 
         linearizable,
         causal,
         causal_convergence: causal::check_convergence(history),
-        convergent: match stores {
-            Some(stores) => convergent::check(stores),
-            None => Verdict::unknown("the replicas' final stores are not part of this history"),
-        },
+        convergent: convergence(stores),
         read_your_writes: sessions.read_your_writes,
         monotonic_reads: sessions.monotonic_reads,
         monotonic_writes: sessions.monotonic_writes,
         writes_follow_reads: sessions.writes_follow_reads,
+    }
+}
+
+/// Convergence, judged from the replicas' final stores when the history comes with them.
+fn convergence(stores: Option<&[Store]>) -> Verdict {
+    match stores {
+        Some(stores) => convergent::check(stores),
+        None => Verdict::unknown("the replicas' final stores are not part of this history"),
     }
 }
