@@ -169,7 +169,7 @@ impl CheckHistory {
     }
 
     /// The history of just some operations, as if the input had held only their rows (in input
-    /// order): what a witness ([`super::Verdict::operations`]) is checked as. Each operation keeps
+    /// order): what a witness ([`crate::check::Verdict::operations`]) is checked as. Each operation keeps
     /// its input position ([`CheckOp::origin`]), so a witness found in the part names the
     /// operations of the whole. Phantoms are left out.
     pub fn sub_history(&self, ops: &[OpIndex]) -> CheckHistory {

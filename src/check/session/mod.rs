@@ -60,13 +60,17 @@
 
 mod clocked;
 pub mod dense;
+mod story;
 
 use std::collections::BTreeSet;
 
 use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, BuildError, CausalOrder, Source};
-use super::witness::{narrate, Broken};
+use super::witness::Broken;
 use super::Verdict;
+use story::{
+    earlier_read_story, own_write_story, prior_read_story, prior_write_story, violation, Violation,
+};
 
 /// The most interpretations (choices of the write each read of a repeated value saw) tried.
 pub const MAX_INTERPRETATIONS: u64 = 1 << 12;
@@ -130,13 +134,6 @@ fn prove(history: &CheckHistory, finding: Finding, guarantee: Guarantee) -> Verd
         Ok(verdict) => verdict,
         Err(broken) => broken.prove(history, |h| judge(h)[guarantee as usize].is_err()),
     }
-}
-
-/// A guarantee broken in one interpretation: the story, and the operations it used.
-#[derive(Clone, Debug)]
-struct Violation {
-    lines: Vec<String>,
-    ops: Vec<OpIndex>,
 }
 
 /// One interpretation's judgement of one guarantee, with "older" read strictly and leniently (see
@@ -353,28 +350,6 @@ impl Tally {
     }
 }
 
-/// A violation's story, then, when the read returned a write older than the one it missed, the
-/// causal path that makes it older (`path`, from the write read to the write missed), in words.
-fn violation(
-    history: &CheckHistory,
-    sources: &[Source],
-    mut lines: Vec<String>,
-    path: Vec<OpIndex>,
-    witnesses: impl IntoIterator<Item = OpIndex>,
-) -> Violation {
-    if let (Some(&x), Some(&w)) = (path.first(), path.last()) {
-        lines.push(format!(
-            "{} is older than {}: it is causally before it,",
-            history.describe(x),
-            history.describe(w)
-        ));
-        lines.extend(narrate(history, sources, &path));
-    }
-    let mut ops = path;
-    ops.extend(witnesses);
-    Violation { lines, ops }
-}
-
 /// What came before write `w2` in its client's program order: its session's earlier operations, or
 /// for a write that never returned, what its client did up to the operation it follows.
 fn program_past(history: &CheckHistory, w2: OpIndex) -> &[OpIndex] {
@@ -389,60 +364,4 @@ fn program_past(history: &CheckHistory, w2: OpIndex) -> &[OpIndex] {
         }
         None => &[],
     }
-}
-
-/// The words of each guarantee's violation, shared by both judges. `why` says how the read missed the
-/// write.
-fn own_write_story(history: &CheckHistory, w: OpIndex, r: OpIndex, why: &str) -> Vec<String> {
-    vec![
-        history.describe(w),
-        format!("then {} did not see it: {why}", history.describe(r)),
-    ]
-}
-
-fn earlier_read_story(history: &CheckHistory, r1: OpIndex, r: OpIndex, why: &str) -> Vec<String> {
-    vec![
-        history.describe(r1),
-        format!("then {} went back: {why}", history.describe(r)),
-    ]
-}
-
-fn prior_write_story(
-    history: &CheckHistory,
-    w: OpIndex,
-    w2: OpIndex,
-    r: OpIndex,
-    why: &str,
-) -> Vec<String> {
-    vec![
-        format!("{} wrote {}", history.ops[w].client, history.describe(w)),
-        format!("and later {}", history.describe(w2)),
-        format!(
-            "{} read the later write, but then {} did not see the earlier one: {why}",
-            history.ops[r].client,
-            history.describe(r)
-        ),
-    ]
-}
-
-fn prior_read_story(
-    history: &CheckHistory,
-    w: OpIndex,
-    w2: OpIndex,
-    r: OpIndex,
-    why: &str,
-) -> Vec<String> {
-    vec![
-        format!(
-            "{} had seen {}",
-            history.ops[w2].client,
-            history.describe(w)
-        ),
-        format!("before {}", history.describe(w2)),
-        format!(
-            "{} read that write, but then {} did not see the first: {why}",
-            history.ops[r].client,
-            history.describe(r)
-        ),
-    ]
 }
