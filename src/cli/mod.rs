@@ -1,0 +1,3 @@
+//! The commands of the `kvsim` binary that have grown past a few lines, each in its own file.
+
+pub mod sweep;
