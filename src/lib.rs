@@ -60,6 +60,7 @@
 
 pub mod check;
 pub mod client;
+pub mod events;
 pub mod history;
 pub mod ids;
 pub mod json;
