@@ -16,10 +16,12 @@ use kvsim::check::file::{HistoryFileError, LoadedHistory};
 use kvsim::check::lattice::{strongest, Strongest};
 use kvsim::check::{check_all, check_property, check_run, Property, Verdict, Verdicts};
 use kvsim::protocol::Model;
-use kvsim::report::{render_matrix, render_runs, render_selected, render_side_by_side, Report};
+use kvsim::report::{
+    render_matrix, render_runs, render_selected, render_side_by_side, render_trace, Report,
+};
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
-use kvsim::sim::simulate;
+use kvsim::sim::{simulate, simulate_recording, Record};
 
 mod cli;
 
@@ -142,6 +144,11 @@ struct RunArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
+    /// Record and print the protocol events of each run, one line each in time order: requests
+    /// and replies, every packet sent, delivered, lost or duplicated (with its stamp or vector
+    /// clock), what each replica holds back and why, and every commit. With --json: `runs[].events`.
+    #[arg(long)]
+    trace: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -294,7 +301,17 @@ fn run(args: &RunArgs) -> ExitCode {
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
-    let runs = run_models(&config, &args.model.models());
+    let record = if args.trace {
+        Record::Events
+    } else {
+        Record::Everything
+    };
+    let runs: Vec<Run> = args
+        .model
+        .models()
+        .iter()
+        .map(|&model| simulate_recording(&config, model, record))
+        .collect();
     let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
     let text = if args.json {
         let mut json = Report::new(&config, &runs, &verdicts).to_json();
@@ -308,6 +325,10 @@ fn run(args: &RunArgs) -> ExitCode {
         }
         text.push('\n');
         text.push_str(&render_matrix(&runs, &verdicts));
+        for trace in runs.iter().filter_map(render_trace) {
+            text.push('\n');
+            text.push_str(&trace);
+        }
         text
     };
     emit(&text)

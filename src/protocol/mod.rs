@@ -116,7 +116,8 @@ pub struct CommitEntry {
 
 /// What kind of packet a [`Output::Send`] is: the engine counts each kind, and only first
 /// transmissions of data obey the network's FIFO links.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Traffic {
     /// A protocol message, sent for the first time.
     Data,

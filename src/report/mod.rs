@@ -5,6 +5,8 @@
 //! traces reads like a story of what changed.
 
 mod compare;
+mod events;
+mod story;
 mod sweep;
 mod trace;
 mod verdicts;
@@ -15,6 +17,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 pub use compare::render_side_by_side;
+pub use events::EventsJson;
+pub use story::render_trace;
 pub use sweep::render_summary;
 pub use trace::{render_run, render_runs};
 pub use verdicts::{render_matrix, render_selected, render_verdicts};
@@ -35,6 +39,12 @@ pub struct RunReport<'a> {
     pub run: &'a Run,
     pub verdicts: &'a Verdicts,
     pub strongest: Strongest,
+    /// The protocol events, when the run recorded them (`--trace`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventsJson<'a>>,
+    /// With `events`: whether recording stopped before the run ended (too many events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events_truncated: Option<bool>,
 }
 
 /// The JSON document printed by `kvsim run --json`. Every field is documented in the README.
@@ -60,6 +70,8 @@ impl<'a> Report<'a> {
                     run,
                     verdicts,
                     strongest: strongest(verdicts),
+                    events: run.events.as_ref().map(|log| EventsJson { run, log }),
+                    events_truncated: run.events.as_ref().map(|log| log.truncated),
                 })
                 .collect(),
         }
