@@ -17,7 +17,7 @@ use kvsim::check::lattice::{strongest, Strongest};
 use kvsim::check::{check_all, check_property, check_run, Property, Verdict, Verdicts};
 use kvsim::protocol::Model;
 use kvsim::report::{
-    render_matrix, render_runs, render_selected, render_side_by_side, render_trace, Report,
+    render_matrix, render_runs, render_selected, render_side_by_side, write_trace, Report,
 };
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
@@ -313,25 +313,26 @@ fn run(args: &RunArgs) -> ExitCode {
         .map(|&model| simulate_recording(&config, model, record))
         .collect();
     let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
-    let text = if args.json {
-        let mut json = Report::new(&config, &runs, &verdicts).to_json();
-        json.push('\n');
-        json
-    } else {
-        let mut text = render_runs(&config, &runs, &verdicts);
-        if runs.len() > 1 {
-            text.push('\n');
-            text.push_str(&render_side_by_side(&config, &runs));
-        }
+    if args.json {
+        return emit_with(|out| Report::new(&config, &runs, &verdicts).write_json(out));
+    }
+    let mut text = render_runs(&config, &runs, &verdicts);
+    if runs.len() > 1 {
         text.push('\n');
-        text.push_str(&render_matrix(&runs, &verdicts));
-        for trace in runs.iter().filter_map(render_trace) {
-            text.push('\n');
-            text.push_str(&trace);
+        text.push_str(&render_side_by_side(&config, &runs));
+    }
+    text.push('\n');
+    text.push_str(&render_matrix(&runs, &verdicts));
+    emit_with(|out| {
+        out.write_all(text.as_bytes())?;
+        for run in &runs {
+            if run.events.is_some() {
+                out.write_all(b"\n")?;
+                write_trace(run, out)?;
+            }
         }
-        text
-    };
-    emit(&text)
+        Ok(())
+    })
 }
 
 fn run_models(config: &Config, models: &[Model]) -> Vec<Run> {
@@ -354,11 +355,13 @@ fn fail(path: &Path, err: &dyn std::fmt::Display) -> ExitCode {
 
 /// Writes to stdout; a closed pipe (`kvsim run … | head`) is not an error.
 fn emit(text: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    emit_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Lets `write` write to a buffered stdout; a closed pipe is not an error.
+fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {

@@ -28,7 +28,10 @@ fn every_scenario() -> Vec<(String, Config)> {
         .filter(|name| name.ends_with(".json"))
         .collect();
     names.sort();
-    names.into_iter().map(|n| (n.clone(), scenario(&n))).collect()
+    names
+        .into_iter()
+        .map(|n| (n.clone(), scenario(&n)))
+        .collect()
 }
 
 fn log(run: &Run) -> &EventLog {
@@ -38,10 +41,9 @@ fn log(run: &Run) -> &EventLog {
 /// The notes replica `replica` made, with the time of each.
 fn notes_at(run: &Run, replica: u32) -> Vec<(u64, Note)> {
     let log = log(run);
-    log.events
-        .iter()
-        .filter_map(|event| match event.what {
-            What::Note { replica: r, index } if r.0 == replica => {
+    log.indexed(run.replicas.len())
+        .filter_map(|(event, index)| match event.what {
+            What::Note { replica: r } if r.0 == replica => {
                 Some((event.at, log.notes[index as usize].clone()))
             }
             _ => None,
@@ -83,13 +85,13 @@ fn events_are_in_time_order_and_every_packet_is_counted_once() {
             let run = simulate_recording(&config, model, Record::Events);
             let log = log(&run);
             assert!(!log.truncated);
+            let times: Vec<u64> = log.events.iter().map(|e| e.at).collect();
             assert!(
-                log.events.windows(2).all(|w| w[0].at <= w[1].at),
+                times.windows(2).all(|w| w[0] <= w[1]),
                 "{name} under {model}: out of time order"
             );
-            let count = |f: &dyn Fn(&What) -> bool| {
-                log.events.iter().filter(|e| f(&e.what)).count() as u64
-            };
+            let count =
+                |f: &dyn Fn(&What) -> bool| log.events.iter().filter(|e| f(&e.what)).count() as u64;
             let stats = &run.stats;
             assert_eq!(log.messages.len() as u64, stats.messages, "{name} {model}");
             assert_eq!(count(&|w| matches!(w, What::Sent { .. })), stats.messages);
@@ -124,7 +126,13 @@ fn a_delivered_packet_was_sent_before_and_arrives_where_it_was_sent() {
             What::Delivered { msg } | What::Lost { msg, .. } => {
                 let sent = sent_at[msg as usize].expect("sent before its fate");
                 assert!(sent <= event.at);
-                if matches!(event.what, What::Lost { why: Loss::Dropped, .. }) {
+                if matches!(
+                    event.what,
+                    What::Lost {
+                        why: Loss::Dropped,
+                        ..
+                    }
+                ) {
                     losses += 1;
                 }
             }
@@ -138,7 +146,11 @@ fn a_delivered_packet_was_sent_before_and_arrives_where_it_was_sent() {
 fn causal_holds_back_y_at_r2_until_x_arrives() {
     // causal-chain: y (written by B after reading x) reaches r2 at t=35, x only at t=100 over the
     // slow link from r0. The replica says why it waits, and what released it.
-    let run = simulate_recording(&scenario("causal-chain.json"), Model::Causal, Record::Events);
+    let run = simulate_recording(
+        &scenario("causal-chain.json"),
+        Model::Causal,
+        Record::Events,
+    );
     let x = stamp_of_put(&run, 0, "x");
     let y = stamp_of_put(&run, 0, "y");
     let notes = notes_at(&run, 2);
@@ -164,7 +176,11 @@ fn causal_holds_back_y_at_r2_until_x_arrives() {
 
 #[test]
 fn eventual_holds_nothing_back_in_the_causal_chain() {
-    let run = simulate_recording(&scenario("causal-chain.json"), Model::Eventual, Record::Events);
+    let run = simulate_recording(
+        &scenario("causal-chain.json"),
+        Model::Eventual,
+        Record::Events,
+    );
     for replica in 0..3 {
         assert!(notes_at(&run, replica).is_empty());
     }
@@ -198,7 +214,7 @@ fn retransmissions_duplicates_and_early_packets_are_explained_by_the_channels() 
         Model::Sequential,
         Record::Events,
     );
-    let notes = &log(&run).notes;
+    let notes: Vec<&Note> = log(&run).notes.iter().collect();
     assert!(notes.iter().any(|n| matches!(n, Note::Retransmit { .. })));
     assert!(notes.iter().any(|n| matches!(n, Note::Duplicate { .. })));
     assert!(notes.iter().any(|n| matches!(n, Note::OutOfOrder { .. })));
@@ -229,12 +245,21 @@ fn the_trace_is_printed_only_when_asked() {
         .find(|line| line.contains("holds back put y = 2"))
         .expect("the trace shows y held back");
     assert!(held.starts_with("t= 35  r2"), "{held}");
-    assert!(held.contains("needs 1 write of r0, has applied 0"), "{held}");
+    assert!(
+        held.contains("needs 1 write of r0, has applied 0"),
+        "{held}"
+    );
 }
 
 #[test]
 fn json_has_events_only_with_trace() {
-    let args = ["run", "scenarios/causal-chain.json", "--model", "causal", "--json"];
+    let args = [
+        "run",
+        "scenarios/causal-chain.json",
+        "--model",
+        "causal",
+        "--json",
+    ];
     let (ok, plain) = kvsim(&args);
     assert!(ok);
     let plain: serde_json::Value = serde_json::from_str(&plain).unwrap();

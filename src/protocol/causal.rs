@@ -79,9 +79,13 @@ impl CausalReplica {
     }
 
     fn apply(&mut self, now: Time, write: &CausalWrite) {
-        let entry = self
-            .store
-            .commit(now, write.request.client, &write.key, &write.value, write.stamp);
+        let entry = self.store.commit(
+            now,
+            write.request.client,
+            &write.key,
+            &write.value,
+            write.stamp,
+        );
         self.outbox.push_back(Output::Commit(entry));
     }
 

@@ -56,9 +56,13 @@ impl EventualReplica {
     }
 
     fn apply(&mut self, now: Time, write: &EventualWrite) {
-        let entry = self
-            .store
-            .commit(now, write.request.client, &write.key, &write.value, write.stamp);
+        let entry = self.store.commit(
+            now,
+            write.request.client,
+            &write.key,
+            &write.value,
+            write.stamp,
+        );
         self.outbox.push_back(Output::Commit(entry));
     }
 }

@@ -312,10 +312,13 @@ mod tests {
     #[test]
     fn receiver_acknowledges_to_all_others_with_a_later_clock() {
         let mut tob = TotalOrderMulticast::new(ReplicaId(0), 3);
-        tob.handle_message(ReplicaId(2), TobMessage::Multicast {
-            stamp: stamp(4, 2),
-            payload: "m",
-        });
+        tob.handle_message(
+            ReplicaId(2),
+            TobMessage::Multicast {
+                stamp: stamp(4, 2),
+                payload: "m",
+            },
+        );
         let acks = drain(&mut tob);
         assert_eq!(
             acks,
@@ -363,14 +366,20 @@ mod tests {
     #[test]
     fn an_acknowledgement_may_arrive_before_its_message() {
         let mut tob = TotalOrderMulticast::new(ReplicaId(2), 3);
-        tob.handle_message(ReplicaId(1), TobMessage::Ack {
-            stamp: stamp(1, 0),
-            clock: 2,
-        });
-        tob.handle_message(ReplicaId(0), TobMessage::Multicast {
-            stamp: stamp(1, 0),
-            payload: "m",
-        });
+        tob.handle_message(
+            ReplicaId(1),
+            TobMessage::Ack {
+                stamp: stamp(1, 0),
+                clock: 2,
+            },
+        );
+        tob.handle_message(
+            ReplicaId(0),
+            TobMessage::Multicast {
+                stamp: stamp(1, 0),
+                payload: "m",
+            },
+        );
         let out = drain(&mut tob);
         assert_eq!(
             out.last(),
@@ -386,25 +395,37 @@ mod tests {
         // Replica 2 holds m2 (stamp 2.1) fully acknowledged, but m1 (stamp 1.0) is still at the head of
         // its heap waiting for an acknowledgement: m2 must not overtake it.
         let mut tob = TotalOrderMulticast::new(ReplicaId(2), 3);
-        tob.handle_message(ReplicaId(0), TobMessage::Multicast {
-            stamp: stamp(1, 0),
-            payload: "m1",
-        });
-        tob.handle_message(ReplicaId(1), TobMessage::Multicast {
-            stamp: stamp(2, 1),
-            payload: "m2",
-        });
-        tob.handle_message(ReplicaId(0), TobMessage::Ack {
-            stamp: stamp(2, 1),
-            clock: 3,
-        });
+        tob.handle_message(
+            ReplicaId(0),
+            TobMessage::Multicast {
+                stamp: stamp(1, 0),
+                payload: "m1",
+            },
+        );
+        tob.handle_message(
+            ReplicaId(1),
+            TobMessage::Multicast {
+                stamp: stamp(2, 1),
+                payload: "m2",
+            },
+        );
+        tob.handle_message(
+            ReplicaId(0),
+            TobMessage::Ack {
+                stamp: stamp(2, 1),
+                clock: 3,
+            },
+        );
         assert!(!drain(&mut tob)
             .iter()
             .any(|o| matches!(o, TobOutput::Deliver { .. })));
-        tob.handle_message(ReplicaId(1), TobMessage::Ack {
-            stamp: stamp(1, 0),
-            clock: 3,
-        });
+        tob.handle_message(
+            ReplicaId(1),
+            TobMessage::Ack {
+                stamp: stamp(1, 0),
+                clock: 3,
+            },
+        );
         let delivered: Vec<_> = drain(&mut tob)
             .into_iter()
             .filter_map(|o| match o {

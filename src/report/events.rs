@@ -18,6 +18,7 @@ use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
 use crate::events::{Event, EventLog, What};
+use crate::protocol::summary::Clock;
 use crate::run::Run;
 
 /// A run's events, serialized as a JSON array of objects.
@@ -29,11 +30,12 @@ pub struct EventsJson<'a> {
 impl Serialize for EventsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.log.events.len()))?;
-        for event in &self.log.events {
+        for (event, index) in self.log.indexed(self.run.replicas.len()) {
             seq.serialize_element(&EventJson {
                 run: self.run,
                 log: self.log,
-                event,
+                event: &event,
+                index,
             })?;
         }
         seq.end()
@@ -44,6 +46,8 @@ struct EventJson<'a> {
     run: &'a Run,
     log: &'a EventLog,
     event: &'a Event,
+    /// For a commit, its index in its replica's committed order; for a note, in the notes.
+    index: u32,
 }
 
 /// What a packet carries, as JSON.
@@ -86,23 +90,23 @@ impl Serialize for EventJson<'_> {
                 self.packet(&mut map, "lost", msg, true)?;
                 map.serialize_entry("why", &why)?;
             }
-            What::Commit { replica, index } => {
+            What::Commit { replica } => {
                 map.serialize_entry("event", "commit")?;
                 map.serialize_entry("replica", &replica)?;
-                map.serialize_entry("index", &index)?;
+                map.serialize_entry("index", &self.index)?;
                 let entry = self
                     .run
                     .replicas
                     .get(replica.index())
-                    .and_then(|r| r.committed.get(index as usize));
+                    .and_then(|r| r.committed.get(self.index as usize));
                 if let Some(entry) = entry {
                     map.serialize_entry("commit", entry)?;
                 }
             }
-            What::Note { replica, index } => {
+            What::Note { replica } => {
                 map.serialize_entry("event", "note")?;
                 map.serialize_entry("replica", &replica)?;
-                if let Some(note) = self.log.notes.get(index as usize) {
+                if let Some(note) = self.log.notes.get(self.index as usize) {
                     map.serialize_entry("note", note)?;
                 }
             }
@@ -137,15 +141,20 @@ impl EventJson<'_> {
         map.serialize_entry("to", &message.to)?;
         map.serialize_entry("traffic", &message.traffic)?;
         map.serialize_entry("seq", &message.seq)?;
-        if let Some(carried) = &message.carries {
+        if let Some(carried) = self.log.payload(message) {
+            let (lamport, vector) = match &carried.clock {
+                Clock::None => (None, None),
+                Clock::Lamport(time) => (Some(*time), None),
+                Clock::Vector(clock) => (None, Some(&**clock)),
+            };
             map.serialize_entry(
                 "message",
                 &MessageJson {
                     kind: carried.kind,
                     stamp: carried.stamp,
                     op: carried.op,
-                    lamport: carried.lamport,
-                    vector: carried.vector.as_deref(),
+                    lamport,
+                    vector,
                 },
             )?;
         }

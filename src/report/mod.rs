@@ -18,7 +18,7 @@ use serde::Serialize;
 
 pub use compare::render_side_by_side;
 pub use events::EventsJson;
-pub use story::render_trace;
+pub use story::{render_trace, write_trace};
 pub use sweep::render_summary;
 pub use trace::{render_run, render_runs};
 pub use verdicts::{render_matrix, render_selected, render_verdicts};
@@ -75,6 +75,13 @@ impl<'a> Report<'a> {
                 })
                 .collect(),
         }
+    }
+
+    /// Writes the document as pretty-printed JSON, without building it in memory first: with
+    /// `--trace`, a large run's events run to gigabytes.
+    pub fn write_json(&self, out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 
     /// The document as pretty-printed JSON.

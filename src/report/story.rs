@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::io;
 
 use super::describe;
 use crate::events::{Carried, EventLog, Loss, Message, What};
@@ -24,48 +25,59 @@ use crate::ids::ReplicaId;
 use crate::op::{Key, OpKind, Value};
 use crate::protocol::clocks::Stamp;
 use crate::protocol::note::{Missing, Note, Why};
-use crate::protocol::summary::MessageKind;
+use crate::protocol::summary::{Clock, MessageKind};
 use crate::protocol::Traffic;
 use crate::run::Run;
 use crate::text::escape;
 
 /// The trace of `run`, or `None` when it recorded no events.
 pub fn render_trace(run: &Run) -> Option<String> {
-    let log = run.events.as_ref()?;
+    run.events.as_ref()?;
+    let mut out = Vec::new();
+    // Writing to a `Vec` cannot fail.
+    write_trace(run, &mut out).expect("writing to memory");
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Writes the trace of `run` to `out` line by line (nothing when it recorded no events), so that
+/// the trace of a large run never has to fit in memory as text.
+pub fn write_trace(run: &Run, out: &mut (impl io::Write + ?Sized)) -> io::Result<()> {
+    let Some(log) = run.events.as_ref() else {
+        return Ok(());
+    };
     let mut story = Story::new(run, log);
-    let mut out = String::new();
-    let _ = writeln!(
+    writeln!(
         out,
         "trace of {} ({} events in time order; → sent to, ← received from)",
         run.model,
         log.events.len()
-    );
+    )?;
     let mut pending: Option<Line> = None;
-    for (i, event) in log.events.iter().enumerate() {
+    for (i, (event, index)) in log.indexed(run.replicas.len()).enumerate() {
         if instant_hop(log, i) {
             continue;
         }
-        let line = story.line(event.at, event.what);
+        let line = story.line(event.at, event.what, index);
         match &mut pending {
             Some(last) if last.merges(&line) => last.peers.extend(line.peers),
             _ => {
                 if let Some(last) = pending.replace(line) {
-                    story.write(&mut out, &last);
+                    story.write(out, &last)?;
                 }
             }
         }
     }
     if let Some(last) = pending {
-        story.write(&mut out, &last);
+        story.write(out, &last)?;
     }
     if log.truncated {
-        let _ = writeln!(
+        writeln!(
             out,
             "(the trace stops here: a run records at most {} events)",
             crate::events::MAX_RECORDED_EVENTS
-        );
+        )?;
     }
-    Some(out)
+    Ok(())
 }
 
 /// Whether event `i` is one end of a client hop that took no time and is told by the line next to
@@ -127,12 +139,12 @@ struct Story<'a> {
 impl<'a> Story<'a> {
     fn new(run: &'a Run, log: &'a EventLog) -> Self {
         let mut ops = BTreeMap::new();
-        for message in &log.messages {
-            if let Some(Carried {
+        for carried in &log.payloads {
+            if let Carried {
                 stamp,
                 op: Some(op),
                 ..
-            }) = &message.carries
+            } = carried
             {
                 ops.insert(*stamp, *op);
             }
@@ -147,7 +159,12 @@ impl<'a> Story<'a> {
             .iter()
             .any(|e| matches!(e.what, What::Lost { .. } | What::Duplicated { .. }));
         let replicas = run.replicas.len();
-        let clients = run.history.iter().map(|op| op.client.0 + 1).max().unwrap_or(0);
+        let clients = run
+            .history
+            .iter()
+            .map(|op| op.client.0 + 1)
+            .max()
+            .unwrap_or(0);
         let last = log.events.last().map_or(0, |e| e.at);
         let client_width = format!("client {}", clients.saturating_sub(1)).len();
         let replica_width = format!("r{}", replicas.saturating_sub(1)).len();
@@ -164,7 +181,7 @@ impl<'a> Story<'a> {
         }
     }
 
-    fn write(&self, out: &mut String, line: &Line) {
+    fn write(&self, out: &mut (impl io::Write + ?Sized), line: &Line) -> io::Result<()> {
         let peers = if line.arrow.is_empty() {
             String::new()
         } else {
@@ -180,8 +197,7 @@ impl<'a> Story<'a> {
             pw = self.place_width,
             rw = self.peer_width,
         );
-        out.push_str(text.trim_end());
-        out.push('\n');
+        writeln!(out, "{}", text.trim_end())
     }
 
     /// `r0, r2`, or `all` when a replica sent to every other one of three or more.
@@ -214,7 +230,8 @@ impl<'a> Story<'a> {
         }
     }
 
-    fn line(&mut self, at: u64, what: What) -> Line {
+    /// The line of one event; `index` is what [`EventLog::indexed`] gives with it.
+    fn line(&mut self, at: u64, what: What, index: u32) -> Line {
         let mut line = Line {
             at,
             place: String::new(),
@@ -242,9 +259,9 @@ impl<'a> Story<'a> {
                 line.peers = o.map(|o| o.replica.to_string()).into_iter().collect();
                 line.text = match o {
                     Some(o) => {
-                        let waited = o.latency().map_or(String::new(), |l| {
-                            format!(" (after {l} ms)")
-                        });
+                        let waited = o
+                            .latency()
+                            .map_or(String::new(), |l| format!(" (after {l} ms)"));
                         let result = describe(o.op, &o.key, &o.value);
                         match o.op {
                             OpKind::Put => format!("{result}: ok{waited}"),
@@ -263,10 +280,15 @@ impl<'a> Story<'a> {
             }
             What::GiveUp { op } => {
                 self.client_line(&mut line, op, "", "");
-                line.text = format!("gives up on {}: no answer before its timeout", self.asked(op));
+                line.text = format!(
+                    "gives up on {}: no answer before its timeout",
+                    self.asked(op)
+                );
             }
             What::Sent { msg } => self.packet(&mut line, msg, "→", ""),
-            What::Duplicated { msg } => self.packet(&mut line, msg, "→", "duplicated by the network: "),
+            What::Duplicated { msg } => {
+                self.packet(&mut line, msg, "→", "duplicated by the network: ")
+            }
             What::Delivered { msg } => self.packet(&mut line, msg, "←", ""),
             What::Lost { msg, why } => {
                 let why = match why {
@@ -277,8 +299,8 @@ impl<'a> Story<'a> {
                 self.packet(&mut line, msg, "→", why);
                 line.mergeable = false;
             }
-            What::Commit { replica, index } => self.commit(&mut line, replica, index),
-            What::Note { replica, index } => {
+            What::Commit { replica } => self.commit(&mut line, replica, index),
+            What::Note { replica } => {
                 line.place = replica.to_string();
                 if let Some(note) = self.log.notes.get(index as usize) {
                     self.note(&mut line, note);
@@ -337,7 +359,7 @@ impl<'a> Story<'a> {
             Traffic::Retransmission => "again: ",
             Traffic::Data | Traffic::Ack => "",
         };
-        let Some(carried) = &message.carries else {
+        let Some(carried) = self.log.payload(message) else {
             return format!("channel ack: has every packet before #{}", message.seq);
         };
         let mut text = String::from(again);
@@ -353,13 +375,13 @@ impl<'a> Story<'a> {
                     None => text.push_str("an operation"),
                 }
                 let _ = write!(text, ", stamp {}", carried.stamp);
-                if let Some(vector) = &carried.vector {
+                if let Clock::Vector(vector) = &carried.clock {
                     let _ = write!(text, ", vc {vector}");
                 }
             }
             MessageKind::MulticastAck => {
                 let _ = write!(text, "ack of {}", self.stamped(carried.stamp));
-                if let Some(clock) = carried.lamport {
+                if let Clock::Lamport(clock) = carried.clock {
                     let _ = write!(text, ", clock {clock}");
                 }
             }
@@ -399,7 +421,12 @@ impl<'a> Story<'a> {
         }
         if let Some(value) = &entry.value {
             store.insert(entry.key.clone(), (value.clone(), entry.stamp));
-            let _ = write!(line.text, "; store {} = {}", escape(&entry.key), escape(value));
+            let _ = write!(
+                line.text,
+                "; store {} = {}",
+                escape(&entry.key),
+                escape(value)
+            );
         }
     }
 

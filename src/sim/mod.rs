@@ -45,7 +45,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::client::{Client, ClientAction};
-use crate::events::{Carried, EventLog, Loss, Message, What};
+use crate::events::{Carried, EventLog, Loss, Message, What, NO_PAYLOAD};
 use crate::history::{History, Operation};
 use crate::ids::{ClientId, ReplicaId, Time};
 use crate::op::{Op, Reply, Request, RequestId};
@@ -54,7 +54,6 @@ use crate::protocol::channel::Packet;
 use crate::protocol::eventual::EventualReplica;
 use crate::protocol::linearizable::LinearizableReplica;
 use crate::protocol::sequential::SequentialReplica;
-use crate::protocol::summary::Clock;
 use crate::protocol::{CommitEntry, Model, Output, Replica, Traffic};
 use crate::run::{Counters, ReplicaRun, Run, Stats, Stop};
 use crate::scenario::{Config, Limits};
@@ -592,18 +591,16 @@ impl<R: Replica> Simulation<R> {
                 Output::Commit(entry) => {
                     self.progress += 1;
                     if self.record != Record::VerdictsOnly {
-                        let index = self.committed[id.index()].len() as u32;
-                        self.log_event(now, || What::Commit { replica: id, index });
+                        self.log_event(now, || What::Commit { replica: id });
                         self.committed[id.index()].push(entry);
                     }
                 }
                 Output::Note(note) => {
                     if let Some(log) = &mut self.log {
-                        let index = log.notes.len() as u32;
-                        log.push(now, What::Note { replica: id, index });
-                        if !log.truncated {
+                        if !log.is_full() {
                             log.notes.push(note);
                         }
+                        log.push(now, What::Note { replica: id });
                     }
                 }
             }
@@ -705,36 +702,41 @@ impl<R: Replica> Simulation<R> {
         let Some(log) = &self.log else {
             return u32::MAX;
         };
-        let id = log.messages.len() as u32;
+        if log.is_full() {
+            self.log_event(now, || What::Sent { msg: u32::MAX });
+            return u32::MAX;
+        }
         let (seq, summary) = msg.summary();
-        let carries = summary.map(|summary| {
-            let (lamport, vector) = match summary.clock {
-                Clock::None => (None, None),
-                Clock::Lamport(time) => (Some(time), None),
-                Clock::Vector(clock) => (None, Some(clock)),
-            };
-            Carried {
-                kind: summary.kind,
-                stamp: summary.stamp,
-                op: summary.request.map(|request| self.op_index(request)),
-                lamport,
-                vector,
-            }
+        let carried = summary.map(|summary| Carried {
+            kind: summary.kind,
+            stamp: summary.stamp,
+            op: summary.request.map(|request| self.op_index(request)),
+            clock: summary.clock,
         });
         let Some(log) = &mut self.log else {
             return u32::MAX;
         };
-        log.push(now, What::Sent { msg: id });
-        if log.truncated {
-            return u32::MAX;
-        }
+        let payload = match carried {
+            None => NO_PAYLOAD,
+            // A multicast sends the same message to every other replica in a row: its copies
+            // share one payload.
+            Some(carried) if log.payloads.last() == Some(&carried) => {
+                (log.payloads.len() - 1) as u32
+            }
+            Some(carried) => {
+                log.payloads.push(carried);
+                (log.payloads.len() - 1) as u32
+            }
+        };
+        let id = log.messages.len() as u32;
         log.messages.push(Message {
             from,
             to,
             traffic,
             seq,
-            carries,
+            payload,
         });
+        log.push(now, What::Sent { msg: id });
         id
     }
 }
