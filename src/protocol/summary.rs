@@ -2,7 +2,7 @@
 //! Lamport stamp or vector clock.
 //!
 //! The engine moves messages without looking inside them. When it records a trace it asks each one
-//! for a [`Summary`] — typed data, not words — so that "sent put y = 1, stamp 2@r1, vc [1,1,0]" can be
+//! for a [`Summary`] — typed data, not words — so that `sent put y = 1, stamp 2@r1, vc [1,1,0]` can be
 //! printed without the engine knowing any protocol.
 
 use std::sync::Arc;
