@@ -22,7 +22,7 @@ use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
 
 /// The scenarios the modules of this test cover, by file name without `.json`.
-const TESTED: [&str; 16] = [
+const TESTED: [&str; 17] = [
     "causal-chain",
     "concurrent-writes-orders",
     "crash-restart",
@@ -30,6 +30,7 @@ const TESTED: [&str; 16] = [
     "largest",
     "loss-duplication",
     "monotonic-reads",
+    "monotonic-writes",
     "partition",
     "partition-never-heals",
     "read-your-writes",

@@ -1,5 +1,5 @@
-//! The claims of the session-guarantee scenarios: a monotonic-reads violation and a
-//! writes-follow-reads violation, both made by a client that moves between replicas.
+//! The claims of the session-guarantee scenarios: monotonic-reads, monotonic-writes and
+//! writes-follow-reads violations, each made by a client that moves between replicas.
 
 use kvsim::check::Property;
 use kvsim::protocol::Model;
@@ -164,6 +164,71 @@ fn writes_follow_reads_holds_under_sequential_and_linearizable() {
 fn writes_follow_reads_every_model_ends_with_both_writes_everywhere() {
     for model in Model::ALL {
         let outcome = run("writes-follow-reads", model);
+        for replica in 0..3 {
+            assert_eq!(outcome.store(replica, "x"), Some("1"), "{model}");
+            assert_eq!(outcome.store(replica, "y"), Some("2"), "{model}");
+        }
+    }
+}
+
+/// Under causal, client 0's write of y at replica 1 carries a vector clock that has not seen its
+/// earlier write of x: replica 2 applies y at t=5, x at t=200, and client 1 sees y without x.
+/// Eventual does the same.
+#[test]
+fn monotonic_writes_causal_and_eventual_show_a_later_write_without_the_earlier() {
+    for model in [Model::Causal, Model::Eventual] {
+        let outcome = run("monotonic-writes", model);
+        assert_eq!(outcome.op(0, 0).replica.0, 0);
+        assert_eq!(outcome.op(0, 1).replica.0, 1, "y is written at replica 1");
+        assert_eq!(outcome.writes_applied(2), ["y=2", "x=1"]);
+        assert_eq!(outcome.applied_at(2, "y", "2"), 5);
+        assert_eq!(outcome.applied_at(2, "x", "1"), 200);
+        assert_eq!(outcome.invoked_at(1, 0), 20);
+        assert_eq!((outcome.read(1, 0), outcome.read(1, 1)), (Some("2"), None));
+        assert_eq!(
+            outcome.broken(Property::MonotonicWrites),
+            "monotonic-writes violation"
+        );
+        let reversal = "causal reversal (WriteCOInitRead)";
+        assert_eq!(outcome.broken(Property::Causal), reversal);
+        other_sessions_hold(&outcome, Property::MonotonicWrites);
+    }
+}
+
+/// Under sequential, the write of x is answered when it commits, at t=205, and y commits after it
+/// everywhere (at replica 2 at t=410): client 1 never sees y without x, and the run is
+/// linearizable; so is the linearizable run, whose reads see y = null and x = 1, then both.
+#[test]
+fn monotonic_writes_holds_under_sequential_and_linearizable() {
+    let sequential = run("monotonic-writes", Model::Sequential);
+    assert_eq!(sequential.returned_at(0, 0), Some(205));
+    assert_eq!(sequential.applied_at(0, "x", "1"), 205);
+    for replica in 0..3 {
+        assert_eq!(sequential.writes_applied(replica), ["x=1", "y=2"]);
+    }
+    assert_eq!(sequential.applied_at(2, "y", "2"), 410);
+    assert_eq!((sequential.read(1, 0), sequential.read(1, 1)), (None, None));
+    assert_eq!(sequential.invoked_at(1, 2), 320);
+    assert_eq!(
+        (sequential.read(1, 2), sequential.read(1, 3)),
+        (None, Some("1"))
+    );
+    let linearizable = run("monotonic-writes", Model::Linearizable);
+    assert_eq!(
+        (linearizable.read(1, 0), linearizable.read(1, 1)),
+        (None, Some("1"))
+    );
+    assert_eq!(
+        (linearizable.read(1, 2), linearizable.read(1, 3)),
+        (Some("2"), Some("1"))
+    );
+    for outcome in [&sequential, &linearizable] {
+        for property in Property::ALL {
+            outcome.holds(property);
+        }
+    }
+    for model in Model::ALL {
+        let outcome = run("monotonic-writes", model);
         for replica in 0..3 {
             assert_eq!(outcome.store(replica, "x"), Some("1"), "{model}");
             assert_eq!(outcome.store(replica, "y"), Some("2"), "{model}");
