@@ -22,13 +22,14 @@ use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
 
 /// The scenarios the modules of this test cover, by file name without `.json`.
-const TESTED: [&str; 17] = [
+const TESTED: [&str; 18] = [
     "causal-chain",
     "concurrent-writes-orders",
     "crash-restart",
     "eventual-convergence",
     "largest",
     "loss-duplication",
+    "lost-own-write",
     "monotonic-reads",
     "monotonic-writes",
     "partition",

@@ -1,5 +1,6 @@
 //! The claims of the session-guarantee scenarios: monotonic-reads, monotonic-writes and
-//! writes-follow-reads violations, each made by a client that moves between replicas.
+//! writes-follow-reads violations, and a client's own write lost to last-writer-wins, each made by
+//! a client that moves between replicas.
 
 use kvsim::check::Property;
 use kvsim::protocol::Model;
@@ -233,5 +234,68 @@ fn monotonic_writes_holds_under_sequential_and_linearizable() {
             assert_eq!(outcome.store(replica, "x"), Some("1"), "{model}");
             assert_eq!(outcome.store(replica, "y"), Some("2"), "{model}");
         }
+    }
+}
+
+/// Under causal and eventual, client 0's later write x = 2, made at a replica whose Lamport clock
+/// lags, is stamped lower than its earlier x = 1: last-writer-wins drops it everywhere, and the
+/// client reads 2, then 1. The checkers name a causal reversal (WriteCORead).
+#[test]
+fn lost_own_write_causal_and_eventual_lose_the_later_write_to_last_writer_wins() {
+    for model in [Model::Causal, Model::Eventual] {
+        let outcome = run("lost-own-write", model);
+        assert_eq!(outcome.applied_at(0, "z", "1"), 0);
+        let stamp = |replica: usize, value: &str| {
+            let committed = &outcome.run.replicas[replica].committed;
+            let mut writes_of_x = committed.iter().filter(|e| &*e.key == "x");
+            let entry = writes_of_x.find(|e| e.value.as_deref() == Some(value));
+            entry.unwrap().stamp.time
+        };
+        assert_eq!((stamp(0, "1"), stamp(1, "2")), (2, 1));
+        assert_eq!(outcome.invoked_at(0, 0), 10);
+        assert_eq!(outcome.op(0, 1).replica.0, 1);
+        assert!(outcome.op(0, 0).latency() == Some(0) && outcome.op(0, 1).latency() == Some(0));
+        assert_eq!(outcome.read(0, 2), Some("2"));
+        assert_eq!(outcome.writes_applied(0), ["z=1", "x=1", "x=2!"]);
+        assert_eq!(outcome.writes_applied(1), ["x=2", "z=1", "x=1"]);
+        assert_eq!(outcome.applied_at(1, "x", "1"), 210);
+        assert_eq!(
+            (outcome.invoked_at(0, 3), outcome.read(0, 3)),
+            (310, Some("1"))
+        );
+        assert_eq!(
+            (outcome.store(0, "x"), outcome.store(1, "x")),
+            (Some("1"), Some("1"))
+        );
+        let reversal = "causal reversal (WriteCORead)";
+        assert_eq!(outcome.broken(Property::Causal), reversal);
+        outcome.broken(Property::ReadYourWrites);
+        outcome.broken(Property::MonotonicReads);
+        let real_time = outcome.broken(Property::Linearizable);
+        assert_eq!(real_time, "real-time violation");
+    }
+}
+
+/// Under sequential and linearizable, the write of x = 1 is answered when it commits, at t=215,
+/// so x = 2 is stamped after it and wins: the client reads 2 both times, and the runs are
+/// linearizable.
+#[test]
+fn lost_own_write_multicast_stamps_the_later_write_later() {
+    for model in [Model::Sequential, Model::Linearizable] {
+        let outcome = run("lost-own-write", model);
+        assert_eq!(outcome.returned_at(0, 0), Some(215), "{model}");
+        let x2 = (outcome.run.replicas[1].committed.iter())
+            .find(|e| &*e.key == "x" && e.value.as_deref() == Some("2"))
+            .unwrap();
+        assert_eq!(x2.stamp.time, 4);
+        assert_eq!(
+            (outcome.read(0, 2), outcome.read(0, 3)),
+            (Some("2"), Some("2"))
+        );
+        assert_eq!(
+            (outcome.store(0, "x"), outcome.store(1, "x")),
+            (Some("2"), Some("2"))
+        );
+        outcome.holds(Property::Linearizable);
     }
 }
