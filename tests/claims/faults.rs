@@ -157,6 +157,7 @@ fn partition_never_heals_causal_and_eventual_diverge_for_good() {
             .contains("client 0's get x -> a"));
         outcome.holds(Property::Sequential);
         assert_eq!(outcome.run.stats.stopped, Stop::Stalled);
+        assert!(outcome.run.stats.retransmitted > 0, "retransmitted in vain");
     }
 }
 
@@ -290,7 +291,8 @@ fn loss_duplication_costs_time_and_messages_but_no_guarantee() {
         let outcome = run("loss-duplication", model);
         outcome.holds(property);
         outcome.holds(Property::Convergent);
-        assert!(outcome.run.stats.dropped > 0 && outcome.run.stats.duplicated > 0);
+        let stats = &outcome.run.stats;
+        assert!(stats.dropped > 0 && stats.duplicated > 0 && stats.retransmitted > 0);
     }
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
