@@ -169,9 +169,17 @@ impl Outcome {
         verdict.anomaly.as_deref().unwrap_or("")
     }
 
-    /// The witness of a broken property, one line per entry, joined.
-    pub fn witness(&self, property: Property) -> String {
-        self.verdicts.get(property).witness.join("\n")
+    /// The operations the witness of `property` names, each as (client, its `n`-th operation): by
+    /// the verdict's operation indices, not its words, which may be reworded.
+    pub fn witness_ops(&self, property: Property) -> Vec<(u32, usize)> {
+        let mut named = Vec::new();
+        for &index in &self.verdicts.get(property).operations {
+            let op = &self.run.history[index];
+            let before = &self.run.history[..index];
+            let n = before.iter().filter(|o| o.client == op.client).count();
+            named.push((op.client.0, n));
+        }
+        named
     }
 }
 
