@@ -54,10 +54,10 @@ pub fn write_trace(run: &Run, out: &mut (impl io::Write + ?Sized)) -> io::Result
     )?;
     let mut pending: Option<Line> = None;
     for (i, (event, index)) in log.indexed(run.replicas.len()).enumerate() {
-        if instant_hop(log, i) {
+        if folded(log, i) {
             continue;
         }
-        let line = story.line(event.at, event.what, index);
+        let line = story.line(i, event.at, event.what, index);
         match &mut pending {
             Some(last) if last.merges(&line) => last.peers.extend(line.peers),
             _ => {
@@ -80,12 +80,17 @@ pub fn write_trace(run: &Run, out: &mut (impl io::Write + ?Sized)) -> io::Result
     Ok(())
 }
 
-/// Whether event `i` is one end of a client hop that took no time and is told by the line next to
-/// it: a request that arrived the instant it was invoked (the invoke line names the replica), or a
-/// reply that reached its client the instant it left (the answer line names the replica).
-fn instant_hop(log: &EventLog, i: usize) -> bool {
+/// Whether event `i` is told by the line next to it: a request that arrived the instant it was
+/// invoked (the invoke line names the replica), a reply that reached its client the instant it left
+/// (the answer line names the replica), or the sending of a packet lost or duplicated as it was
+/// sent (that line shows the packet).
+fn folded(log: &EventLog, i: usize) -> bool {
     let event = log.events[i];
     match event.what {
+        What::Sent { msg } => log.events.get(i + 1).is_some_and(|e| {
+            e.at == event.at
+                && matches!(e.what, What::Lost { msg: m, .. } | What::Duplicated { msg: m } if m == msg)
+        }),
         What::Request { op } => i
             .checked_sub(1)
             .and_then(|j| log.events.get(j))
@@ -230,8 +235,8 @@ impl<'a> Story<'a> {
         }
     }
 
-    /// The line of one event; `index` is what [`EventLog::indexed`] gives with it.
-    fn line(&mut self, at: u64, what: What, index: u32) -> Line {
+    /// The line of event `i`; `index` is what [`EventLog::indexed`] gives with it.
+    fn line(&mut self, i: usize, at: u64, what: What, index: u32) -> Line {
         let mut line = Line {
             at,
             place: String::new(),
@@ -285,18 +290,25 @@ impl<'a> Story<'a> {
                     self.asked(op)
                 );
             }
-            What::Sent { msg } => self.packet(&mut line, msg, "→", ""),
+            What::Sent { msg } => self.packet(&mut line, msg, "→"),
             What::Duplicated { msg } => {
-                self.packet(&mut line, msg, "→", "duplicated by the network: ")
+                self.packet(&mut line, msg, "→");
+                line.text
+                    .push_str("  (duplicated by the network: it arrives twice)");
+                line.mergeable = false;
             }
-            What::Delivered { msg } => self.packet(&mut line, msg, "←", ""),
+            What::Delivered { msg } => self.packet(&mut line, msg, "←"),
             What::Lost { msg, why } => {
-                let why = match why {
-                    Loss::Dropped => "lost by the network: ",
-                    Loss::Cut => "lost, the link is cut: ",
-                    Loss::Down => "lost, the receiver is down: ",
-                };
-                self.packet(&mut line, msg, "→", why);
+                // Lost as it was sent (its sending is folded into this line), or on arrival.
+                let at_send = i
+                    .checked_sub(1)
+                    .is_some_and(|j| self.log.events[j].what == What::Sent { msg });
+                self.packet(&mut line, msg, if at_send { "→" } else { "←" });
+                line.text.push_str(match why {
+                    Loss::Dropped => "  ✗ lost by the network",
+                    Loss::Cut => "  ✗ lost: the link is cut",
+                    Loss::Down => "  ✗ lost: the receiver is down",
+                });
                 line.mergeable = false;
             }
             What::Commit { replica } => self.commit(&mut line, replica, index),
@@ -338,7 +350,7 @@ impl<'a> Story<'a> {
         line.text = format!("{verb} {}", self.asked(op)).trim().to_string();
     }
 
-    fn packet(&self, line: &mut Line, msg: u32, arrow: &'static str, prefix: &str) {
+    fn packet(&self, line: &mut Line, msg: u32, arrow: &'static str) {
         let Some(message) = self.log.messages.get(msg as usize) else {
             return;
         };
@@ -349,8 +361,8 @@ impl<'a> Story<'a> {
         line.place = place.to_string();
         line.arrow = arrow;
         line.peers = vec![peer.to_string()];
-        line.text = format!("{prefix}{}", self.contents(message));
-        line.mergeable = arrow == "→" && prefix.is_empty();
+        line.text = self.contents(message);
+        line.mergeable = arrow == "→";
     }
 
     /// What a packet carries, in words.
