@@ -1,219 +1,20 @@
-//! The message-level story of a run (`--trace`): one aligned line per protocol event, in time order.
-//!
-//! ```text
-//! t=  30  r1        → r0, r2      put y = 2 from client 1, stamp 2@r1, vc [1,1,0]
-//! t=  35  r2        ← r1          put y = 2 from client 1, stamp 2@r1, vc [1,1,0]
-//! t=  35  r2                      holds back put y = 2 (2@r1): needs 1 write of r0, has applied 0
-//! t= 100  r2        ← r0          put x = 1 from client 0, stamp 1@r0, vc [1,0,0]
-//! t= 100  r2                      applies put x = 1 (1@r0); store x = 1
-//! t= 100  r2                      releases put y = 2 (2@r1): applying 1@r0 met its last dependency
-//! ```
-//!
-//! The columns are: when, where (a replica, a client, or `fault`), the peer (`→` sent to, `←`
-//! received from), and what. Packets sent at one instant by one replica with the same contents are
-//! one line listing every recipient (`→ all` when it is every other replica of three or more). The
-//! words come from the typed events and notes (see [`crate::events`]); nothing here re-simulates.
+//! The words of a trace: one sentence per event, from the typed events and the replicas' notes.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::io;
 
-use super::describe;
-use crate::events::{Carried, EventLog, Loss, Message, What};
+use super::{Line, Story};
+use crate::events::{Loss, Message, What};
 use crate::history::Operation;
 use crate::ids::ReplicaId;
-use crate::op::{Key, OpKind, Value};
+use crate::op::OpKind;
 use crate::protocol::clocks::Stamp;
 use crate::protocol::note::{Missing, Note, Why};
 use crate::protocol::summary::{Clock, MessageKind};
 use crate::protocol::Traffic;
-use crate::run::Run;
+use crate::report::describe;
 use crate::text::escape;
 
-/// The trace of `run`, or `None` when it recorded no events.
-pub fn render_trace(run: &Run) -> Option<String> {
-    run.events.as_ref()?;
-    let mut out = Vec::new();
-    // Writing to a `Vec` cannot fail.
-    write_trace(run, &mut out).expect("writing to memory");
-    Some(String::from_utf8_lossy(&out).into_owned())
-}
-
-/// Writes the trace of `run` to `out` line by line (nothing when it recorded no events), so that
-/// the trace of a large run never has to fit in memory as text.
-pub fn write_trace(run: &Run, out: &mut (impl io::Write + ?Sized)) -> io::Result<()> {
-    let Some(log) = run.events.as_ref() else {
-        return Ok(());
-    };
-    let mut story = Story::new(run, log);
-    writeln!(
-        out,
-        "trace of {} ({} events in time order; → sent to, ← received from)",
-        run.model,
-        log.events.len()
-    )?;
-    let mut pending: Option<Line> = None;
-    for (i, (event, index)) in log.indexed(run.replicas.len()).enumerate() {
-        if folded(log, i) {
-            continue;
-        }
-        let line = story.line(i, event.at, event.what, index);
-        match &mut pending {
-            Some(last) if last.merges(&line) => last.peers.extend(line.peers),
-            _ => {
-                if let Some(last) = pending.replace(line) {
-                    story.write(out, &last)?;
-                }
-            }
-        }
-    }
-    if let Some(last) = pending {
-        story.write(out, &last)?;
-    }
-    if log.truncated {
-        writeln!(
-            out,
-            "(the trace stops here: a run records at most {} events)",
-            crate::events::MAX_RECORDED_EVENTS
-        )?;
-    }
-    Ok(())
-}
-
-/// Whether event `i` is told by the line next to it: a request that arrived the instant it was
-/// invoked (the invoke line names the replica), a reply that reached its client the instant it left
-/// (the answer line names the replica), or the sending of a packet lost or duplicated as it was
-/// sent (that line shows the packet).
-fn folded(log: &EventLog, i: usize) -> bool {
-    let event = log.events[i];
-    match event.what {
-        What::Sent { msg } => log.events.get(i + 1).is_some_and(|e| {
-            e.at == event.at
-                && matches!(e.what, What::Lost { msg: m, .. } | What::Duplicated { msg: m } if m == msg)
-        }),
-        What::Request { op } => i
-            .checked_sub(1)
-            .and_then(|j| log.events.get(j))
-            .is_some_and(|e| e.at == event.at && e.what == What::Invoke { op }),
-        What::Reply { op } => log
-            .events
-            .get(i + 1)
-            .is_some_and(|e| e.at == event.at && e.what == What::Return { op }),
-        _ => false,
-    }
-}
-
-/// One line before layout.
-struct Line {
-    at: u64,
-    place: String,
-    /// `→`, `←` or nothing.
-    arrow: &'static str,
-    peers: Vec<String>,
-    text: String,
-    /// Whether later sends of the same contents may join this line.
-    mergeable: bool,
-}
-
-impl Line {
-    fn merges(&self, next: &Line) -> bool {
-        self.mergeable
-            && next.mergeable
-            && self.at == next.at
-            && self.place == next.place
-            && self.text == next.text
-    }
-}
-
-/// What the renderer keeps while it walks the log.
-struct Story<'a> {
-    run: &'a Run,
-    log: &'a EventLog,
-    /// The operation each stamp belongs to, from the packets that carried it.
-    ops: BTreeMap<Stamp, u32>,
-    /// Each replica's store as the commits so far left it, with the stamp of each value.
-    stores: Vec<BTreeMap<Key, (Value, Stamp)>>,
-    /// Whether to show packets' sequence numbers: only when the channel layer had work to do.
-    show_seq: bool,
-    replicas: usize,
-    time_width: usize,
-    place_width: usize,
-    peer_width: usize,
-}
-
 impl<'a> Story<'a> {
-    fn new(run: &'a Run, log: &'a EventLog) -> Self {
-        let mut ops = BTreeMap::new();
-        for carried in &log.payloads {
-            if let Carried {
-                stamp,
-                op: Some(op),
-                ..
-            } = carried
-            {
-                ops.insert(*stamp, *op);
-            }
-        }
-        let show_seq = log.notes.iter().any(|note| {
-            matches!(
-                note,
-                Note::OutOfOrder { .. } | Note::Duplicate { .. } | Note::Retransmit { .. }
-            )
-        }) || log
-            .events
-            .iter()
-            .any(|e| matches!(e.what, What::Lost { .. } | What::Duplicated { .. }));
-        let replicas = run.replicas.len();
-        let clients = run
-            .history
-            .iter()
-            .map(|op| op.client.0 + 1)
-            .max()
-            .unwrap_or(0);
-        let last = log.events.last().map_or(0, |e| e.at);
-        let client_width = format!("client {}", clients.saturating_sub(1)).len();
-        let replica_width = format!("r{}", replicas.saturating_sub(1)).len();
-        Story {
-            run,
-            log,
-            ops,
-            stores: vec![BTreeMap::new(); replicas],
-            show_seq,
-            replicas,
-            time_width: last.to_string().len(),
-            place_width: client_width.max("fault".len()),
-            peer_width: (2 + client_width).max(4 + 2 * replica_width),
-        }
-    }
-
-    fn write(&self, out: &mut (impl io::Write + ?Sized), line: &Line) -> io::Result<()> {
-        let peers = if line.arrow.is_empty() {
-            String::new()
-        } else {
-            format!("{} {}", line.arrow, self.recipients(&line.peers))
-        };
-        let text = format!(
-            "t={:>tw$}  {:<pw$}  {:<rw$}  {}",
-            line.at,
-            line.place,
-            peers,
-            line.text,
-            tw = self.time_width,
-            pw = self.place_width,
-            rw = self.peer_width,
-        );
-        writeln!(out, "{}", text.trim_end())
-    }
-
-    /// `r0, r2`, or `all` when a replica sent to every other one of three or more.
-    fn recipients(&self, peers: &[String]) -> String {
-        if self.replicas >= 3 && peers.len() == self.replicas - 1 {
-            "all".to_string()
-        } else {
-            peers.join(", ")
-        }
-    }
-
     fn op(&self, op: u32) -> Option<&'a Operation> {
         self.run.history.get(op as usize)
     }
@@ -236,7 +37,7 @@ impl<'a> Story<'a> {
     }
 
     /// The line of event `i`; `index` is what [`EventLog::indexed`] gives with it.
-    fn line(&mut self, i: usize, at: u64, what: What, index: u32) -> Line {
+    pub(super) fn line(&mut self, i: usize, at: u64, what: What, index: u32) -> Line {
         let mut line = Line {
             at,
             place: String::new(),
