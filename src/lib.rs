@@ -49,7 +49,7 @@
 //! let eventual = simulate(&config, Model::Eventual);
 //! assert_eq!(eventual.history[1].value, None);
 //!
-//! // Linearizable replicas order the read with the write (stamps 1.0 before 1.1) and return it.
+//! // Linearizable replicas order the read with the write (stamps 1@r0 before 1@r1) and return it.
 //! let linearizable = simulate(&config, Model::Linearizable);
 //! assert_eq!(linearizable.history[1].value.as_deref(), Some("1"));
 //! # Ok::<(), kvsim::scenario::ScenarioError>(())

@@ -13,16 +13,18 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use indexmap::IndexMap;
 use kvsim::check::file::{HistoryFileError, LoadedHistory};
+use kvsim::check::glossary::Explained;
 use kvsim::check::lattice::{strongest, Strongest};
 use kvsim::check::{check_all, check_property, check_run, Property, Verdict, Verdicts};
 use kvsim::protocol::Model;
-use kvsim::report::{render_matrix, render_runs, render_selected, render_side_by_side, Report};
+use kvsim::report::{render, render_selected, Show};
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
 
 mod cli;
 
+use cli::run::{run, RunArgs};
 use cli::sweep::{sweep, SweepArgs};
 
 /// The most worker threads a sweep starts.
@@ -129,23 +131,8 @@ impl CheckChoice {
     }
 }
 
-#[derive(clap::Args)]
-struct RunArgs {
-    /// The scenario file (JSON; the format is in the README).
-    scenario: PathBuf,
-    /// Which consistency model to run.
-    #[arg(long, value_enum, default_value_t = ModelChoice::All)]
-    model: ModelChoice,
-    /// Use this seed instead of the scenario's.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Print one JSON document instead of text.
-    #[arg(long)]
-    json: bool,
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ModelChoice {
+pub(crate) enum ModelChoice {
     Linearizable,
     Sequential,
     Causal,
@@ -240,6 +227,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         serde_json::to_string_pretty(&doc).expect("plain values serialize") + "\n"
     } else {
         let mut text = String::new();
+        let mut explained = Explained::default();
         for (item, verdicts, best) in &results {
             let count = item.history.ops.len();
             text.push_str(&format!(
@@ -253,7 +241,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
             let selected: Vec<(Property, &Verdict)> =
                 verdicts.iter().map(|(p, v)| (*p, v)).collect();
-            text.push_str(&render_selected(&selected));
+            text.push_str(&render_selected(&selected, &mut explained));
             text.push('\n');
         }
         text
@@ -275,45 +263,15 @@ fn demo() -> ExitCode {
         "kvsim demo: one scenario, four consistency models, the same seed.\n\
          Each column is the same script under a different replica protocol.\n\n",
     );
-    text.push_str(&render_side_by_side(&config, &runs));
-    text.push('\n');
-    text.push_str(&render_matrix(&runs, &verdicts));
+    text.push_str(&render(&config, &runs, &verdicts, &Show::default()));
     text.push_str(
-        "\nFull traces (committed order at every replica, history, stats):\n  \
-         kvsim run scenarios/causal-chain.json\n\
+        "\nThe same as: kvsim run scenarios/causal-chain.json\n\
          Other scenarios are in scenarios/; `kvsim run --help` lists the options.\n",
     );
     emit(&text)
 }
 
-fn run(args: &RunArgs) -> ExitCode {
-    let mut config = match Scenario::load(&args.scenario) {
-        Ok(config) => config,
-        Err(err) => return fail(&args.scenario, &err),
-    };
-    if let Some(seed) = args.seed {
-        config.seed = seed;
-    }
-    let runs = run_models(&config, &args.model.models());
-    let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
-    let text = if args.json {
-        let mut json = Report::new(&config, &runs, &verdicts).to_json();
-        json.push('\n');
-        json
-    } else {
-        let mut text = render_runs(&config, &runs, &verdicts);
-        if runs.len() > 1 {
-            text.push('\n');
-            text.push_str(&render_side_by_side(&config, &runs));
-        }
-        text.push('\n');
-        text.push_str(&render_matrix(&runs, &verdicts));
-        text
-    };
-    emit(&text)
-}
-
-fn run_models(config: &Config, models: &[Model]) -> Vec<Run> {
+pub(crate) fn run_models(config: &Config, models: &[Model]) -> Vec<Run> {
     models
         .iter()
         .map(|&model| simulate(config, model))

@@ -1,13 +1,14 @@
 //! Snapshot tests: every scenario in `scenarios/` under every model, stored in the top-level
-//! `snapshots/` as `<model>@<scenario>.snap`, plus the side-by-side comparison as
-//! `side-by-side@<scenario>.snap`.
+//! `snapshots/` as `<model>@<scenario>.snap` (everything `kvsim run --model M --show all` prints),
+//! plus the default view of all four models side by side as `side-by-side@<scenario>.snap` (what
+//! `kvsim run` prints).
 //!
 //! A changed snapshot is a changed behaviour: review it with `cargo insta review` (or read the
 //! `.snap.new` file) before accepting it.
 
 use kvsim::check::check_run;
 use kvsim::protocol::Model;
-use kvsim::report::{render_matrix, render_run, render_side_by_side};
+use kvsim::report::{render, Show};
 use kvsim::scenario::Scenario;
 use kvsim::sim::simulate;
 
@@ -25,12 +26,17 @@ fn every_scenario_under_every_model() {
             for model in Model::ALL {
                 let run = simulate(&config, model);
                 let checked = check_run(&run);
-                insta::assert_snapshot!(model.name(), render_run(&config, &run, &checked));
+                let alone = render(
+                    &config,
+                    std::slice::from_ref(&run),
+                    std::slice::from_ref(&checked),
+                    &Show::everything(),
+                );
+                insta::assert_snapshot!(model.name(), alone);
                 runs.push(run);
                 verdicts.push(checked);
             }
-            let side =
-                render_side_by_side(&config, &runs) + "\n" + &render_matrix(&runs, &verdicts);
+            let side = render(&config, &runs, &verdicts, &Show::default());
             insta::assert_snapshot!("side-by-side", side);
         });
     });

@@ -1,23 +1,28 @@
-//! Renderings of runs: the human-readable trace of one run (which is also what the snapshots hold),
-//! the side-by-side comparison of models, the verdicts, and the JSON document of `--json`.
+//! Renderings of runs: the text of one run or of several side by side, in the sections `--show`
+//! selects ([`view`], which is also what the snapshots hold), the verdicts, sweep summaries, and the
+//! JSON document of `--json`.
 //!
 //! Text output follows one rule: one event per line, aligned, in time order, so that a diff between two
 //! traces reads like a story of what changed.
 
+mod committed;
 mod compare;
+mod show;
 mod sweep;
 mod trace;
 mod verdicts;
+mod view;
 
 use std::borrow::Cow;
 use std::fmt::Write;
 
 use serde::Serialize;
 
-pub use compare::render_side_by_side;
+pub use show::{Section, Show};
 pub use sweep::render_summary;
-pub use trace::{render_run, render_runs};
+pub use trace::render_run;
 pub use verdicts::{render_matrix, render_selected, render_verdicts};
+pub use view::{render, SEE_EVERYTHING};
 
 use crate::check::lattice::{strongest, Strongest};
 use crate::check::Verdicts;
@@ -185,7 +190,7 @@ fn plural(count: usize) -> &'static str {
 
 /// Breaks text into lines of at most `width` characters at spaces (a longer word gets a line of its
 /// own), keeping the text's own line breaks.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in text.lines() {
         let mut line = String::new();

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use super::table;
+use super::{table, wrap};
+use crate::check::glossary::Explained;
 use crate::check::lattice::strongest;
 use crate::check::{Property, Verdict, Verdicts};
 use crate::run::Run;
@@ -36,22 +37,21 @@ fn cell(verdict: &Verdict) -> &'static str {
 }
 
 /// One run's verdicts: the strongest model the run satisfies, a line per property, then each broken
-/// one explained.
-pub fn render_verdicts(verdicts: &Verdicts) -> String {
+/// one explained (each anomaly's meaning the first time `explained` meets it).
+pub fn render_verdicts(verdicts: &Verdicts, explained: &mut Explained) -> String {
     let all: Vec<(Property, &Verdict)> = Property::ALL
         .iter()
         .map(|&p| (p, verdicts.get(p)))
         .collect();
     format!(
-        "  strongest: {}
-{}",
+        "  strongest: {}\n{}",
         strongest(verdicts),
-        render_selected(&all)
+        render_selected(&all, explained)
     )
 }
 
 /// Some properties' verdicts: a line per property, then each broken one explained.
-pub fn render_selected(verdicts: &[(Property, &Verdict)]) -> String {
+pub fn render_selected(verdicts: &[(Property, &Verdict)], explained: &mut Explained) -> String {
     let mut out = String::new();
     let rows: Vec<Vec<String>> = verdicts
         .iter()
@@ -64,30 +64,62 @@ pub fn render_selected(verdicts: &[(Property, &Verdict)]) -> String {
         })
         .collect();
     table(&mut out, "  ", &rows);
-    explain(&mut out, verdicts.iter().map(|&(p, v)| (label(p), v)));
+    let mut witnesses = Witnesses::default();
+    for &(p, verdict) in verdicts {
+        witnesses.explain(&mut out, label(p), verdict, explained);
+    }
     out
 }
 
-/// The witness of every broken verdict, under its heading.
-fn explain<'a>(out: &mut String, verdicts: impl Iterator<Item = (String, &'a Verdict)>) {
-    for (heading, verdict) in verdicts {
+/// The witnesses of one output's broken verdicts, each distinct one written once: a later verdict
+/// broken by the same witness (the lattice passes a weaker property's witness up to every stronger
+/// one, behind a line saying why) points back to the first instead of repeating it.
+#[derive(Default)]
+struct Witnesses<'a> {
+    written: Vec<(String, &'a Verdict)>,
+}
+
+impl<'a> Witnesses<'a> {
+    fn explain(
+        &mut self,
+        out: &mut String,
+        heading: String,
+        verdict: &'a Verdict,
+        explained: &mut Explained,
+    ) {
         if verdict.ok != Some(false) {
-            continue;
+            return;
         }
-        let _ = writeln!(
-            out,
-            "  {heading}: {}",
-            verdict.anomaly.as_deref().unwrap_or("broken")
-        );
+        let anomaly = verdict.anomaly.as_deref().unwrap_or("broken");
+        let same = |earlier: &Verdict| {
+            let tail = verdict.witness.get(1..).unwrap_or_default();
+            earlier.anomaly == verdict.anomaly
+                && (earlier.witness == verdict.witness || earlier.witness == tail)
+        };
+        if let Some((first, _)) = self.written.iter().find(|(_, earlier)| same(earlier)) {
+            let _ = writeln!(
+                out,
+                "  {heading}: {anomaly}, the same witness as {first} above"
+            );
+            return;
+        }
+        let _ = writeln!(out, "  {heading}: {anomaly}");
+        if let Some(meaning) = explained.first_time(anomaly) {
+            let meaning = meaning.trim_end_matches('.');
+            for line in wrap(&format!("(that is: {meaning})"), 92) {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
         for line in &verdict.witness {
             let _ = writeln!(out, "    {line}");
         }
+        self.written.push((heading, verdict));
     }
 }
 
 /// Every run against every property (`verdicts[i]` belongs to `runs[i]`), then each broken cell's
-/// anomaly and witness.
-pub fn render_matrix(runs: &[Run], verdicts: &[Verdicts]) -> String {
+/// anomaly and witness, each distinct witness once.
+pub fn render_matrix(runs: &[Run], verdicts: &[Verdicts], explained: &mut Explained) -> String {
     let mut out = String::from("=== verdicts ===\n");
     out.push_str(
         "which guarantees each model's run kept (lin = linearizable, seq = sequential, causal, ccv = causal\n\
@@ -120,23 +152,17 @@ pub fn render_matrix(runs: &[Run], verdicts: &[Verdicts]) -> String {
     table(&mut out, "  ", &strongest);
     out.push('\n');
     table(&mut out, "  ", &rows);
-    let mut any = false;
+    let mut why = String::new();
+    let mut witnesses = Witnesses::default();
     for (run, verdicts) in runs.iter().zip(verdicts) {
-        let cells = Property::ALL.iter().map(|&p| {
-            (
-                format!("{} × {}", run.model.name(), label(p)),
-                verdicts.get(p),
-            )
-        });
-        let mut section = String::new();
-        explain(&mut section, cells);
-        if !section.is_empty() {
-            if !any {
-                out.push_str("\nwhy\n");
-                any = true;
-            }
-            out.push_str(&section);
+        for p in Property::ALL {
+            let heading = format!("{} × {}", run.model.name(), label(p));
+            witnesses.explain(&mut why, heading, verdicts.get(p), explained);
         }
+    }
+    if !why.is_empty() {
+        out.push_str("\nwhy\n");
+        out.push_str(&why);
     }
     out
 }
