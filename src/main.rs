@@ -43,7 +43,7 @@ seeded event queue, so that a scenario runs under linearizable, sequential, caus
 consistency with reproducible interleavings. The same scenario and seed always give the same trace.\n\n\
 With no command, kvsim runs its built-in demo.",
     after_help = "Examples:\n  kvsim                                   # the demo: one scenario, four models side by side\n  \
-kvsim run scenarios/stale-read.json     # every model, full traces\n  \
+kvsim run scenarios/stale-read.json     # every model, side by side\n  \
 kvsim check history.jsonl               # judge a recorded history\n  \
 kvsim sweep scenarios/causal-chain.json --seeds 0..1000   # many seeds, summarised\n  \
 kvsim run scenarios/stale-read.json --model sequential --seed 3 --json"
@@ -61,8 +61,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario file under one model or all four, and print what happened.
+    ///
+    /// By default every section is printed short, to fit a screen; `--show` picks sections and
+    /// prints them in full. Exit status: 0, or 1 when a `--fail-on` gate fails, 2 on bad input.
     #[command(after_help = "Examples:\n  kvsim run scenarios/stale-read.json\n  \
 kvsim run scenarios/causal-chain.json --model eventual\n  \
+kvsim run scenarios/largest.json --model causal --show committed\n  \
+kvsim run scenarios/partition.json --show all\n  \
+kvsim run scenarios/reordering.json --fail-on own      # exit 1: a model broke its own guarantee\n  \
 kvsim run scenarios/largest.json --seed 42 --json > run.json")]
     Run(RunArgs),
     /// Run the built-in teaching scenario under all four models, side by side.
@@ -89,6 +95,7 @@ kvsim run scenarios/stale-read.json --json > run.json && kvsim check run.json"
     /// and latencies. Runs in parallel; the output is the same whatever `--jobs` is.
     #[command(
         after_help = "Examples:\n  kvsim sweep scenarios/causal-chain.json --seeds 0..1000\n  \
+kvsim sweep scenarios/largest.json --seeds 0..1000 --fail-on own   # for CI: exit 1 if a model breaks its guarantee\n  \
 kvsim sweep scenarios/largest.json --seeds 0..10000 --shard 0/2 --json > a.json\n  \
 kvsim sweep scenarios/largest.json --seeds 0..10000 --shard 1/2 --json > b.json\n  \
 kvsim sweep --merge a.json b.json"
