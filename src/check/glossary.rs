@@ -65,11 +65,11 @@ pub const ANOMALIES: [(&str, &str); 16] = [
     ),
     (
         WRITE_CO_INIT_READ,
-        "a read found nothing (the initial value) although a write to that key was among its causes: the effect was seen without its cause.",
+        "a read returned null, as if the key had never been written, although a write to it was among the read's causes: the effect was seen without its cause.",
     ),
     (
         WRITE_CO_READ,
-        "a read returned an older value although a newer write to that key was among its causes: the effect was seen without its cause.",
+        "a read returned an older value although a newer write to that key was among the read's causes: the effect was seen without its cause.",
     ),
     (
         READ_YOUR_WRITES_VIOLATION,

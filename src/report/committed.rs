@@ -4,12 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{describe, table};
+use super::{describe, table, TERMINAL};
 use crate::protocol::CommitEntry;
 use crate::run::{ReplicaRun, Run};
-
-/// The width of the terminal the columns must fit.
-const TERMINAL: usize = 100;
 
 /// How many rows of columns a short view shows before it says how to list them instead.
 const SHORT_ROWS: usize = 24;
@@ -36,9 +33,7 @@ pub(crate) fn render_committed(out: &mut String, run: &Run, full: bool, indent: 
             out.push_str(&format!("{indent}{agreement}:\n"));
             push_lines(out, &lines);
         }
-        _ => out.push_str(&format!(
-            "{indent}{agreement} (--show committed lists them)\n"
-        )),
+        _ => out.push_str(&format!("{indent}{agreement} (--show committed)\n")),
     }
 }
 

@@ -207,3 +207,40 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     }
     lines
 }
+
+/// The width of the terminal that text output is laid out for.
+pub(crate) const TERMINAL: usize = 100;
+
+/// Writes `line` to `out`, broken at spaces to fit [`TERMINAL`] columns; the lines it continues on are
+/// indented `hang` characters deeper than the line's own indentation, so they read as one item.
+/// Spaces inside the line (a table's padding) are kept.
+pub(crate) fn push_wrapped(out: &mut String, line: &str, hang: usize) {
+    let indent = line.len() - line.trim_start().len();
+    let pad = " ".repeat(indent + hang);
+    let mut rest: Vec<char> = line.chars().collect();
+    let mut first = true;
+    loop {
+        let room = if first {
+            TERMINAL
+        } else {
+            TERMINAL - pad.len()
+        };
+        // The last space that leaves the piece within `room`, past the indentation.
+        let cut = (rest.len() > room)
+            .then(|| (indent + 1..=room).rev().find(|&i| rest[i] == ' '))
+            .flatten();
+        if !first {
+            out.push_str(&pad);
+        }
+        let Some(cut) = cut else {
+            out.extend(rest.iter());
+            out.push('\n');
+            return;
+        };
+        out.extend(rest[..cut].iter());
+        out.push('\n');
+        let skip = rest[cut..].iter().take_while(|&&c| c == ' ').count();
+        rest.drain(..cut + skip);
+        first = false;
+    }
+}

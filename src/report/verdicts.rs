@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{table, wrap};
+use super::{push_wrapped, table};
 use crate::check::glossary::Explained;
 use crate::check::lattice::strongest;
 use crate::check::{Property, Verdict, Verdicts};
@@ -43,11 +43,14 @@ pub fn render_verdicts(verdicts: &Verdicts, explained: &mut Explained) -> String
         .iter()
         .map(|&p| (p, verdicts.get(p)))
         .collect();
-    format!(
-        "  strongest: {}\n{}",
-        strongest(verdicts),
-        render_selected(&all, explained)
-    )
+    let mut out = String::new();
+    push_wrapped(
+        &mut out,
+        &format!("  strongest: {}", strongest(verdicts)),
+        11,
+    );
+    out.push_str(&render_selected(&all, explained));
+    out
 }
 
 /// Some properties' verdicts: a line per property, then each broken one explained.
@@ -97,21 +100,16 @@ impl<'a> Witnesses<'a> {
                 && (earlier.witness == verdict.witness || earlier.witness == tail)
         };
         if let Some((first, _)) = self.written.iter().find(|(_, earlier)| same(earlier)) {
-            let _ = writeln!(
-                out,
-                "  {heading}: {anomaly}, the same witness as {first} above"
-            );
+            let _ = writeln!(out, "  {heading}: same as {first} above");
             return;
         }
-        let _ = writeln!(out, "  {heading}: {anomaly}");
+        push_wrapped(out, &format!("  {heading}: {anomaly}"), 4);
         if let Some(meaning) = explained.first_time(anomaly) {
             let meaning = meaning.trim_end_matches('.');
-            for line in wrap(&format!("(that is: {meaning})"), 92) {
-                let _ = writeln!(out, "    {line}");
-            }
+            push_wrapped(out, &format!("    (that is: {meaning})"), 1);
         }
         for line in &verdict.witness {
-            let _ = writeln!(out, "    {line}");
+            push_wrapped(out, &format!("    {line}"), 2);
         }
         self.written.push((heading, verdict));
     }
@@ -149,7 +147,18 @@ pub fn render_matrix(runs: &[Run], verdicts: &[Verdicts], explained: &mut Explai
             ]
         })
         .collect();
-    table(&mut out, "  ", &strongest);
+    let mut lines = String::new();
+    table(&mut lines, "  ", &strongest);
+    // A long line continues under its `strongest:`, past the model's name.
+    let hang = runs
+        .iter()
+        .map(|r| r.model.name().len() + 2)
+        .max()
+        .unwrap_or(0)
+        + 11;
+    for line in lines.lines() {
+        push_wrapped(&mut out, line, hang);
+    }
     out.push('\n');
     table(&mut out, "  ", &rows);
     let mut why = String::new();
