@@ -24,7 +24,7 @@ pub struct Spread {
 }
 
 /// Min, percentiles, max and mean of a spread, in the figure's unit.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Figures {
     pub min: f64,
     pub p50: f64,
