@@ -21,9 +21,11 @@
 //! - [`sim`]: the engine — event queue, network, faults ([`sim::fault`], [`sim::nemesis`]), the loop
 //!   that drives everything.
 //! - [`history`] and [`run`]: what a run produces.
-//! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols.
+//! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols;
+//!   [`check::glossary`] names every anomaly they find, with one plain sentence each.
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.
-//! - [`report`]: the text and JSON renderings of runs and sweeps; [`text`] escapes user text they echo.
+//! - [`report`]: the text and JSON renderings of runs and sweeps — [`report::render`] lays out the
+//!   sections [`report::Show`] picks; [`text`] escapes user text they echo.
 //!
 //! # Example
 //!

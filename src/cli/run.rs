@@ -28,7 +28,13 @@ pub struct RunArgs {
     /// Print only these sections, in full (repeat the option, or separate with commas). Without it,
     /// every section is printed short: a long history counted, committed orders that agree said in
     /// one line.
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "SECTION")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "SECTION",
+        conflicts_with = "json"
+    )]
     show: Vec<ShowChoice>,
     /// Exit 1 if PROPERTY is broken in any run (repeatable). `own` is each model's own guarantee:
     /// linearizable, sequential, causal, and for eventual, convergent.

@@ -170,6 +170,23 @@ fn a_bad_show_value_exits_2_naming_the_good_ones() {
 }
 
 #[test]
+fn show_is_for_text_and_refused_with_json() {
+    let output = kvsim(&[
+        "run",
+        "scenarios/stale-read.json",
+        "--show",
+        "all",
+        "--json",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("cannot be used with"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
 fn stamps_print_as_time_at_replica() {
     let text = run_text(&[
         "run",
