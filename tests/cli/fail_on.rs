@@ -128,3 +128,36 @@ fn a_bad_fail_on_value_exits_2_naming_the_good_ones() {
         "{message}"
     );
 }
+
+#[test]
+fn merged_summaries_are_gated_like_the_sweep_they_add_up_to() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let mut files = Vec::new();
+    for shard in ["0/2", "1/2"] {
+        let output = kvsim(&[
+            "sweep",
+            "scenarios/causal-chain.json",
+            "--seeds",
+            "0..4",
+            "--shard",
+            shard,
+            "--json",
+        ]);
+        let path = dir.join(format!("fail-on-shard-{}.json", &shard[..1]));
+        std::fs::write(&path, &output.stdout).unwrap();
+        files.push(path.to_str().unwrap().to_string());
+    }
+    let output = kvsim(&[
+        "sweep",
+        "--merge",
+        &files[0],
+        &files[1],
+        "--fail-on",
+        "causal",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output).trim_end(),
+        "kvsim: gate failed: --fail-on causal: causal broken under eventual in 4 runs, first seed 0"
+    );
+}
