@@ -2,6 +2,8 @@
 //! scenario (5 replicas, 21 clients × 10 ops), on a ten-times-longer version of it, on a large
 //! generated workload (5 replicas, 20 clients, 100,000 operations), with the full history recorded,
 //! and on the same workload under faults (a nemesis, 5% loss, 5% duplication, client timeouts).
+//! `workload-100k-events` runs the plain workload again recording every protocol event (what
+//! `--trace` shows), to compare with `workload-100k`.
 //!
 //! Run with `cargo bench --bench engine`; criterion reports the time per run and, from the event count
 //! of each run, the throughput in events per second.
@@ -11,7 +13,7 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kvsim::protocol::Model;
 use kvsim::scenario::{Config, Scenario};
-use kvsim::sim::simulate;
+use kvsim::sim::{simulate, simulate_recording, Record};
 
 fn largest() -> Config {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/largest.json");
@@ -47,12 +49,12 @@ fn large_workload(c: &mut Criterion) {
             "partitions": {"every": {"exponential": 2000}, "lasting": {"uniform": [50, 500]}},
             "crashes": {"every": {"exponential": 3000}, "lasting": {"uniform": [50, 500]}}},
         "workload": {"clients": 20, "ops": 5000, "keys": 10, "reads": 0.5, "think": {"uniform": [0, 5]}}}"#;
-    for (name, json) in [("workload-100k", plain), ("workload-100k-faults", faulty)] {
-        workload_group(c, name, json);
-    }
+    workload_group(c, "workload-100k", plain, Record::Everything);
+    workload_group(c, "workload-100k-faults", faulty, Record::Everything);
+    workload_group(c, "workload-100k-events", plain, Record::Events);
 }
 
-fn workload_group(c: &mut Criterion, name: &str, json: &str) {
+fn workload_group(c: &mut Criterion, name: &str, json: &str, record: Record) {
     let config = Scenario::parse(json).unwrap().validate(name).unwrap();
     let mut group = c.benchmark_group(name);
     group.sample_size(10);
@@ -60,7 +62,7 @@ fn workload_group(c: &mut Criterion, name: &str, json: &str) {
         let events = simulate(&config, model).stats.events;
         group.throughput(Throughput::Elements(events));
         group.bench_with_input(BenchmarkId::from_parameter(model), &config, |b, config| {
-            b.iter(|| simulate(config, model))
+            b.iter(|| simulate_recording(config, model, record))
         });
     }
     group.finish();

@@ -14,13 +14,15 @@
 //! - [`protocol`]: the replicas, one module per consistency model, with what they share —
 //!   [`protocol::channel`] (reliable channels: retransmission, de-duplication, order),
 //!   [`protocol::clocks`] (Lamport and vector clocks), [`protocol::tob`] (totally-ordered multicast),
-//!   [`protocol::lww`] (last-writer-wins).
+//!   [`protocol::lww`] (last-writer-wins); [`protocol::note`] (what a replica explains about what
+//!   it holds back, when asked) and [`protocol::summary`] (what a packet carries, for traces).
 //! - [`client`]: closed-loop clients and generated workloads.
 //! - [`scenario`]: the scenario file format, validated into a [`scenario::Config`]; [`json`] pins
 //!   parse errors to their place.
 //! - [`sim`]: the engine — event queue, network, faults ([`sim::fault`], [`sim::nemesis`]), the loop
 //!   that drives everything.
-//! - [`history`] and [`run`]: what a run produces.
+//! - [`history`] and [`run`]: what a run produces; [`events`]: the protocol events it records when
+//!   asked (`--trace`).
 //! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols;
 //!   [`check::glossary`] names every anomaly they find, with one plain sentence each.
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.
@@ -62,6 +64,7 @@
 
 pub mod check;
 pub mod client;
+pub mod events;
 pub mod history;
 pub mod ids;
 pub mod json;

@@ -298,11 +298,13 @@ fn fail(path: &Path, err: &dyn std::fmt::Display) -> ExitCode {
 
 /// Writes to stdout; a closed pipe (`kvsim run … | head`) is not an error.
 fn emit(text: &str) -> ExitCode {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    emit_with(|out| out.write_all(text.as_bytes()))
+}
+
+/// Lets `write` write to a buffered stdout; a closed pipe is not an error.
+pub(crate) fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {

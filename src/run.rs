@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::events::EventLog;
 use crate::history::{History, Operation};
 use crate::ids::{ReplicaId, Time};
 use crate::op::OpKind;
@@ -18,6 +19,10 @@ pub struct Run {
     /// The faults that happened, scripted and drawn by the nemesis, in the order they happened.
     pub faults: Vec<TimedFault>,
     pub stats: Stats,
+    /// The protocol events, when the run was asked to record them (`--trace`). The JSON report
+    /// writes them as `events`; they are left out of the run's own serialization.
+    #[serde(skip)]
+    pub events: Option<EventLog>,
 }
 
 /// What one replica did.

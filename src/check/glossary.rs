@@ -1,9 +1,9 @@
 //! Every anomaly a checker can name, with one plain sentence saying what it means.
 //!
 //! The checkers name what they find with the constants below, and the reports explain each name with
-//! [`meaning`] the first time it appears in an output ([`Explained`]). Keeping the names and their
-//! sentences in one list is what lets the text output and the README's glossary say the same thing,
-//! and a test checks that every name has its sentence.
+//! [`meaning`] the first time it appears in an output ([`Explained`]). The sentences are the README
+//! glossary's, word for word: `tests/glossary.rs` checks that they agree, and that every anomaly a
+//! checker names has its sentence.
 
 use std::collections::BTreeSet;
 
@@ -25,71 +25,72 @@ pub const WRITES_FOLLOW_READS_VIOLATION: &str = "writes-follow-reads violation";
 pub const DIVERGENCE: &str = "divergence";
 
 /// Every anomaly name and its sentence, in the order a course would meet them: real time first, then
-/// one order for everyone, then cause and effect, then one client's own view, then the stores.
+/// one order for everyone, then cause and effect, then one client's own view, then the stores. Each
+/// sentence stands alone, since an output may explain any of them first.
 pub const ANOMALIES: [(&str, &str); 16] = [
     (
         STALE_READ,
-        "a read returned an old value although a newer write to that key had already finished before the read began.",
+        "a read returns an older value than a write that had been answered before the read began.",
     ),
     (
         READ_FROM_NOWHERE,
-        "a read returned a value that no write ever wrote to that key.",
+        "a read returns a value that no write in the history wrote.",
     ),
     (
         THIN_AIR_READ,
-        "a read returned a value that no write ever wrote to that key (out of thin air).",
+        "a read returns a value that no write in the history wrote.",
     ),
     (
         READ_FROM_THE_FUTURE,
-        "a read returned the value of a write that began only after the read had finished.",
+        "a read returns a value whose write began only after the read had been answered.",
     ),
     (
         REAL_TIME_VIOLATION,
-        "no order of the operations gives every read the latest write while placing each operation between its start and its end.",
+        "no order of the witness's operations respects real time and each client's order, though no read is plainly stale; the witness says which must come before which.",
     ),
     (
         NO_SEQUENTIAL_ORDER,
-        "no single order of all operations keeps each client's own order and gives every read the latest write before it.",
+        "no single order keeps every client's order and gives every read its value; the witness is the cycle of \"must come before\".",
     ),
     (
         WRITES_IN_DIFFERENT_ORDERS,
-        "two writes were seen in one order by one client and in the opposite order by another, so no single order explains both.",
+        "two writes are seen in one order by some clients and in the other by others, so each would have to come first.",
     ),
     (
         CYCLIC_CF,
-        "the reads force two writes to one key into both orders at once, so the replicas cannot agree on one order of those writes.",
+        "two writes to one key are seen in different orders: what the readers saw forces each write before the other in the one order of that key's writes.",
     ),
     (
         CYCLIC_CO,
-        "the operations' causes form a loop: one would have to happen before itself.",
+        "operations are their own causes: following reads and each client's order leads from an operation back to itself.",
     ),
     (
         WRITE_CO_INIT_READ,
-        "a read returned null, as if the key had never been written, although a write to it was among the read's causes: the effect was seen without its cause.",
+        "a read returns null although a write to its key is causally before it: the effect is seen without its cause.",
     ),
     (
         WRITE_CO_READ,
-        "a read returned an older value although a newer write to that key was among the read's causes: the effect was seen without its cause.",
+        "a read returns a write that another write, causally before the read, had already overwritten.",
     ),
     (
         READ_YOUR_WRITES_VIOLATION,
-        "a client did not see its own earlier write.",
+        "a client's read misses that client's own earlier write.",
     ),
     (
         MONOTONIC_READS_VIOLATION,
-        "a client read a value and later an older one: its view went back in time.",
+        "a client's read misses a write the client had already read.",
     ),
     (
         MONOTONIC_WRITES_VIOLATION,
-        "another client saw a client's later write but missed its earlier one.",
+        "a read sees a client's write but misses an earlier write of the same client.",
     ),
     (
         WRITES_FOLLOW_READS_VIOLATION,
-        "a client wrote after reading a write, and another client saw the new write but missed the one it had read.",
+        "a read sees a client's write but misses a write that client had read before making it.",
     ),
     (
         DIVERGENCE,
-        "the replicas ended with different values: they did not converge.",
+        "replicas end with different stores; the witness names each key that differs.",
     ),
 ];
 

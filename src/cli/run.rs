@@ -1,16 +1,18 @@
 //! `kvsim run`: one scenario under one model or all four, printed as text (the sections `--show`
-//! selects) or JSON, with `--fail-on` gates.
+//! selects, then with `--trace` each run's protocol events) or JSON, with `--fail-on` gates.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
 use kvsim::check::{check_run, Verdicts};
-use kvsim::report::{render, Report, Section, Show};
+use kvsim::report::{render, write_trace, Report, Section, Show};
+use kvsim::run::Run;
 use kvsim::scenario::Scenario;
+use kvsim::sim::{simulate_recording, Record};
 
 use super::gate::{self, Gate};
-use crate::{emit, fail, run_models, ModelChoice};
+use crate::{emit_with, fail, ModelChoice};
 
 #[derive(clap::Args)]
 pub struct RunArgs {
@@ -36,6 +38,11 @@ pub struct RunArgs {
         conflicts_with = "json"
     )]
     show: Vec<ShowChoice>,
+    /// Record and print the protocol events of each run, one line each in time order: requests
+    /// and replies, every packet sent, delivered, lost or duplicated (with its stamp or vector
+    /// clock), what each replica holds back and why, and every commit. With --json: `runs[].events`.
+    #[arg(long)]
+    trace: bool,
     /// Exit 1 if PROPERTY is broken in any run (repeatable). `own` is each model's own guarantee:
     /// linearizable, sequential, causal, and for eventual, convergent.
     #[arg(long, value_name = "PROPERTY", value_parser = gate::parser())]
@@ -80,21 +87,39 @@ pub fn run(args: &RunArgs) -> ExitCode {
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
-    let runs = run_models(&config, &args.model.models());
+    let record = if args.trace {
+        Record::Events
+    } else {
+        Record::Everything
+    };
+    let runs: Vec<Run> = args
+        .model
+        .models()
+        .iter()
+        .map(|&model| simulate_recording(&config, model, record))
+        .collect();
     let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
-    let text = if args.json {
-        let mut json = Report::new(&config, &runs, &verdicts).to_json();
-        json.push('\n');
-        json
+    let status = if args.json {
+        emit_with(|out| Report::new(&config, &runs, &verdicts).write_json(out))
     } else {
         let show = if args.show.is_empty() {
             Show::default()
         } else {
             Show::only(args.show.iter().flat_map(|choice| choice.sections()))
         };
-        render(&config, &runs, &verdicts, &show)
+        let text = render(&config, &runs, &verdicts, &show);
+        // The traces come last, streamed: a large run's events run to gigabytes.
+        emit_with(|out| {
+            out.write_all(text.as_bytes())?;
+            for run in &runs {
+                if run.events.is_some() {
+                    out.write_all(b"\n")?;
+                    write_trace(run, out)?;
+                }
+            }
+            Ok(())
+        })
     };
-    let status = emit(&text);
     match gate::judge_runs(&args.fail_on, &runs, &verdicts) {
         Some(failed) if status == ExitCode::SUCCESS => {
             eprintln!("{failed}");

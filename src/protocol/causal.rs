@@ -24,9 +24,11 @@ use std::sync::Arc;
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::clocks::{LamportClock, Stamp, VectorClock};
 use super::lww::LwwStore;
+use super::note::{Missing, Note, Why};
+use super::summary::{Clock, MessageKind, Summarize, Summary};
 use super::{Outbox, Output, Replica, Store};
-use crate::ids::{ClientId, ReplicaId, Time};
-use crate::op::{Key, Op, Reply, Request, Value};
+use crate::ids::{ReplicaId, Time};
+use crate::op::{Key, Op, Reply, Request, RequestId, Value};
 
 /// A write on its way from the replica that applied it first to the others.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,9 +38,21 @@ pub struct CausalWrite {
     /// The origin's vector clock after applying the write: the write and everything it depends on.
     /// Shared, since every copy of the write carries the same clock.
     pub deps: Arc<VectorClock>,
-    pub client: ClientId,
+    /// The client request the write came from.
+    pub request: RequestId,
     pub key: Key,
     pub value: Value,
+}
+
+impl Summarize for CausalWrite {
+    fn summary(&self) -> Summary {
+        Summary {
+            kind: MessageKind::Write,
+            stamp: self.stamp,
+            request: Some(self.request),
+            clock: Clock::Vector(Arc::clone(&self.deps)),
+        }
+    }
 }
 
 /// A replica of the causally consistent store.
@@ -54,6 +68,8 @@ pub struct CausalReplica {
     held_back: Vec<CausalWrite>,
     channels: Channels<CausalWrite>,
     outbox: Outbox<Packet<CausalWrite>>,
+    /// Whether to output [`Note`]s on what is held back and released.
+    explain: bool,
 }
 
 impl CausalReplica {
@@ -63,9 +79,13 @@ impl CausalReplica {
     }
 
     fn apply(&mut self, now: Time, write: &CausalWrite) {
-        let entry = self
-            .store
-            .commit(now, write.client, &write.key, &write.value, write.stamp);
+        let entry = self.store.commit(
+            now,
+            write.request.client,
+            &write.key,
+            &write.value,
+            write.stamp,
+        );
         self.outbox.push_back(Output::Commit(entry));
     }
 
@@ -80,27 +100,65 @@ impl CausalReplica {
     /// held back otherwise.
     fn receive_write(&mut self, now: Time, write: CausalWrite) {
         if !self.applied.can_deliver(write.stamp.replica, &write.deps) {
+            if self.explain {
+                let why = Why::Dependencies {
+                    missing: self.missing(&write),
+                };
+                self.outbox.push_back(Output::Note(Note::HeldBack {
+                    stamp: write.stamp,
+                    why,
+                }));
+            }
             self.held_back.push(write);
             return;
         }
         // Deliverable at once (the usual case): apply it, then whatever it unblocks.
         self.deliver(now, &write);
         if !self.held_back.is_empty() {
-            self.deliver_ready(now);
+            self.deliver_ready(now, write.stamp);
         }
     }
 
-    /// Applies every held-back write whose dependencies are now met. Applying one can unblock another,
-    /// so this scans again after each until a full pass applies nothing.
-    fn deliver_ready(&mut self, now: Time) {
+    /// Applies every held-back write whose dependencies are now met, `after` the write stamped so was
+    /// applied. Applying one can unblock another, so this scans again after each until a full pass
+    /// applies nothing.
+    fn deliver_ready(&mut self, now: Time, mut after: Stamp) {
         while let Some(i) = self
             .held_back
             .iter()
             .position(|w| self.applied.can_deliver(w.stamp.replica, &w.deps))
         {
             let write = self.held_back.remove(i);
+            if self.explain {
+                self.outbox.push_back(Output::Note(Note::Released {
+                    stamp: write.stamp,
+                    after,
+                }));
+            }
             self.deliver(now, &write);
+            after = write.stamp;
         }
+    }
+
+    /// What this replica has not applied of what `write` depends on, origin by origin: from its
+    /// origin, every earlier write; from the others, every write the clock counts.
+    fn missing(&self, write: &CausalWrite) -> Vec<Missing> {
+        let mut missing = Vec::new();
+        for origin in ReplicaId::all(self.replicas) {
+            let mut needs = write.deps.get(origin);
+            if origin == write.stamp.replica {
+                needs -= 1;
+            }
+            let applied = self.applied.get(origin);
+            if needs > applied {
+                missing.push(Missing {
+                    origin,
+                    needs,
+                    applied,
+                });
+            }
+        }
+        missing
     }
 }
 
@@ -117,7 +175,13 @@ impl Replica for CausalReplica {
             store: LwwStore::default(),
             held_back: Vec::new(),
             outbox: Outbox::new(),
+            explain: false,
         }
+    }
+
+    fn explain(&mut self) {
+        self.explain = true;
+        self.channels.explain();
     }
 
     fn handle_request(&mut self, now: Time, request: Request) {
@@ -134,7 +198,7 @@ impl Replica for CausalReplica {
                 let write = CausalWrite {
                     stamp: self.lamport.tick(),
                     deps: Arc::new(self.applied.clone()),
-                    client: request.id.client,
+                    request: request.id,
                     key,
                     value,
                 };
@@ -181,7 +245,7 @@ impl Replica for CausalReplica {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::op::RequestId;
+    use crate::ids::ClientId;
     use crate::protocol::testing::{data, peel};
 
     fn drain(replica: &mut CausalReplica) -> Vec<Output<CausalWrite>> {
@@ -252,6 +316,52 @@ mod tests {
             .collect();
         assert_eq!(keys, vec![Key::from("x"), Key::from("y")]);
         assert_eq!(r2.held_back(), 0);
+    }
+
+    #[test]
+    fn causal_explains_what_a_held_back_write_waits_for_and_what_releases_it() {
+        // The same chain as above, with explanations on at replica 2: y's arrival says it needs one
+        // write of r0 that replica 2 has not applied; x's arrival releases y.
+        let mut r0 = CausalReplica::new(ReplicaId(0), 3, ChannelConfig::default());
+        let mut r1 = CausalReplica::new(ReplicaId(1), 3, ChannelConfig::default());
+        let mut r2 = CausalReplica::new(ReplicaId(2), 3, ChannelConfig::default());
+        r2.explain();
+        r0.handle_request(0, put(0, "x", "1"));
+        let x = sent(&drain(&mut r0)).remove(0);
+        r1.handle_message(1, ReplicaId(0), data(0, x.clone()));
+        drain(&mut r1);
+        r1.handle_request(2, put(1, "y", "2"));
+        let y = sent(&drain(&mut r1)).remove(0);
+
+        r2.handle_message(3, ReplicaId(1), data(0, y.clone()));
+        let missing = vec![Missing {
+            origin: ReplicaId(0),
+            needs: 1,
+            applied: 0,
+        }];
+        assert_eq!(
+            drain(&mut r2),
+            vec![Output::Note(Note::HeldBack {
+                stamp: y.stamp,
+                why: Why::Dependencies { missing },
+            })]
+        );
+
+        r2.handle_message(9, ReplicaId(0), data(0, x.clone()));
+        let notes: Vec<_> = drain(&mut r2)
+            .into_iter()
+            .filter_map(|o| match o {
+                Output::Note(note) => Some(note),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            notes,
+            vec![Note::Released {
+                stamp: y.stamp,
+                after: x.stamp
+            }]
+        );
     }
 
     #[test]

@@ -36,6 +36,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::Deserialize;
 
+use super::note::Note;
+use super::summary::{Summarize, Summary};
 use super::{Outbox, Output, Traffic};
 use crate::ids::{ReplicaId, Time};
 
@@ -70,6 +72,16 @@ pub enum Packet<M> {
     Data { seq: u64, msg: M },
     /// The receiver has every message of this link below `next`.
     Ack { next: u64 },
+}
+
+impl<M: Summarize> Packet<M> {
+    /// The link sequence number and, for data, what the protocol message carries.
+    pub fn summary(&self) -> (u64, Option<Summary>) {
+        match self {
+            Packet::Data { seq, msg } => (*seq, Some(msg.summary())),
+            Packet::Ack { next } => (*next, None),
+        }
+    }
 }
 
 /// The sending end of one link.
@@ -109,6 +121,8 @@ pub struct Channels<M> {
     /// Indexed by the other replica's id (this replica's own slots are never used).
     outgoing: Vec<Outgoing<M>>,
     incoming: Vec<Incoming<M>>,
+    /// Whether to output [`Note`]s on out-of-order and duplicate packets and retransmissions.
+    explain: bool,
 }
 
 impl<M: Clone> Channels<M> {
@@ -131,7 +145,14 @@ impl<M: Clone> Channels<M> {
                     ready: VecDeque::new(),
                 })
                 .collect(),
+            explain: false,
         }
+    }
+
+    /// From now on, also output [`Output::Note`]s on out-of-order and duplicate packets and
+    /// retransmissions.
+    pub fn explain(&mut self) {
+        self.explain = true;
     }
 
     /// Sends `msg` to `to`, keeping a copy until it is acknowledged.
@@ -175,12 +196,21 @@ impl<M: Clone> Channels<M> {
                 } else if seq > link.next && !link.early.contains_key(&seq) {
                     if self.config.ordered {
                         link.early.insert(seq, Some(msg));
+                        if self.explain {
+                            outbox.push_back(Output::Note(Note::OutOfOrder {
+                                from,
+                                seq,
+                                expected: link.next,
+                            }));
+                        }
                     } else {
                         link.early.insert(seq, None);
                         link.ready.push_back(msg);
                     }
+                } else if self.explain {
+                    // Anything else is a duplicate; it is acknowledged all the same.
+                    outbox.push_back(Output::Note(Note::Duplicate { from, seq }));
                 }
-                // Anything else is a duplicate; it is acknowledged all the same.
                 outbox.push_back(Output::Send {
                     to: from,
                     msg: Packet::Ack { next: link.next },
@@ -224,6 +254,15 @@ impl<M: Clone> Channels<M> {
             if link.deadline.is_none_or(|at| at > now) {
                 continue;
             }
+            link.timeout = link.timeout.saturating_mul(2).min(most);
+            link.deadline = Some(now.saturating_add(link.timeout));
+            if self.explain {
+                outbox.push_back(Output::Note(Note::Retransmit {
+                    to: ReplicaId(to as u32),
+                    messages: link.unacked.len(),
+                    timeout: link.timeout,
+                }));
+            }
             for (seq, msg) in &link.unacked {
                 outbox.push_back(Output::Send {
                     to: ReplicaId(to as u32),
@@ -234,8 +273,6 @@ impl<M: Clone> Channels<M> {
                     traffic: Traffic::Retransmission,
                 });
             }
-            link.timeout = link.timeout.saturating_mul(2).min(most);
-            link.deadline = Some(now.saturating_add(link.timeout));
         }
     }
 
@@ -265,6 +302,60 @@ mod tests {
 
     fn delivered(channels: &mut Channels<&'static str>, from: ReplicaId) -> Vec<&'static str> {
         std::iter::from_fn(|| channels.poll_delivery(from)).collect()
+    }
+
+    /// The notes in `outbox`, dropping everything else, emptying it.
+    fn notes(outbox: &mut Outbox<Packet<&'static str>>) -> Vec<Note> {
+        outbox
+            .drain(..)
+            .filter_map(|output| match output {
+                Output::Note(note) => Some(note),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_explaining_channel_names_early_and_duplicate_packets_and_retransmissions() {
+        let mut b = Channels::new(2, ChannelConfig::default());
+        b.explain();
+        let mut outbox = Outbox::new();
+        b.receive(5, A, Packet::Data { seq: 1, msg: "m1" }, &mut outbox);
+        assert_eq!(
+            notes(&mut outbox),
+            vec![Note::OutOfOrder {
+                from: A,
+                seq: 1,
+                expected: 0
+            }]
+        );
+        b.receive(6, A, Packet::Data { seq: 0, msg: "m0" }, &mut outbox);
+        assert_eq!(notes(&mut outbox), vec![], "filling the gap is no news");
+        b.receive(7, A, Packet::Data { seq: 0, msg: "m0" }, &mut outbox);
+        assert_eq!(
+            notes(&mut outbox),
+            vec![Note::Duplicate { from: A, seq: 0 }]
+        );
+
+        b.send(10, A, "r", &mut outbox);
+        b.handle_timeout(110, &mut outbox);
+        assert_eq!(
+            notes(&mut outbox),
+            vec![Note::Retransmit {
+                to: A,
+                messages: 1,
+                timeout: 200
+            }]
+        );
+    }
+
+    #[test]
+    fn a_channel_explains_nothing_unless_asked() {
+        let mut b = Channels::new(2, ChannelConfig::default());
+        let mut outbox = Outbox::new();
+        b.receive(5, A, Packet::Data { seq: 1, msg: "m1" }, &mut outbox);
+        b.receive(7, A, Packet::Data { seq: 1, msg: "m1" }, &mut outbox);
+        assert_eq!(notes(&mut outbox), vec![]);
     }
 
     #[test]

@@ -10,18 +10,31 @@
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::clocks::{LamportClock, Stamp};
 use super::lww::LwwStore;
+use super::summary::{Clock, MessageKind, Summarize, Summary};
 use super::{Outbox, Output, Replica, Store};
-use crate::ids::{ClientId, ReplicaId, Time};
-use crate::op::{Key, Op, Reply, Request, Value};
+use crate::ids::{ReplicaId, Time};
+use crate::op::{Key, Op, Reply, Request, RequestId, Value};
 
 /// A write on its way to the other replicas.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventualWrite {
     /// Lamport stamp, for last-writer-wins; `stamp.replica` is the origin.
     pub stamp: Stamp,
-    pub client: ClientId,
+    /// The client request the write came from.
+    pub request: RequestId,
     pub key: Key,
     pub value: Value,
+}
+
+impl Summarize for EventualWrite {
+    fn summary(&self) -> Summary {
+        Summary {
+            kind: MessageKind::Write,
+            stamp: self.stamp,
+            request: Some(self.request),
+            clock: Clock::None,
+        }
+    }
 }
 
 /// A replica of the eventually consistent store.
@@ -43,9 +56,13 @@ impl EventualReplica {
     }
 
     fn apply(&mut self, now: Time, write: &EventualWrite) {
-        let entry = self
-            .store
-            .commit(now, write.client, &write.key, &write.value, write.stamp);
+        let entry = self.store.commit(
+            now,
+            write.request.client,
+            &write.key,
+            &write.value,
+            write.stamp,
+        );
         self.outbox.push_back(Output::Commit(entry));
     }
 }
@@ -64,6 +81,11 @@ impl Replica for EventualReplica {
         }
     }
 
+    /// An eventual replica holds nothing back: only its channels have anything to explain.
+    fn explain(&mut self) {
+        self.channels.explain();
+    }
+
     fn handle_request(&mut self, now: Time, request: Request) {
         match request.op {
             Op::Get { key } => {
@@ -76,7 +98,7 @@ impl Replica for EventualReplica {
             Op::Put { key, value } => {
                 let write = EventualWrite {
                     stamp: self.lamport.tick(),
-                    client: request.id.client,
+                    request: request.id,
                     key,
                     value,
                 };
@@ -123,7 +145,7 @@ impl Replica for EventualReplica {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::op::RequestId;
+    use crate::ids::ClientId;
     use crate::protocol::testing::{data, peel};
 
     fn drain(replica: &mut EventualReplica) -> Vec<Output<EventualWrite>> {
@@ -136,7 +158,10 @@ mod tests {
                 time,
                 replica: ReplicaId(replica),
             },
-            client: ClientId(0),
+            request: RequestId {
+                client: ClientId(0),
+                seq: 0,
+            },
             key: key.into(),
             value: value.into(),
         }

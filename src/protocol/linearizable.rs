@@ -38,6 +38,11 @@ impl Replica for LinearizableReplica {
         }
     }
 
+    fn explain(&mut self) {
+        self.tob.explain();
+        self.channels.explain();
+    }
+
     fn handle_request(&mut self, now: Time, request: Request) {
         self.tob.multicast(request);
         drain_tob(

@@ -13,6 +13,7 @@
 //!            handle_request(now, request)       poll_output() ─► Send { to, msg, traffic }
 //!   engine ─► handle_message(now, from, packet) ─►             ─► Reply { reply }
 //!            handle_timeout(now)                              ─► Commit(entry)
+//!                                                             ─► Note(note), when explaining
 //!                                               poll_timeout() ─► when to call handle_timeout
 //! ```
 //!
@@ -36,7 +37,9 @@ pub mod clocks;
 pub mod eventual;
 pub mod linearizable;
 pub mod lww;
+pub mod note;
 pub mod sequential;
+pub mod summary;
 pub mod tob;
 
 use std::collections::BTreeMap;
@@ -48,6 +51,8 @@ use crate::ids::{ClientId, ReplicaId, Time};
 use crate::op::{Key, Op, OpKind, Reply, Request, Value};
 use channel::{ChannelConfig, Channels, Packet};
 use clocks::Stamp;
+use note::Note;
+use summary::Summarize;
 
 /// The key-value contents of one replica, in key order.
 pub type Store = BTreeMap<Key, Value>;
@@ -111,7 +116,8 @@ pub struct CommitEntry {
 
 /// What kind of packet a [`Output::Send`] is: the engine counts each kind, and only first
 /// transmissions of data obey the network's FIFO links.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Traffic {
     /// A protocol message, sent for the first time.
     Data,
@@ -134,17 +140,24 @@ pub enum Output<M> {
     Reply(Reply),
     /// The replica applied an operation to its store.
     Commit(CommitEntry),
+    /// Why the replica did what it did (only once [`Replica::explain`] was called).
+    Note(Note),
 }
 
 /// A replica of one consistency model, as a sans-IO state machine (see the module docs for the call
 /// order).
 pub trait Replica {
     /// What replicas of this model send each other (inside their channels' [`Packet`]s).
-    type Message: Clone + fmt::Debug;
+    type Message: Clone + fmt::Debug + Summarize;
 
     /// Replica `id` of a cluster of `replicas`, with an empty store, talking through channels
     /// configured by `channels`.
     fn new(id: ReplicaId, replicas: usize, channels: ChannelConfig) -> Self;
+
+    /// From now on, also output [`Output::Note`]s explaining what the replica holds back and why,
+    /// and what its channels do (out-of-order and duplicate packets, retransmissions). Off by
+    /// default, so that runs that record no trace pay nothing for explanations.
+    fn explain(&mut self);
 
     /// A client's request arrives at `now`.
     fn handle_request(&mut self, now: Time, request: Request);
@@ -193,7 +206,7 @@ pub(crate) fn receive_tob(
 ) {
     channels.receive(now, from, packet, outbox);
     while let Some(msg) = channels.poll_delivery(from) {
-        tob.handle_message(msg);
+        tob.handle_message(from, msg);
         drain_tob(me, now, tob, channels, store, outbox);
     }
 }
@@ -212,6 +225,7 @@ pub(crate) fn drain_tob(
     while let Some(output) = tob.poll_output() {
         match output {
             tob::TobOutput::Send { to, msg } => channels.send(now, to, msg, outbox),
+            tob::TobOutput::Note(note) => outbox.push_back(Output::Note(note)),
             tob::TobOutput::Deliver {
                 stamp,
                 payload: request,
@@ -275,6 +289,7 @@ pub(crate) mod testing {
                 } => Output::Send { to, msg, traffic },
                 Output::Reply(reply) => Output::Reply(reply),
                 Output::Commit(entry) => Output::Commit(entry),
+                Output::Note(note) => Output::Note(note),
             });
         }
         peeled

@@ -40,6 +40,11 @@ impl Replica for SequentialReplica {
         }
     }
 
+    fn explain(&mut self) {
+        self.tob.explain();
+        self.channels.explain();
+    }
+
     fn handle_request(&mut self, now: Time, request: Request) {
         match &request.op {
             Op::Get { key } => {

@@ -28,7 +28,10 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
 use super::clocks::{LamportClock, Stamp};
+use super::note::{Note, Why};
+use super::summary::{Clock, MessageKind, Summarize, Summary};
 use crate::ids::ReplicaId;
+use crate::op::Request;
 
 /// What totally-ordered multicast replicas send each other; `P` is the payload being ordered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,6 +50,28 @@ pub enum TobOutput<P> {
     Send { to: ReplicaId, msg: TobMessage<P> },
     /// Deliver this payload: it is next in the total order.
     Deliver { stamp: Stamp, payload: P },
+    /// An explanation (only once [`explain`](TotalOrderMulticast::explain) was called).
+    Note(Note),
+}
+
+/// Multicast operations carry their client's request; acknowledgements only stamps.
+impl Summarize for TobMessage<Request> {
+    fn summary(&self) -> Summary {
+        match self {
+            TobMessage::Multicast { stamp, payload } => Summary {
+                kind: MessageKind::Multicast,
+                stamp: *stamp,
+                request: Some(payload.id),
+                clock: Clock::None,
+            },
+            TobMessage::Ack { stamp, clock } => Summary {
+                kind: MessageKind::MulticastAck,
+                stamp: *stamp,
+                request: None,
+                clock: Clock::Lamport(*clock),
+            },
+        }
+    }
 }
 
 /// A message waiting in the hold-back queue, ordered by its stamp alone.
@@ -91,6 +116,9 @@ pub struct TotalOrderMulticast<P> {
     /// before the message it acknowledges (it travels another link), so this is kept apart from the heap.
     acks: BTreeMap<Stamp, usize>,
     outputs: VecDeque<TobOutput<P>>,
+    /// Only when explaining: which replicas have acknowledged each stamp not yet delivered (the origin
+    /// and this replica included), so that a note can name the ones still missing.
+    acked_by: Option<BTreeMap<Stamp, Vec<ReplicaId>>>,
 }
 
 impl<P: Clone> TotalOrderMulticast<P> {
@@ -103,7 +131,13 @@ impl<P: Clone> TotalOrderMulticast<P> {
             holdback: BinaryHeap::new(),
             acks: BTreeMap::new(),
             outputs: VecDeque::new(),
+            acked_by: None,
         }
+    }
+
+    /// From now on, also output [`TobOutput::Note`]s saying why messages wait in the hold-back queue.
+    pub fn explain(&mut self) {
+        self.acked_by.get_or_insert_with(BTreeMap::new);
     }
 
     /// Stamps `payload`, holds it back here and sends it to every other replica. Returns the stamp.
@@ -117,13 +151,14 @@ impl<P: Clone> TotalOrderMulticast<P> {
             self.outputs.push_back(TobOutput::Send { to, msg });
         }
         self.holdback.push(Reverse(Held { stamp, payload }));
-        self.acknowledged(stamp, 1);
+        self.acknowledged(stamp, &[self.id]);
         self.deliver_ready();
+        self.explain_wait(stamp);
         stamp
     }
 
-    /// A message from another replica arrives.
-    pub fn handle_message(&mut self, msg: TobMessage<P>) {
+    /// A message from replica `from` arrives.
+    pub fn handle_message(&mut self, from: ReplicaId, msg: TobMessage<P>) {
         match msg {
             TobMessage::Multicast { stamp, payload } => {
                 self.clock.observe(stamp.time);
@@ -137,14 +172,22 @@ impl<P: Clone> TotalOrderMulticast<P> {
                     self.outputs.push_back(TobOutput::Send { to, msg });
                 }
                 // The origin's implicit acknowledgement, and ours.
-                self.acknowledged(stamp, 2);
+                self.acknowledged(stamp, &[stamp.replica, self.id]);
+                self.deliver_ready();
+                self.explain_wait(stamp);
             }
             TobMessage::Ack { stamp, clock } => {
                 self.clock.observe(clock);
-                self.acknowledged(stamp, 1);
+                self.acknowledged(stamp, &[from]);
+                self.deliver_ready();
+                // The last acknowledgement of a message stuck behind an older one changes why it
+                // waits; earlier ones only shorten the list of the missing, which the trace's
+                // arrivals already show.
+                if self.acks.get(&stamp) == Some(&self.replicas) {
+                    self.explain_wait(stamp);
+                }
             }
         }
-        self.deliver_ready();
     }
 
     /// The next thing to do, oldest first.
@@ -168,8 +211,37 @@ impl<P: Clone> TotalOrderMulticast<P> {
         ReplicaId::all(self.replicas).filter(move |&r| r != me)
     }
 
-    fn acknowledged(&mut self, stamp: Stamp, count: usize) {
-        *self.acks.entry(stamp).or_insert(0) += count;
+    fn acknowledged(&mut self, stamp: Stamp, by: &[ReplicaId]) {
+        *self.acks.entry(stamp).or_insert(0) += by.len();
+        if let Some(acked_by) = &mut self.acked_by {
+            acked_by.entry(stamp).or_default().extend_from_slice(by);
+        }
+    }
+
+    /// When explaining, says why the message stamped `stamp` is still in the hold-back queue, if it
+    /// is: acknowledgements missing, or an older message ahead of it.
+    fn explain_wait(&mut self, stamp: Stamp) {
+        let Some(acked_by) = &self.acked_by else {
+            return;
+        };
+        // Delivered already (its acknowledgement count is removed on delivery).
+        let Some(&count) = self.acks.get(&stamp) else {
+            return;
+        };
+        let why = if count < self.replicas {
+            let acked = acked_by.get(&stamp).map(Vec::as_slice).unwrap_or_default();
+            let from = ReplicaId::all(self.replicas)
+                .filter(|r| !acked.contains(r))
+                .collect();
+            Why::Acks { from }
+        } else {
+            match self.holdback.peek() {
+                Some(Reverse(head)) => Why::Behind { head: head.stamp },
+                None => return,
+            }
+        };
+        self.outputs
+            .push_back(TobOutput::Note(Note::HeldBack { stamp, why }));
     }
 
     /// Delivers from the head of the heap for as long as the head is acknowledged by every replica.
@@ -182,6 +254,9 @@ impl<P: Clone> TotalOrderMulticast<P> {
                 break;
             };
             self.acks.remove(&stamp);
+            if let Some(acked_by) = &mut self.acked_by {
+                acked_by.remove(&stamp);
+            }
             self.outputs
                 .push_back(TobOutput::Deliver { stamp, payload });
         }
@@ -237,10 +312,13 @@ mod tests {
     #[test]
     fn receiver_acknowledges_to_all_others_with_a_later_clock() {
         let mut tob = TotalOrderMulticast::new(ReplicaId(0), 3);
-        tob.handle_message(TobMessage::Multicast {
-            stamp: stamp(4, 2),
-            payload: "m",
-        });
+        tob.handle_message(
+            ReplicaId(2),
+            TobMessage::Multicast {
+                stamp: stamp(4, 2),
+                payload: "m",
+            },
+        );
         let acks = drain(&mut tob);
         assert_eq!(
             acks,
@@ -269,12 +347,12 @@ mod tests {
         let mut tob = TotalOrderMulticast::new(ReplicaId(0), 3);
         let s = tob.multicast("m");
         drain(&mut tob);
-        tob.handle_message(TobMessage::Ack { stamp: s, clock: 2 });
+        tob.handle_message(ReplicaId(1), TobMessage::Ack { stamp: s, clock: 2 });
         assert!(
             drain(&mut tob).is_empty(),
             "two of three acknowledgements are not enough"
         );
-        tob.handle_message(TobMessage::Ack { stamp: s, clock: 2 });
+        tob.handle_message(ReplicaId(2), TobMessage::Ack { stamp: s, clock: 2 });
         assert_eq!(
             drain(&mut tob),
             vec![TobOutput::Deliver {
@@ -288,14 +366,20 @@ mod tests {
     #[test]
     fn an_acknowledgement_may_arrive_before_its_message() {
         let mut tob = TotalOrderMulticast::new(ReplicaId(2), 3);
-        tob.handle_message(TobMessage::Ack {
-            stamp: stamp(1, 0),
-            clock: 2,
-        });
-        tob.handle_message(TobMessage::Multicast {
-            stamp: stamp(1, 0),
-            payload: "m",
-        });
+        tob.handle_message(
+            ReplicaId(1),
+            TobMessage::Ack {
+                stamp: stamp(1, 0),
+                clock: 2,
+            },
+        );
+        tob.handle_message(
+            ReplicaId(0),
+            TobMessage::Multicast {
+                stamp: stamp(1, 0),
+                payload: "m",
+            },
+        );
         let out = drain(&mut tob);
         assert_eq!(
             out.last(),
@@ -311,33 +395,132 @@ mod tests {
         // Replica 2 holds m2 (stamp 2@r1) fully acknowledged, but m1 (stamp 1@r0) is still at the head of
         // its heap waiting for an acknowledgement: m2 must not overtake it.
         let mut tob = TotalOrderMulticast::new(ReplicaId(2), 3);
-        tob.handle_message(TobMessage::Multicast {
-            stamp: stamp(1, 0),
-            payload: "m1",
-        });
-        tob.handle_message(TobMessage::Multicast {
-            stamp: stamp(2, 1),
-            payload: "m2",
-        });
-        tob.handle_message(TobMessage::Ack {
-            stamp: stamp(2, 1),
-            clock: 3,
-        });
+        tob.handle_message(
+            ReplicaId(0),
+            TobMessage::Multicast {
+                stamp: stamp(1, 0),
+                payload: "m1",
+            },
+        );
+        tob.handle_message(
+            ReplicaId(1),
+            TobMessage::Multicast {
+                stamp: stamp(2, 1),
+                payload: "m2",
+            },
+        );
+        tob.handle_message(
+            ReplicaId(0),
+            TobMessage::Ack {
+                stamp: stamp(2, 1),
+                clock: 3,
+            },
+        );
         assert!(!drain(&mut tob)
             .iter()
             .any(|o| matches!(o, TobOutput::Deliver { .. })));
-        tob.handle_message(TobMessage::Ack {
-            stamp: stamp(1, 0),
-            clock: 3,
-        });
+        tob.handle_message(
+            ReplicaId(1),
+            TobMessage::Ack {
+                stamp: stamp(1, 0),
+                clock: 3,
+            },
+        );
         let delivered: Vec<_> = drain(&mut tob)
             .into_iter()
             .filter_map(|o| match o {
                 TobOutput::Deliver { payload, .. } => Some(payload),
-                TobOutput::Send { .. } => None,
+                TobOutput::Send { .. } | TobOutput::Note(_) => None,
             })
             .collect();
         assert_eq!(delivered, vec!["m1", "m2"]);
+    }
+
+    fn notes<P: Clone>(tob: &mut TotalOrderMulticast<P>) -> Vec<Note> {
+        drain(tob)
+            .into_iter()
+            .filter_map(|o| match o {
+                TobOutput::Note(note) => Some(note),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_explaining_multicast_names_the_missing_acknowledgements() {
+        // Replica 0 of 3 receives r2's multicast: r2 (the origin) and r0 itself count, r1 does not.
+        let mut tob = TotalOrderMulticast::new(ReplicaId(0), 3);
+        tob.explain();
+        tob.handle_message(
+            ReplicaId(2),
+            TobMessage::Multicast {
+                stamp: stamp(4, 2),
+                payload: "m",
+            },
+        );
+        assert_eq!(
+            notes(&mut tob),
+            vec![Note::HeldBack {
+                stamp: stamp(4, 2),
+                why: Why::Acks {
+                    from: vec![ReplicaId(1)]
+                }
+            }]
+        );
+        // Its own multicast waits for both others.
+        let own = tob.multicast("n");
+        assert_eq!(
+            notes(&mut tob),
+            vec![Note::HeldBack {
+                stamp: own,
+                why: Why::Acks {
+                    from: vec![ReplicaId(1), ReplicaId(2)]
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn an_explaining_multicast_says_when_a_message_waits_behind_an_older_one() {
+        // m2 (2@r1) is fully acknowledged at replica 2, but m1 (1@r0) is older and still waits.
+        let mut tob = TotalOrderMulticast::new(ReplicaId(2), 3);
+        tob.explain();
+        tob.handle_message(
+            ReplicaId(0),
+            TobMessage::Multicast {
+                stamp: stamp(1, 0),
+                payload: "m1",
+            },
+        );
+        tob.handle_message(
+            ReplicaId(1),
+            TobMessage::Multicast {
+                stamp: stamp(2, 1),
+                payload: "m2",
+            },
+        );
+        drain(&mut tob);
+        tob.handle_message(
+            ReplicaId(0),
+            TobMessage::Ack {
+                stamp: stamp(2, 1),
+                clock: 3,
+            },
+        );
+        assert_eq!(
+            notes(&mut tob),
+            vec![Note::HeldBack {
+                stamp: stamp(2, 1),
+                why: Why::Behind { head: stamp(1, 0) }
+            }]
+        );
+    }
+
+    #[test]
+    fn a_multicast_explains_nothing_unless_asked() {
+        let mut tob = TotalOrderMulticast::new(ReplicaId(0), 3);
+        tob.multicast("m");
+        assert!(notes(&mut tob).is_empty());
     }
 
     #[test]

@@ -47,6 +47,9 @@ fn agreement(run: &Run) -> String {
     };
     if same_order(run) {
         let n = first.len();
+        if n == 0 {
+            return "no replica committed anything".to_string();
+        }
         let what = if n == 1 {
             &what[..what.len() - 1]
         } else {

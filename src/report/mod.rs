@@ -7,7 +7,9 @@
 
 mod committed;
 mod compare;
+mod events;
 mod show;
+mod story;
 mod sweep;
 mod trace;
 mod verdicts;
@@ -18,7 +20,9 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
+pub use events::EventsJson;
 pub use show::{Section, Show};
+pub use story::{render_trace, write_trace};
 pub use sweep::render_summary;
 pub use trace::render_run;
 pub use verdicts::{render_matrix, render_selected, render_verdicts};
@@ -40,6 +44,12 @@ pub struct RunReport<'a> {
     pub run: &'a Run,
     pub verdicts: &'a Verdicts,
     pub strongest: Strongest,
+    /// The protocol events, when the run recorded them (`--trace`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventsJson<'a>>,
+    /// With `events`: whether recording stopped before the run ended (too many events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events_truncated: Option<bool>,
 }
 
 /// The JSON document printed by `kvsim run --json`. Every field is documented in the README.
@@ -65,9 +75,18 @@ impl<'a> Report<'a> {
                     run,
                     verdicts,
                     strongest: strongest(verdicts),
+                    events: run.events.as_ref().map(|log| EventsJson { run, log }),
+                    events_truncated: run.events.as_ref().map(|log| log.truncated),
                 })
                 .collect(),
         }
+    }
+
+    /// Writes the document as pretty-printed JSON, without building it in memory first: with
+    /// `--trace`, a large run's events run to gigabytes.
+    pub fn write_json(&self, out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 
     /// The document as pretty-printed JSON.

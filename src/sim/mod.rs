@@ -45,6 +45,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::client::{Client, ClientAction};
+use crate::events::{Carried, EventLog, Loss, Message, What, NO_PAYLOAD};
 use crate::history::{History, Operation};
 use crate::ids::{ClientId, ReplicaId, Time};
 use crate::op::{Op, Reply, Request, RequestId};
@@ -98,6 +99,9 @@ pub fn fault_schedule(config: &Config) -> Vec<TimedFault> {
 /// What a run keeps besides the history, stores and statistics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Record {
+    /// Every replica's committed order, and the protocol events of the run ([`EventLog`]), with
+    /// the replicas' explanations of what they hold back and why: what `--trace` shows.
+    Events,
     /// Every replica's committed order, as traces show it.
     Everything,
     /// No committed orders (they stay empty): all the checkers need, for sweeps that only want
@@ -142,6 +146,8 @@ enum Event<M> {
         from: ReplicaId,
         to: ReplicaId,
         msg: Packet<M>,
+        /// Its index in the event log's messages, when one is recorded.
+        id: u32,
     },
     /// A replica's timer, armed at the time its `poll_timeout` named.
     Timer(ReplicaId),
@@ -163,6 +169,8 @@ struct Simulation<R: Replica> {
     replicas: Vec<R>,
     committed: Vec<Vec<CommitEntry>>,
     record: Record,
+    /// The protocol events, when `record` asks for them.
+    log: Option<EventLog>,
     clients: Vec<Client>,
     history: History,
     /// For each client, its request awaiting a reply and that operation's index in `history`.
@@ -228,10 +236,17 @@ impl<R: Replica> Simulation<R> {
             loss_rng: rng(config.seed, LOSS_STREAM),
             limits: config.limits,
             replicas: ReplicaId::all(n)
-                .map(|id| R::new(id, n, config.channels))
+                .map(|id| {
+                    let mut replica = R::new(id, n, config.channels);
+                    if record == Record::Events {
+                        replica.explain();
+                    }
+                    replica
+                })
                 .collect(),
             committed: vec![Vec::new(); n],
             record,
+            log: (record == Record::Events).then(EventLog::default),
             outstanding: vec![None; clients.len()],
             ops_of: vec![Vec::new(); clients.len()],
             clients,
@@ -332,6 +347,7 @@ impl<R: Replica> Simulation<R> {
             history: self.history,
             faults: self.schedule,
             stats,
+            events: self.log,
         }
     }
 
@@ -344,27 +360,44 @@ impl<R: Replica> Simulation<R> {
             Event::GiveUp { client, request } => {
                 if let Some((_, index)) = self.outstanding[client.index()].take() {
                     self.history[index].gave_up_at = Some(now);
+                    self.log_event(now, || What::GiveUp { op: index as u32 });
                 }
                 self.clients[client.index()].handle_timeout(now, request);
                 self.drain_client(now, client);
             }
             Event::RequestArrives { replica, request } => {
                 // A request to a crashed replica is lost; its client waits in vain.
-                if self.state.is_up(replica) {
+                let up = self.state.is_up(replica);
+                if self.log.is_some() {
+                    let op = self.op_index(request.id);
+                    self.log_event(now, || match up {
+                        true => What::Request { op },
+                        false => What::RequestLost { op },
+                    });
+                }
+                if up {
                     self.replicas[replica.index()].handle_request(now, request);
                     self.drain_replica(now, replica);
                 }
             }
-            Event::MessageArrives { from, to, msg } => {
+            Event::MessageArrives { from, to, msg, id } => {
                 if !self.state.is_up(to) || self.state.is_cut(from, to) {
                     self.counters.dropped += 1;
+                    let why = if self.state.is_up(to) {
+                        Loss::Cut
+                    } else {
+                        Loss::Down
+                    };
+                    self.log_event(now, || What::Lost { msg: id, why });
                     return;
                 }
+                self.log_event(now, || What::Delivered { msg: id });
                 self.replicas[to.index()].handle_message(now, from, msg);
                 self.drain_replica(now, to);
             }
             Event::ReplyArrives(reply) => self.handle_reply(now, reply),
             Event::Fault(i) => {
+                self.log_event(now, || What::Fault { index: i as u32 });
                 let fault = &self.schedule[i].fault;
                 self.state.apply(fault);
                 self.faults_done = i + 1;
@@ -381,6 +414,7 @@ impl<R: Replica> Simulation<R> {
         match self.outstanding[client.index()] {
             Some((id, index)) if id == reply.id => {
                 self.outstanding[client.index()] = None;
+                self.log_event(now, || What::Return { op: index as u32 });
                 let op = &mut self.history[index];
                 op.returned_at = Some(now);
                 op.value = reply.value.clone();
@@ -398,6 +432,10 @@ impl<R: Replica> Simulation<R> {
                     .is_some_and(|&index| self.history[index].gave_up_at.is_some());
                 if late {
                     self.counters.answered_late += 1;
+                    if self.log.is_some() {
+                        let op = self.op_index(reply.id);
+                        self.log_event(now, || What::LateReply { op });
+                    }
                 }
             }
         }
@@ -509,6 +547,8 @@ impl<R: Replica> Simulation<R> {
                         Op::Put { value, .. } => Some(value.clone()),
                         Op::Get { .. } => None,
                     };
+                    let op = self.history.len() as u32;
+                    self.log_event(now, || What::Invoke { op });
                     self.outstanding[id.index()] = Some((request.id, self.history.len()));
                     self.ops_of[id.index()].push(self.history.len());
                     self.history.push(Operation {
@@ -541,13 +581,26 @@ impl<R: Replica> Simulation<R> {
                 Output::Send { to, msg, traffic } => self.send(now, id, to, msg, traffic),
                 Output::Reply(reply) => {
                     self.progress += 1;
+                    if self.log.is_some() {
+                        let op = self.op_index(reply.id);
+                        self.log_event(now, || What::Reply { op });
+                    }
                     let at = now.saturating_add(self.client_delay.sample(&mut self.network_rng));
                     self.push_work(at, Event::ReplyArrives(reply));
                 }
                 Output::Commit(entry) => {
                     self.progress += 1;
-                    if self.record == Record::Everything {
+                    if self.record != Record::VerdictsOnly {
+                        self.log_event(now, || What::Commit { replica: id });
                         self.committed[id.index()].push(entry);
+                    }
+                }
+                Output::Note(note) => {
+                    if let Some(log) = &mut self.log {
+                        if !log.is_full() {
+                            log.notes.push(note);
+                        }
+                        log.push(now, What::Note { replica: id });
                     }
                 }
             }
@@ -570,14 +623,25 @@ impl<R: Replica> Simulation<R> {
             Traffic::Retransmission => self.counters.retransmitted += 1,
             Traffic::Ack => self.counters.acks += 1,
         }
+        let id = self.record_message(now, from, to, &msg, traffic);
         if self.state.is_cut(from, to) || !self.state.is_up(to) {
             self.counters.dropped += 1;
+            let why = if self.state.is_up(to) {
+                Loss::Cut
+            } else {
+                Loss::Down
+            };
+            self.log_event(now, || What::Lost { msg: id, why });
             return;
         }
         // Only draw when there is a chance, so that scenarios without loss draw what they always did.
         if self.drop > 0.0 && self.loss_rng.random_bool(self.drop) {
             self.progress += 1;
             self.counters.dropped += 1;
+            self.log_event(now, || What::Lost {
+                msg: id,
+                why: Loss::Dropped,
+            });
             return;
         }
         if traffic != Traffic::Retransmission {
@@ -592,21 +656,87 @@ impl<R: Replica> Simulation<R> {
         };
         if self.duplicate > 0.0 && self.loss_rng.random_bool(self.duplicate) {
             self.counters.duplicated += 1;
+            self.log_event(now, || What::Duplicated { msg: id });
             let again = self
                 .network
                 .arrival_unordered(now, from, to, &mut self.loss_rng);
             let copy = msg.clone();
-            self.push_work(at, Event::MessageArrives { from, to, msg });
+            self.push_work(at, Event::MessageArrives { from, to, msg, id });
             self.push_work(
                 again,
                 Event::MessageArrives {
                     from,
                     to,
                     msg: copy,
+                    id,
                 },
             );
             return;
         }
-        self.push_work(at, Event::MessageArrives { from, to, msg });
+        self.push_work(at, Event::MessageArrives { from, to, msg, id });
+    }
+
+    /// Records, when recording events, that `what` happened at `now`. `what` is only built then.
+    fn log_event(&mut self, now: Time, what: impl FnOnce() -> What) {
+        if let Some(log) = &mut self.log {
+            log.push(now, what());
+        }
+    }
+
+    /// The index in the history of the operation a request carries.
+    fn op_index(&self, request: RequestId) -> u32 {
+        // Every request the engine sees was invoked, and so recorded, by its client.
+        self.ops_of[request.client.index()][request.seq as usize] as u32
+    }
+
+    /// Records a packet put on the network and its sending, when recording events. Returns its
+    /// index in the log's messages (or `u32::MAX` when none is recorded).
+    fn record_message(
+        &mut self,
+        now: Time,
+        from: ReplicaId,
+        to: ReplicaId,
+        msg: &Packet<R::Message>,
+        traffic: Traffic,
+    ) -> u32 {
+        let Some(log) = &self.log else {
+            return u32::MAX;
+        };
+        if log.is_full() {
+            self.log_event(now, || What::Sent { msg: u32::MAX });
+            return u32::MAX;
+        }
+        let (seq, summary) = msg.summary();
+        let carried = summary.map(|summary| Carried {
+            kind: summary.kind,
+            stamp: summary.stamp,
+            op: summary.request.map(|request| self.op_index(request)),
+            clock: summary.clock,
+        });
+        let Some(log) = &mut self.log else {
+            return u32::MAX;
+        };
+        let payload = match carried {
+            None => NO_PAYLOAD,
+            // A multicast sends the same message to every other replica in a row: its copies
+            // share one payload.
+            Some(carried) if log.payloads.last() == Some(&carried) => {
+                (log.payloads.len() - 1) as u32
+            }
+            Some(carried) => {
+                log.payloads.push(carried);
+                (log.payloads.len() - 1) as u32
+            }
+        };
+        let id = log.messages.len() as u32;
+        log.messages.push(Message {
+            from,
+            to,
+            traffic,
+            seq,
+            payload,
+        });
+        log.push(now, What::Sent { msg: id });
+        id
     }
 }

@@ -61,7 +61,7 @@ fn check_and_sweep_explain_anomalies_too() {
     assert_eq!(check.status.code(), Some(1));
     let text = stdout(&check);
     assert_eq!(
-        text.matches("(that is: a read returned null").count(),
+        text.matches("(that is: a read returns null").count(),
         1,
         "{text}"
     );
@@ -69,7 +69,7 @@ fn check_and_sweep_explain_anomalies_too() {
     let text = run_text(&["sweep", "scenarios/causal-chain.json", "--seeds", "0..3"]);
     assert!(text.contains("what they mean:"), "{text}");
     assert!(
-        text.contains("stale read: a read returned an old value"),
+        text.contains("stale read: a read returns an older value"),
         "{text}"
     );
 }
