@@ -5,6 +5,8 @@
 //! over every model checks each protocol against its own promise (eventual consistency promises only
 //! that the replicas converge).
 
+use std::collections::BTreeMap;
+
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use kvsim::check::{Property, Verdicts};
 use kvsim::protocol::Model;
@@ -114,12 +116,15 @@ pub fn judge_summary(gates: &[Gate], summary: &Summary) -> Option<String> {
 /// A tally of broken properties, for `--per-run`, whose runs are printed, not summarised.
 #[derive(Default)]
 pub struct Tally {
-    /// (gate, model, property) → runs broken, and the first seed.
-    broken: Vec<(Gate, Model, Property, u64, u64)>,
+    /// (gate's position in `--fail-on`, model's position in [`Model::ALL`]) → the property that
+    /// gate holds that model to, the runs that broke it, and the first of them. Ordered so that
+    /// [`Tally::judge`] lists gates as given and models in their usual order.
+    broken: BTreeMap<(usize, usize), (Property, u64, u64)>,
 }
 
 impl Tally {
-    /// Counts the run of `model` at `seed` whose broken properties (by JSON name) are `broken`.
+    /// Counts the run of `model` at `seed`, whose broken properties (by JSON name) are `broken`.
+    /// Runs come in seed order, so the first counted is the first seed.
     pub fn count<'a>(
         &mut self,
         gates: &[Gate],
@@ -127,41 +132,32 @@ impl Tally {
         model: Model,
         broken: impl Iterator<Item = &'a str> + Clone,
     ) {
-        for &gate in gates {
+        let model_rank = Model::ALL.iter().position(|&m| m == model).unwrap_or(0);
+        for (rank, &gate) in gates.iter().enumerate() {
             let property = gate.property(model);
-            if !broken.clone().any(|name| name == property.name()) {
-                continue;
-            }
-            match self
-                .broken
-                .iter_mut()
-                .find(|(g, m, _, _, _)| *g == gate && *m == model)
-            {
-                Some(entry) => entry.3 += 1,
-                None => self.broken.push((gate, model, property, 1, seed)),
+            if broken.clone().any(|name| name == property.name()) {
+                let entry = self
+                    .broken
+                    .entry((rank, model_rank))
+                    .or_insert((property, 0, seed));
+                entry.1 += 1;
             }
         }
     }
 
-    /// The gates that failed, as one line for stderr, in the order of `gates`.
+    /// The gates that failed, as one line for stderr.
     pub fn judge(&self, gates: &[Gate]) -> Option<String> {
         let mut failed = Vec::new();
-        for &gate in gates {
-            let mut entries: Vec<_> = self
+        for (rank, &gate) in gates.iter().enumerate() {
+            let broken: Vec<String> = self
                 .broken
-                .iter()
-                .filter(|(g, _, _, _, _)| *g == gate)
-                .collect();
-            // In model order, as every other output lists models.
-            entries.sort_by_key(|(_, model, _, _, _)| Model::ALL.iter().position(|m| m == model));
-            let broken: Vec<String> = entries
-                .into_iter()
-                .map(|(_, model, property, runs, seed)| {
+                .range((rank, 0)..(rank + 1, 0))
+                .map(|(&(_, model), &(property, runs, seed))| {
                     format!(
                         "{} broken under {} in {runs} run{}, first seed {seed}",
-                        words(*property),
-                        model.name(),
-                        if *runs == 1 { "" } else { "s" }
+                        words(property),
+                        Model::ALL[model].name(),
+                        if runs == 1 { "" } else { "s" }
                     )
                 })
                 .collect();
