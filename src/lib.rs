@@ -23,9 +23,11 @@
 //!   that drives everything.
 //! - [`history`] and [`run`]: what a run produces; [`events`]: the protocol events it records when
 //!   asked (`--trace`).
-//! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols.
+//! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols;
+//!   [`check::glossary`] names every anomaly they find, with one plain sentence each.
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.
-//! - [`report`]: the text and JSON renderings of runs and sweeps; [`text`] escapes user text they echo.
+//! - [`report`]: the text and JSON renderings of runs and sweeps — [`report::render`] lays out the
+//!   sections [`report::Show`] picks; [`text`] escapes user text they echo.
 //!
 //! # Example
 //!
@@ -51,7 +53,7 @@
 //! let eventual = simulate(&config, Model::Eventual);
 //! assert_eq!(eventual.history[1].value, None);
 //!
-//! // Linearizable replicas order the read with the write (stamps 1.0 before 1.1) and return it.
+//! // Linearizable replicas order the read with the write (stamps 1@r0 before 1@r1) and return it.
 //! let linearizable = simulate(&config, Model::Linearizable);
 //! assert_eq!(linearizable.history[1].value.as_deref(), Some("1"));
 //! # Ok::<(), kvsim::scenario::ScenarioError>(())

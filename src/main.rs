@@ -13,18 +13,18 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use indexmap::IndexMap;
 use kvsim::check::file::{HistoryFileError, LoadedHistory};
+use kvsim::check::glossary::Explained;
 use kvsim::check::lattice::{strongest, Strongest};
 use kvsim::check::{check_all, check_property, check_run, Property, Verdict, Verdicts};
 use kvsim::protocol::Model;
-use kvsim::report::{
-    render_matrix, render_runs, render_selected, render_side_by_side, write_trace, Report,
-};
+use kvsim::report::{render, render_selected, Show};
 use kvsim::run::Run;
 use kvsim::scenario::{Config, Scenario};
-use kvsim::sim::{simulate, simulate_recording, Record};
+use kvsim::sim::simulate;
 
 mod cli;
 
+use cli::run::{run, RunArgs};
 use cli::sweep::{sweep, SweepArgs};
 
 /// The most worker threads a sweep starts.
@@ -43,7 +43,7 @@ seeded event queue, so that a scenario runs under linearizable, sequential, caus
 consistency with reproducible interleavings. The same scenario and seed always give the same trace.\n\n\
 With no command, kvsim runs its built-in demo.",
     after_help = "Examples:\n  kvsim                                   # the demo: one scenario, four models side by side\n  \
-kvsim run scenarios/stale-read.json     # every model, full traces\n  \
+kvsim run scenarios/stale-read.json     # every model, side by side\n  \
 kvsim check history.jsonl               # judge a recorded history\n  \
 kvsim sweep scenarios/causal-chain.json --seeds 0..1000   # many seeds, summarised\n  \
 kvsim run scenarios/stale-read.json --model sequential --seed 3 --json"
@@ -61,8 +61,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run a scenario file under one model or all four, and print what happened.
+    ///
+    /// By default every section is printed short, to fit a screen; `--show` picks sections and
+    /// prints them in full. Exit status: 0, or 1 when a `--fail-on` gate fails, 2 on bad input.
     #[command(after_help = "Examples:\n  kvsim run scenarios/stale-read.json\n  \
 kvsim run scenarios/causal-chain.json --model eventual\n  \
+kvsim run scenarios/largest.json --model causal --show committed\n  \
+kvsim run scenarios/partition.json --show all\n  \
+kvsim run scenarios/reordering.json --fail-on own      # exit 1: a model broke its own guarantee\n  \
 kvsim run scenarios/largest.json --seed 42 --json > run.json")]
     Run(RunArgs),
     /// Run the built-in teaching scenario under all four models, side by side.
@@ -89,6 +95,7 @@ kvsim run scenarios/stale-read.json --json > run.json && kvsim check run.json"
     /// and latencies. Runs in parallel; the output is the same whatever `--jobs` is.
     #[command(
         after_help = "Examples:\n  kvsim sweep scenarios/causal-chain.json --seeds 0..1000\n  \
+kvsim sweep scenarios/largest.json --seeds 0..1000 --fail-on own   # for CI: exit 1 if a model breaks its guarantee\n  \
 kvsim sweep scenarios/largest.json --seeds 0..10000 --shard 0/2 --json > a.json\n  \
 kvsim sweep scenarios/largest.json --seeds 0..10000 --shard 1/2 --json > b.json\n  \
 kvsim sweep --merge a.json b.json"
@@ -131,28 +138,8 @@ impl CheckChoice {
     }
 }
 
-#[derive(clap::Args)]
-struct RunArgs {
-    /// The scenario file (JSON; the format is in the README).
-    scenario: PathBuf,
-    /// Which consistency model to run.
-    #[arg(long, value_enum, default_value_t = ModelChoice::All)]
-    model: ModelChoice,
-    /// Use this seed instead of the scenario's.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Print one JSON document instead of text.
-    #[arg(long)]
-    json: bool,
-    /// Record and print the protocol events of each run, one line each in time order: requests
-    /// and replies, every packet sent, delivered, lost or duplicated (with its stamp or vector
-    /// clock), what each replica holds back and why, and every commit. With --json: `runs[].events`.
-    #[arg(long)]
-    trace: bool,
-}
-
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ModelChoice {
+pub(crate) enum ModelChoice {
     Linearizable,
     Sequential,
     Causal,
@@ -247,6 +234,7 @@ fn check(args: &CheckArgs) -> ExitCode {
         serde_json::to_string_pretty(&doc).expect("plain values serialize") + "\n"
     } else {
         let mut text = String::new();
+        let mut explained = Explained::default();
         for (item, verdicts, best) in &results {
             let count = item.history.ops.len();
             text.push_str(&format!(
@@ -260,7 +248,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
             let selected: Vec<(Property, &Verdict)> =
                 verdicts.iter().map(|(p, v)| (*p, v)).collect();
-            text.push_str(&render_selected(&selected));
+            text.push_str(&render_selected(&selected, &mut explained));
             text.push('\n');
         }
         text
@@ -282,60 +270,15 @@ fn demo() -> ExitCode {
         "kvsim demo: one scenario, four consistency models, the same seed.\n\
          Each column is the same script under a different replica protocol.\n\n",
     );
-    text.push_str(&render_side_by_side(&config, &runs));
-    text.push('\n');
-    text.push_str(&render_matrix(&runs, &verdicts));
+    text.push_str(&render(&config, &runs, &verdicts, &Show::default()));
     text.push_str(
-        "\nFull traces (committed order at every replica, history, stats):\n  \
-         kvsim run scenarios/causal-chain.json\n\
+        "\nThe same as: kvsim run scenarios/causal-chain.json\n\
          Other scenarios are in scenarios/; `kvsim run --help` lists the options.\n",
     );
     emit(&text)
 }
 
-fn run(args: &RunArgs) -> ExitCode {
-    let mut config = match Scenario::load(&args.scenario) {
-        Ok(config) => config,
-        Err(err) => return fail(&args.scenario, &err),
-    };
-    if let Some(seed) = args.seed {
-        config.seed = seed;
-    }
-    let record = if args.trace {
-        Record::Events
-    } else {
-        Record::Everything
-    };
-    let runs: Vec<Run> = args
-        .model
-        .models()
-        .iter()
-        .map(|&model| simulate_recording(&config, model, record))
-        .collect();
-    let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
-    if args.json {
-        return emit_with(|out| Report::new(&config, &runs, &verdicts).write_json(out));
-    }
-    let mut text = render_runs(&config, &runs, &verdicts);
-    if runs.len() > 1 {
-        text.push('\n');
-        text.push_str(&render_side_by_side(&config, &runs));
-    }
-    text.push('\n');
-    text.push_str(&render_matrix(&runs, &verdicts));
-    emit_with(|out| {
-        out.write_all(text.as_bytes())?;
-        for run in &runs {
-            if run.events.is_some() {
-                out.write_all(b"\n")?;
-                write_trace(run, out)?;
-            }
-        }
-        Ok(())
-    })
-}
-
-fn run_models(config: &Config, models: &[Model]) -> Vec<Run> {
+pub(crate) fn run_models(config: &Config, models: &[Model]) -> Vec<Run> {
     models
         .iter()
         .map(|&model| simulate(config, model))
@@ -359,7 +302,7 @@ fn emit(text: &str) -> ExitCode {
 }
 
 /// Lets `write` write to a buffered stdout; a closed pipe is not an error.
-fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
+pub(crate) fn emit_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     match write(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,

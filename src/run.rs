@@ -118,13 +118,15 @@ pub struct Availability {
 }
 
 /// Latency of the operations of one kind answered in time, in ms. Percentiles are nearest-rank.
+/// With none answered there is no latency to speak of: every figure but `count` is `None` (`null` in
+/// JSON, `-` in text), never a 0 that reads like an instant answer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Latency {
     pub count: usize,
-    pub mean: f64,
-    pub p50: Time,
-    pub p99: Time,
-    pub max: Time,
+    pub mean: Option<f64>,
+    pub p50: Option<Time>,
+    pub p99: Option<Time>,
+    pub max: Option<Time>,
 }
 
 impl Latency {
@@ -136,17 +138,13 @@ impl Latency {
             .collect();
         latencies.sort_unstable();
         let count = latencies.len();
-        let mean = if count == 0 {
-            0.0
-        } else {
-            latencies.iter().sum::<Time>() as f64 / count as f64
-        };
+        let answered = count > 0;
         Latency {
             count,
-            mean,
-            p50: nearest_rank(&latencies, 50),
-            p99: nearest_rank(&latencies, 99),
-            max: latencies.last().copied().unwrap_or(0),
+            mean: answered.then(|| latencies.iter().sum::<Time>() as f64 / count as f64),
+            p50: answered.then(|| nearest_rank(&latencies, 50)),
+            p99: answered.then(|| nearest_rank(&latencies, 99)),
+            max: latencies.last().copied(),
         }
     }
 }

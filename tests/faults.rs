@@ -3,7 +3,7 @@
 
 use kvsim::check::check_run;
 use kvsim::protocol::Model;
-use kvsim::report::render_run;
+use kvsim::report::{render, Show};
 use kvsim::run::Stop;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::{fault_schedule, simulate};
@@ -79,7 +79,12 @@ fn a_replica_that_crashes_for_good_holding_unacknowledged_writes_stalls_the_run_
         let r2 = &run.replicas[2];
         assert!(!r2.up, "{model}");
         assert_eq!(r2.unacknowledged, 2, "{model}: its copies to r0 and r1");
-        let text = render_run(&config, &run, &check_run(&run));
+        let text = render(
+            &config,
+            std::slice::from_ref(&run),
+            &[check_run(&run)],
+            &Show::default(),
+        );
         assert!(
             text.contains("r2 is down for good, holding 2 unacknowledged messages"),
             "{model}: the trace says why it stalled\n{text}"
@@ -103,7 +108,12 @@ fn a_client_waiting_for_ever_on_a_request_lost_to_a_crash_stalls_the_run() {
         let run = simulate(&config, model);
         assert_eq!(run.stats.stopped, Stop::Stalled, "{model}");
         assert_eq!(run.stats.messages, 0, "{model}");
-        let text = render_run(&config, &run, &check_run(&run));
+        let text = render(
+            &config,
+            std::slice::from_ref(&run),
+            &[check_run(&run)],
+            &Show::default(),
+        );
         assert!(
             text.contains("client 0 waits for ever for an answer"),
             "{model}\n{text}"

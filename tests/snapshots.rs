@@ -1,14 +1,15 @@
 //! Snapshot tests: every scenario in `scenarios/` under every model, stored in the top-level
-//! `snapshots/` as `<model>@<scenario>.snap`, plus the side-by-side comparison as
-//! `side-by-side@<scenario>.snap`, and the protocol events of every teaching scenario (all but
-//! `largest`) as `trace-<model>@<scenario>.snap`.
+//! `snapshots/` as `<model>@<scenario>.snap` (everything `kvsim run --model M --show all` prints),
+//! plus the default view of all four models side by side as `side-by-side@<scenario>.snap` (what
+//! `kvsim run` prints), and the protocol events of every teaching scenario (all but `largest`) as
+//! `trace-<model>@<scenario>.snap`.
 //!
 //! A changed snapshot is a changed behaviour: review it with `cargo insta review` (or read the
 //! `.snap.new` file) before accepting it.
 
 use kvsim::check::check_run;
 use kvsim::protocol::Model;
-use kvsim::report::{render_matrix, render_run, render_side_by_side, render_trace};
+use kvsim::report::{render, render_trace, Show};
 use kvsim::scenario::Scenario;
 use kvsim::sim::{simulate, simulate_recording, Record};
 
@@ -26,12 +27,17 @@ fn every_scenario_under_every_model() {
             for model in Model::ALL {
                 let run = simulate(&config, model);
                 let checked = check_run(&run);
-                insta::assert_snapshot!(model.name(), render_run(&config, &run, &checked));
+                let alone = render(
+                    &config,
+                    std::slice::from_ref(&run),
+                    std::slice::from_ref(&checked),
+                    &Show::everything(),
+                );
+                insta::assert_snapshot!(model.name(), alone);
                 runs.push(run);
                 verdicts.push(checked);
             }
-            let side =
-                render_side_by_side(&config, &runs) + "\n" + &render_matrix(&runs, &verdicts);
+            let side = render(&config, &runs, &verdicts, &Show::default());
             insta::assert_snapshot!("side-by-side", side);
         });
     });

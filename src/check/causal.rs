@@ -28,6 +28,7 @@ use super::history::{CheckHistory, OpIndex};
 use super::order::{sources, BuildError, CausalOrder, Source};
 use super::witness::{narrate, shortcut, Broken};
 use super::Verdict;
+use crate::check::glossary;
 
 /// What a check found before its witness is proven: a verdict that holds or is unknown, or a
 /// violation with the operations that show it.
@@ -91,7 +92,7 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
     for (r, source) in sources.iter().enumerate() {
         if *source == Source::Nowhere {
             return Err(broken(
-                "value read from nowhere (ThinAirRead)",
+                glossary::THIN_AIR_READ,
                 vec![format!(
                     "{} returned a value that no write wrote to that key",
                     history.describe(r)
@@ -103,7 +104,7 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
     let order = match CausalOrder::build(history, sources) {
         Ok(order) => order,
         Err(BuildError::Cycle(cycle)) => {
-            return Err(cycle_verdict(history, &cycle, "causality cycle (CyclicCO)"))
+            return Err(cycle_verdict(history, &cycle, glossary::CYCLIC_CO))
         }
         Err(too_large) => {
             return Err(Ok(Verdict::unknown(
@@ -122,7 +123,7 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
                             .into(),
                     );
                     let ops = shortcut(history, &order.path(history, sources, w, r));
-                    return Err(broken("causal reversal (WriteCOInitRead)", witness, ops));
+                    return Err(broken(glossary::WRITE_CO_INIT_READ, witness, ops));
                 }
             }
             Source::Write(w1) => {
@@ -143,7 +144,7 @@ fn cc_violation(history: &CheckHistory, sources: &[Source]) -> Result<CausalOrde
                     ));
                     let mut ops = shortcut(history, &order.path(history, sources, w1, w2));
                     ops.extend(shortcut(history, &order.path(history, sources, w2, r)));
-                    return Err(broken("causal reversal (WriteCORead)", witness, ops));
+                    return Err(broken(glossary::WRITE_CO_READ, witness, ops));
                 }
             }
             Source::NotARead | Source::Nowhere | Source::Ambiguous => {}
@@ -293,11 +294,7 @@ fn cyclic_cf(history: &CheckHistory, sources: &[Source], order: &CausalOrder) ->
         });
     }
     witness.push(format!("back to {}", history.describe(cycle[0])));
-    broken(
-        "concurrent writes seen in different orders (CyclicCF)",
-        witness,
-        ops,
-    )
+    broken(glossary::CYCLIC_CF, witness, ops)
 }
 
 /// The most conflict edges [`cyclic_cf`] may make (24 bytes each: 768 MiB).

@@ -1,5 +1,6 @@
 //! Convergence: once the run has gone quiet, every replica holds the same store.
 
+use crate::check::glossary;
 use std::collections::BTreeSet;
 
 use super::Verdict;
@@ -29,7 +30,7 @@ pub fn check(stores: &[Store]) -> Verdict {
             .collect();
         witness.push(format!("{key} differs — {}", held.join(", ")));
     }
-    Verdict::broken("divergence", witness)
+    Verdict::broken(glossary::DIVERGENCE, witness)
 }
 
 #[cfg(test)]

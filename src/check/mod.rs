@@ -29,6 +29,7 @@ pub mod causal;
 pub mod convergent;
 pub mod file;
 pub mod fingerprint;
+pub mod glossary;
 pub mod history;
 pub mod lattice;
 pub mod linearizable;

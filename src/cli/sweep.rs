@@ -12,6 +12,7 @@ use kvsim::report::render_summary;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sweep::{SeedRange, Seeds, Shard, Summary, MAX_SEEDS};
 
+use super::gate::{self, Gate, Tally};
 use crate::{emit, fail, ModelChoice, MAX_JOBS};
 
 #[derive(clap::Args)]
@@ -37,6 +38,10 @@ pub struct SweepArgs {
     /// With --json: print one JSON line per run instead of the summary.
     #[arg(long, requires = "json")]
     per_run: bool,
+    /// Exit 1 if PROPERTY is broken in any run (repeatable). `own` is each model's own guarantee:
+    /// linearizable, sequential, causal, and for eventual, convergent.
+    #[arg(long, value_name = "PROPERTY", value_parser = gate::parser())]
+    fail_on: Vec<Gate>,
     /// Merge the JSON summaries of earlier sweeps (of the same scenario) into one.
     #[arg(long, num_args = 1.., conflicts_with_all = ["scenario", "seeds", "shard", "per_run", "model", "jobs"])]
     merge: Vec<PathBuf>,
@@ -86,7 +91,7 @@ pub fn sweep(args: &SweepArgs) -> ExitCode {
         };
         let models = args.model.models();
         if args.per_run {
-            let status = sweep_per_run(&config, seeds, &models, jobs, &bar);
+            let status = sweep_per_run(&config, seeds, &models, jobs, &bar, &args.fail_on);
             bar.finish_and_clear();
             return status;
         }
@@ -130,7 +135,14 @@ pub fn sweep(args: &SweepArgs) -> ExitCode {
         };
         render_summary(&summary, &replay)
     };
-    emit(&text)
+    let status = emit(&text);
+    match gate::judge_summary(&args.fail_on, &summary) {
+        Some(failed) if status == ExitCode::SUCCESS => {
+            eprintln!("{failed}");
+            ExitCode::from(1)
+        }
+        _ => status,
+    }
 }
 
 /// `kvsim sweep --json --per-run`: one JSON line per run, written as each seed's turn comes, so
@@ -141,11 +153,15 @@ fn sweep_per_run(
     models: &[Model],
     jobs: usize,
     bar: &ProgressBar,
+    gates: &[Gate],
 ) -> ExitCode {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut failed: Option<std::io::Error> = None;
+    let mut tally = Tally::default();
     let swept = kvsim::sweep::sweep(config, seeds, models, jobs, |records| {
         for record in &records {
+            let broken = record.broken.keys().map(String::as_str);
+            tally.count(gates, record.seed, record.model, broken);
             let written = serde_json::to_writer(&mut out, record)
                 .map_err(std::io::Error::from)
                 .and_then(|()| out.write_all(b"\n"));
@@ -165,8 +181,15 @@ fn sweep_per_run(
         Some(err) => Err(err),
         None => out.flush(),
     };
+    let passed = match tally.judge(gates) {
+        Some(line) => {
+            eprintln!("{line}");
+            ExitCode::from(1)
+        }
+        None => ExitCode::SUCCESS,
+    };
     match flushed {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => passed,
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("kvsim: cannot write the output: {err}");

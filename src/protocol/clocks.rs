@@ -20,9 +20,11 @@ pub struct Stamp {
     pub replica: ReplicaId,
 }
 
+/// `10@r2`: Lamport time 10 at replica 2. Not `10.2`, which reads like a decimal next to values
+/// such as `c10.1`.
 impl fmt::Display for Stamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.time, self.replica.0)
+        write!(f, "{}@{}", self.time, self.replica)
     }
 }
 

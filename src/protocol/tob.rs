@@ -392,7 +392,7 @@ mod tests {
 
     #[test]
     fn a_fully_acknowledged_message_waits_behind_a_smaller_stamp() {
-        // Replica 2 holds m2 (stamp 2.1) fully acknowledged, but m1 (stamp 1.0) is still at the head of
+        // Replica 2 holds m2 (stamp 2@r1) fully acknowledged, but m1 (stamp 1@r0) is still at the head of
         // its heap waiting for an acknowledgement: m2 must not overtake it.
         let mut tob = TotalOrderMulticast::new(ReplicaId(2), 3);
         tob.handle_message(

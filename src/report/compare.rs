@@ -1,24 +1,24 @@
-//! The same scenario under several models, side by side.
+//! The same scenario under several models, side by side: what each operation returned, the final
+//! stores, and the cost.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
-use super::{heading, show, store_line, table};
+use super::trace::{stopped, SHORT_HISTORY};
+use super::{show, store_line, table};
 use crate::history::Operation;
 use crate::ids::ClientId;
 use crate::op::OpKind;
-use crate::run::{Latency, Run};
+use crate::run::{Latency, Run, Stop};
 use crate::scenario::Config;
 use crate::text::escape;
 
-/// The same scenario under several models, one column per model: what each operation returned and
-/// when, then the final stores and the main statistics.
+/// What each operation returned under each model, one column per model; the short form only counts
+/// a long history.
 ///
 /// Operations are matched across runs by client and position in the client's script, which the
 /// scenario and seed fix whatever the model.
-pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
-    let mut out = String::new();
-    heading(&mut out, config, "side by side");
-
+pub(crate) fn side_by_side_history(out: &mut String, runs: &[Run], full: bool) {
     // (client, n) -> the client's n-th operation, for each run.
     let mut by_position: Vec<BTreeMap<(ClientId, usize), &Operation>> = Vec::new();
     for run in runs {
@@ -35,6 +35,14 @@ pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
         .iter()
         .flat_map(|ops| ops.keys().copied())
         .collect();
+    if !full && positions.len() > SHORT_HISTORY {
+        let _ = writeln!(
+            out,
+            "\nwhat each operation returned: {} operations (--show history lists them side by side)",
+            positions.len()
+        );
+        return;
+    }
 
     out.push_str("\nwhat each operation returned (t=invoked..answered; - : never invoked under that model)\n");
     let mut rows = vec![model_row(["client", "operation"], runs, |r| {
@@ -59,9 +67,31 @@ pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
         }
         rows.push(row);
     }
-    table(&mut out, "  ", &rows);
+    table(out, "  ", &rows);
+}
 
+/// Each model's final stores: in full, a column per model; short, a line per model that agrees.
+pub(crate) fn side_by_side_stores(out: &mut String, config: &Config, runs: &[Run], full: bool) {
     out.push_str("\nfinal stores\n");
+    let fits = runs.iter().all(|r| {
+        r.replicas
+            .first()
+            .is_some_and(|first| store_line(&first.store).chars().count() <= 60)
+    });
+    if !full && fits && runs.iter().all(Run::converged) {
+        let rows: Vec<Vec<String>> = runs
+            .iter()
+            .map(|r| {
+                let first = &r.replicas[0];
+                vec![
+                    r.model.name().to_string(),
+                    format!("every replica holds {}", store_line(&first.store)),
+                ]
+            })
+            .collect();
+        table(out, "  ", &rows);
+        return;
+    }
     let mut rows = vec![model_row([""], runs, |r| r.model.name().to_string())];
     for i in 0..config.replicas {
         rows.push(model_row([&format!("r{i}")], runs, |r| {
@@ -71,8 +101,11 @@ pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
     rows.push(model_row(["agree?"], runs, |r| {
         if r.converged() { "yes" } else { "NO" }.to_string()
     }));
-    table(&mut out, "  ", &rows);
+    table(out, "  ", &rows);
+}
 
+/// What each model cost: availability, messages, latencies, duration, and how its run ended.
+pub(crate) fn side_by_side_cost(out: &mut String, runs: &[Run]) {
     out.push_str("\ncost\n");
     let rows = vec![
         model_row([""], runs, |r| r.model.name().to_string()),
@@ -93,8 +126,21 @@ pub fn render_side_by_side(config: &Config, runs: &[Run]) -> String {
         model_row(["  p99"], runs, |r| p99_latency(&r.stats.writes)),
         model_row(["duration"], runs, |r| format!("{} ms", r.stats.duration)),
     ];
-    table(&mut out, "  ", &rows);
-    out
+    table(out, "  ", &rows);
+    // A run that did not end idle says why, and what it left unfinished.
+    for run in runs {
+        if run.stats.stopped == Stop::Idle {
+            continue;
+        }
+        for (i, line) in stopped(run).into_iter().enumerate() {
+            let label = if i == 0 {
+                format!("{} stopped:", run.model.name())
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {label:<w$} {line}", w = run.model.name().len() + 9);
+        }
+    }
 }
 
 /// A row of the side-by-side tables: leading label cells, then one cell per run.
@@ -109,19 +155,15 @@ fn model_row<const N: usize>(
 }
 
 fn mean_latency(latency: &Latency) -> String {
-    if latency.count == 0 {
-        "-".to_string()
-    } else {
-        format!("{:.1} ms", latency.mean)
-    }
+    latency
+        .mean
+        .map_or("-".to_string(), |mean| format!("{mean:.1} ms"))
 }
 
 fn p99_latency(latency: &Latency) -> String {
-    if latency.count == 0 {
-        "-".to_string()
-    } else {
-        format!("{} ms", latency.p99)
-    }
+    latency
+        .p99
+        .map_or("-".to_string(), |p99| format!("{p99} ms"))
 }
 
 fn side_cell(op: &Operation) -> String {

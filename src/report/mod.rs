@@ -1,27 +1,32 @@
-//! Renderings of runs: the human-readable trace of one run (which is also what the snapshots hold),
-//! the side-by-side comparison of models, the verdicts, and the JSON document of `--json`.
+//! Renderings of runs: the text of one run or of several side by side, in the sections `--show`
+//! selects ([`view`], which is also what the snapshots hold), the verdicts, sweep summaries, and the
+//! JSON document of `--json`.
 //!
 //! Text output follows one rule: one event per line, aligned, in time order, so that a diff between two
 //! traces reads like a story of what changed.
 
+mod committed;
 mod compare;
 mod events;
+mod show;
 mod story;
 mod sweep;
 mod trace;
 mod verdicts;
+mod view;
 
 use std::borrow::Cow;
 use std::fmt::Write;
 
 use serde::Serialize;
 
-pub use compare::render_side_by_side;
 pub use events::EventsJson;
+pub use show::{Section, Show};
 pub use story::{render_trace, write_trace};
 pub use sweep::render_summary;
-pub use trace::{render_run, render_runs};
+pub use trace::render_run;
 pub use verdicts::{render_matrix, render_selected, render_verdicts};
+pub use view::{render, SEE_EVERYTHING};
 
 use crate::check::lattice::{strongest, Strongest};
 use crate::check::Verdicts;
@@ -204,7 +209,7 @@ fn plural(count: usize) -> &'static str {
 
 /// Breaks text into lines of at most `width` characters at spaces (a longer word gets a line of its
 /// own), keeping the text's own line breaks.
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for paragraph in text.lines() {
         let mut line = String::new();
@@ -220,4 +225,41 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// The width of the terminal that text output is laid out for.
+pub(crate) const TERMINAL: usize = 100;
+
+/// Writes `line` to `out`, broken at spaces to fit [`TERMINAL`] columns; the lines it continues on are
+/// indented `hang` characters deeper than the line's own indentation, so they read as one item.
+/// Spaces inside the line (a table's padding) are kept.
+pub(crate) fn push_wrapped(out: &mut String, line: &str, hang: usize) {
+    let indent = line.len() - line.trim_start().len();
+    let pad = " ".repeat(indent + hang);
+    let mut rest: Vec<char> = line.chars().collect();
+    let mut first = true;
+    loop {
+        let room = if first {
+            TERMINAL
+        } else {
+            TERMINAL - pad.len()
+        };
+        // The last space that leaves the piece within `room`, past the indentation.
+        let cut = (rest.len() > room)
+            .then(|| (indent + 1..=room).rev().find(|&i| rest[i] == ' '))
+            .flatten();
+        if !first {
+            out.push_str(&pad);
+        }
+        let Some(cut) = cut else {
+            out.extend(rest.iter());
+            out.push('\n');
+            return;
+        };
+        out.extend(rest[..cut].iter());
+        out.push('\n');
+        let skip = rest[cut..].iter().take_while(|&&c| c == ' ').count();
+        rest.drain(..cut + skip);
+        first = false;
+    }
 }

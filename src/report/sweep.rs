@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use super::table;
+use super::{table, wrap};
+use crate::check::glossary::Explained;
 use crate::check::Property;
 use crate::sweep::{Spread, Summary};
 use crate::text::escape;
@@ -71,6 +72,23 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
     } else {
         table(&mut out, "  ", &rows);
         let _ = writeln!(out, "  replay one with: {replay} --seed N --model MODEL");
+        // Each anomaly named above, in a sentence, once.
+        let mut explained = Explained::default();
+        let mut meanings = Vec::new();
+        for row in &rows {
+            if let Some(meaning) = explained.first_time(&row[2]) {
+                meanings.push(format!("{}: {meaning}", row[2]));
+            }
+        }
+        if !meanings.is_empty() {
+            out.push_str("  what they mean:\n");
+            for meaning in meanings {
+                for (i, line) in wrap(&meaning, 92).into_iter().enumerate() {
+                    let indent = if i == 0 { "    " } else { "      " };
+                    let _ = writeln!(out, "{indent}{line}");
+                }
+            }
+        }
     }
 
     out.push_str("\nspread over runs (min / p50 / p99 / max)\n");

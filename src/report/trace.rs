@@ -1,29 +1,22 @@
-//! The trace of one run: committed orders, final stores, history, statistics and verdicts.
+//! One run as text: faults, history, committed orders, final stores, statistics and verdicts, each a
+//! section that `--show` can select, and each with a short form for the default view.
 
 use std::fmt::Write;
 
+use super::committed::render_committed;
+use super::show::{Section, Show};
 use super::{describe, heading, plural, render_verdicts, store_line, table};
+use crate::check::glossary::Explained;
 use crate::check::Verdicts;
 use crate::history::Operation;
 use crate::op::OpKind;
-use crate::protocol::CommitEntry;
 use crate::run::{Latency, Run, Stats, Stop};
 use crate::scenario::Config;
 use crate::sim::fault::Origin;
 use crate::text::escape;
 
-fn commit_row(entry: &CommitEntry) -> Vec<String> {
-    let mut row = vec![
-        format!("t={}", entry.at),
-        describe(entry.op, &entry.key, &entry.value),
-        entry.client.to_string(),
-        format!("stamp {}", entry.stamp),
-    ];
-    if entry.superseded {
-        row.push("superseded: a newer write was already stored".to_string());
-    }
-    row
-}
+/// How many operations a short view lists before it only counts them.
+pub(crate) const SHORT_HISTORY: usize = 24;
 
 fn history_row(op: &Operation) -> Vec<String> {
     let (returned, result) = match op.returned_at {
@@ -49,75 +42,128 @@ fn history_row(op: &Operation) -> Vec<String> {
     ]
 }
 
-/// The full text of one run: committed orders, final stores, history, statistics and verdicts.
-pub fn render_run(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
+/// One run as text, the sections `show` asks for, each anomaly's meaning the first time `explained`
+/// meets it.
+pub fn render_run(
+    config: &Config,
+    run: &Run,
+    verdicts: &Verdicts,
+    show: &Show,
+    explained: &mut Explained,
+) -> String {
     let mut out = String::new();
     heading(&mut out, config, run.model.name());
-
-    if config.has_faults() {
-        out.push_str("\nfaults (what happened to the network and the replicas, in time order)\n");
-        if run.faults.is_empty() {
-            out.push_str("  (none happened before the run ended)\n");
-        }
-        let rows: Vec<_> = run
-            .faults
-            .iter()
-            .map(|f| {
-                let mut row = vec![format!("t={}", f.at), f.fault.to_string()];
-                if f.origin == Origin::Nemesis {
-                    row.push("(nemesis)".to_string());
-                }
-                row
-            })
-            .collect();
-        table(&mut out, "  ", &rows);
+    if show.has(Section::Summary) {
+        faults(&mut out, config, run, "");
     }
-
-    out.push_str("\ncommitted order (what each replica applied, in order)\n");
-    let mut rows = Vec::new();
-    for replica in &run.replicas {
-        if replica.committed.is_empty() {
-            rows.push(vec![
-                replica.id.to_string(),
-                String::new(),
-                "(nothing)".to_string(),
-            ]);
-        }
-        for entry in &replica.committed {
-            let mut row = vec![replica.id.to_string()];
-            row.extend(commit_row(entry));
-            rows.push(row);
+    if show.has(Section::History) {
+        history(&mut out, run, show.full());
+    }
+    if show.has(Section::Committed) {
+        let mut text = String::new();
+        render_committed(&mut text, run, show.full(), "  ");
+        match text.lines().collect::<Vec<_>>()[..] {
+            [line] => {
+                let _ = writeln!(out, "\ncommitted order: {}", line.trim_start());
+            }
+            _ => {
+                out.push_str("\ncommitted order (what each replica applied, in order)\n");
+                out.push_str(&text);
+            }
         }
     }
-    table(&mut out, "  ", &rows);
+    if show.has(Section::Stores) {
+        stores(&mut out, run, show.full());
+    }
+    if show.has(Section::Summary) {
+        stats(&mut out, config, run);
+    }
+    if show.has(Section::Verdicts) {
+        out.push_str(
+            "\nverdicts (what the checkers found in this run's history and final stores)\n",
+        );
+        out.push_str(&render_verdicts(verdicts, explained));
+    }
+    out
+}
 
+/// Every fault that happened, in time order, when the scenario has faults; `label` names the model
+/// when several runs' faults are listed one after another.
+pub(crate) fn faults(out: &mut String, config: &Config, run: &Run, label: &str) {
+    if !config.has_faults() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nfaults{label} (what happened to the network and the replicas, in time order)"
+    );
+    if run.faults.is_empty() {
+        out.push_str("  (none happened before the run ended)\n");
+    }
+    let rows: Vec<_> = run
+        .faults
+        .iter()
+        .map(|f| {
+            let mut row = vec![format!("t={}", f.at), f.fault.to_string()];
+            if f.origin == Origin::Nemesis {
+                row.push("(nemesis)".to_string());
+            }
+            row
+        })
+        .collect();
+    table(out, "  ", &rows);
+}
+
+/// What each client saw, in invocation order; the short form only counts a long history.
+fn history(out: &mut String, run: &Run, full: bool) {
+    let count = run.history.len();
+    if !full && count > SHORT_HISTORY {
+        let _ = writeln!(
+            out,
+            "\nhistory: {count} operations (--show history lists them)"
+        );
+        return;
+    }
+    out.push_str("\nhistory (each operation, in the order clients invoked them)\n");
+    let rows: Vec<_> = run.history.iter().map(history_row).collect();
+    table(out, "  ", &rows);
+}
+
+/// Each replica's final store; the short form says in one line that they agree, when they do.
+fn stores(out: &mut String, run: &Run, full: bool) {
+    let agreed = run.converged();
+    if !full && agreed {
+        let _ = match run.replicas.first() {
+            Some(first) if store_line(&first.store).chars().count() <= 72 => writeln!(
+                out,
+                "\nfinal stores: every replica holds {}",
+                store_line(&first.store)
+            ),
+            Some(first) => writeln!(
+                out,
+                "\nfinal stores: every replica holds the same {} keys (--show stores lists them)",
+                first.store.len()
+            ),
+            None => Ok(()),
+        };
+        return;
+    }
     out.push_str("\nfinal stores\n");
     let rows: Vec<_> = run
         .replicas
         .iter()
         .map(|r| vec![r.id.to_string(), store_line(&r.store)])
         .collect();
-    table(&mut out, "  ", &rows);
-    out.push_str(if run.converged() {
+    table(out, "  ", &rows);
+    out.push_str(if agreed {
         "  all replicas agree\n"
     } else {
         "  replicas DIFFER\n"
     });
-    let same_order = run.replicas.windows(2).all(|w| {
-        let stamps =
-            |r: &crate::run::ReplicaRun| r.committed.iter().map(|c| c.stamp).collect::<Vec<_>>();
-        stamps(&w[0]) == stamps(&w[1])
-    });
-    out.push_str(if same_order {
-        "  every replica committed the same operations in the same order\n"
-    } else {
-        "  the replicas committed different operations, or in different orders\n"
-    });
+}
 
-    out.push_str("\nhistory (each operation, in the order clients invoked them)\n");
-    let rows: Vec<_> = run.history.iter().map(history_row).collect();
-    table(&mut out, "  ", &rows);
-
+/// Counts, availability, messages, how the run ended, and latencies.
+fn stats(out: &mut String, config: &Config, run: &Run) {
     let s = &run.stats;
     out.push_str("\nstats\n");
     let mut operations = format!("{} ({} answered", s.operations, s.completed);
@@ -148,15 +194,12 @@ pub fn render_run(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
     }
     rows.push(vec!["reads".into(), latency(&s.reads)]);
     rows.push(vec!["writes".into(), latency(&s.writes)]);
-    table(&mut out, "  ", &rows);
-    out.push_str("\nverdicts (what the checkers found in this run's history and final stores)\n");
-    out.push_str(&render_verdicts(verdicts));
-    out
+    table(out, "  ", &rows);
 }
 
 /// Why the run ended, and for a stalled run what it left unfinished, one thing per line:
 /// `stalled (the run cannot finish)`, `r2 is down for good, holding 2 unacknowledged messages`.
-fn stopped(run: &Run) -> Vec<String> {
+pub(crate) fn stopped(run: &Run) -> Vec<String> {
     let mut lines = vec![run.stats.stopped.describe().to_string()];
     if run.stats.stopped != Stop::Stalled {
         return lines;
@@ -212,22 +255,14 @@ fn availability(config: &Config, s: &Stats) -> String {
     }
 }
 
-/// `3 answered in time, latency mean 1.0 ms, p50 1 ms, p99 2 ms, max 2 ms`.
+/// `3 answered in time, latency mean 1.0 ms, p50 1 ms, p99 2 ms, max 2 ms`, or `0 answered in
+/// time, latency -` when there is no latency to give.
 fn latency(l: &Latency) -> String {
-    format!(
-        "{} answered in time, latency mean {:.1} ms, p50 {} ms, p99 {} ms, max {} ms",
-        l.count, l.mean, l.p50, l.p99, l.max
-    )
-}
-
-/// Every run of one scenario in full, one after another (`verdicts[i]` belongs to `runs[i]`).
-pub fn render_runs(config: &Config, runs: &[Run], verdicts: &[Verdicts]) -> String {
-    let mut out = String::new();
-    for (i, (run, verdicts)) in runs.iter().zip(verdicts).enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        out.push_str(&render_run(config, run, verdicts));
+    match (l.mean, l.p50, l.p99, l.max) {
+        (Some(mean), Some(p50), Some(p99), Some(max)) => format!(
+            "{} answered in time, latency mean {mean:.1} ms, p50 {p50} ms, p99 {p99} ms, max {max} ms",
+            l.count
+        ),
+        _ => format!("{} answered in time, latency -", l.count),
     }
-    out
 }

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use super::table;
+use super::{push_wrapped, table};
+use crate::check::glossary::Explained;
 use crate::check::lattice::strongest;
 use crate::check::{Property, Verdict, Verdicts};
 use crate::run::Run;
@@ -36,22 +37,24 @@ fn cell(verdict: &Verdict) -> &'static str {
 }
 
 /// One run's verdicts: the strongest model the run satisfies, a line per property, then each broken
-/// one explained.
-pub fn render_verdicts(verdicts: &Verdicts) -> String {
+/// one explained (each anomaly's meaning the first time `explained` meets it).
+pub fn render_verdicts(verdicts: &Verdicts, explained: &mut Explained) -> String {
     let all: Vec<(Property, &Verdict)> = Property::ALL
         .iter()
         .map(|&p| (p, verdicts.get(p)))
         .collect();
-    format!(
-        "  strongest: {}
-{}",
-        strongest(verdicts),
-        render_selected(&all)
-    )
+    let mut out = String::new();
+    push_wrapped(
+        &mut out,
+        &format!("  strongest: {}", strongest(verdicts)),
+        11,
+    );
+    out.push_str(&render_selected(&all, explained));
+    out
 }
 
 /// Some properties' verdicts: a line per property, then each broken one explained.
-pub fn render_selected(verdicts: &[(Property, &Verdict)]) -> String {
+pub fn render_selected(verdicts: &[(Property, &Verdict)], explained: &mut Explained) -> String {
     let mut out = String::new();
     let rows: Vec<Vec<String>> = verdicts
         .iter()
@@ -64,30 +67,57 @@ pub fn render_selected(verdicts: &[(Property, &Verdict)]) -> String {
         })
         .collect();
     table(&mut out, "  ", &rows);
-    explain(&mut out, verdicts.iter().map(|&(p, v)| (label(p), v)));
+    let mut witnesses = Witnesses::default();
+    for &(p, verdict) in verdicts {
+        witnesses.explain(&mut out, label(p), verdict, explained);
+    }
     out
 }
 
-/// The witness of every broken verdict, under its heading.
-fn explain<'a>(out: &mut String, verdicts: impl Iterator<Item = (String, &'a Verdict)>) {
-    for (heading, verdict) in verdicts {
+/// The witnesses of one output's broken verdicts, each distinct one written once: a later verdict
+/// broken by the same witness (the lattice passes a weaker property's witness up to every stronger
+/// one, behind a line saying why) points back to the first instead of repeating it.
+#[derive(Default)]
+struct Witnesses<'a> {
+    written: Vec<(String, &'a Verdict)>,
+}
+
+impl<'a> Witnesses<'a> {
+    fn explain(
+        &mut self,
+        out: &mut String,
+        heading: String,
+        verdict: &'a Verdict,
+        explained: &mut Explained,
+    ) {
         if verdict.ok != Some(false) {
-            continue;
+            return;
         }
-        let _ = writeln!(
-            out,
-            "  {heading}: {}",
-            verdict.anomaly.as_deref().unwrap_or("broken")
-        );
+        let anomaly = verdict.anomaly.as_deref().unwrap_or("broken");
+        let same = |earlier: &Verdict| {
+            let tail = verdict.witness.get(1..).unwrap_or_default();
+            earlier.anomaly == verdict.anomaly
+                && (earlier.witness == verdict.witness || earlier.witness == tail)
+        };
+        if let Some((first, _)) = self.written.iter().find(|(_, earlier)| same(earlier)) {
+            let _ = writeln!(out, "  {heading}: same as {first} above");
+            return;
+        }
+        push_wrapped(out, &format!("  {heading}: {anomaly}"), 4);
+        if let Some(meaning) = explained.first_time(anomaly) {
+            let meaning = meaning.trim_end_matches('.');
+            push_wrapped(out, &format!("    (that is: {meaning})"), 1);
+        }
         for line in &verdict.witness {
-            let _ = writeln!(out, "    {line}");
+            push_wrapped(out, &format!("    {line}"), 2);
         }
+        self.written.push((heading, verdict));
     }
 }
 
 /// Every run against every property (`verdicts[i]` belongs to `runs[i]`), then each broken cell's
-/// anomaly and witness.
-pub fn render_matrix(runs: &[Run], verdicts: &[Verdicts]) -> String {
+/// anomaly and witness, each distinct witness once.
+pub fn render_matrix(runs: &[Run], verdicts: &[Verdicts], explained: &mut Explained) -> String {
     let mut out = String::from("=== verdicts ===\n");
     out.push_str(
         "which guarantees each model's run kept (lin = linearizable, seq = sequential, causal, ccv = causal\n\
@@ -117,26 +147,31 @@ pub fn render_matrix(runs: &[Run], verdicts: &[Verdicts]) -> String {
             ]
         })
         .collect();
-    table(&mut out, "  ", &strongest);
+    let mut lines = String::new();
+    table(&mut lines, "  ", &strongest);
+    // A long line continues under its `strongest:`, past the model's name.
+    let hang = runs
+        .iter()
+        .map(|r| r.model.name().len() + 2)
+        .max()
+        .unwrap_or(0)
+        + 11;
+    for line in lines.lines() {
+        push_wrapped(&mut out, line, hang);
+    }
     out.push('\n');
     table(&mut out, "  ", &rows);
-    let mut any = false;
+    let mut why = String::new();
+    let mut witnesses = Witnesses::default();
     for (run, verdicts) in runs.iter().zip(verdicts) {
-        let cells = Property::ALL.iter().map(|&p| {
-            (
-                format!("{} × {}", run.model.name(), label(p)),
-                verdicts.get(p),
-            )
-        });
-        let mut section = String::new();
-        explain(&mut section, cells);
-        if !section.is_empty() {
-            if !any {
-                out.push_str("\nwhy\n");
-                any = true;
-            }
-            out.push_str(&section);
+        for p in Property::ALL {
+            let heading = format!("{} × {}", run.model.name(), label(p));
+            witnesses.explain(&mut why, heading, verdicts.get(p), explained);
         }
+    }
+    if !why.is_empty() {
+        out.push_str("\nwhy\n");
+        out.push_str(&why);
     }
     out
 }

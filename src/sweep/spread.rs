@@ -24,7 +24,7 @@ pub struct Spread {
 }
 
 /// Min, percentiles, max and mean of a spread, in the figure's unit.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Figures {
     pub min: f64,
     pub p50: f64,
@@ -129,17 +129,18 @@ fn parse_decimal(text: &str) -> Option<u128> {
 }
 
 /// As `--json` writes it: `{"runs", "min", "p50", "p99", "max", "mean", "counts": {value: runs}}`,
-/// all zero over no runs; `counts` lists values in increasing order, as decimal strings.
+/// `null` over no runs (a spread of latencies over runs that answered nothing has no figures, and a 0
+/// would read as instant answers); `counts` lists values in increasing order, as decimal strings.
 impl Serialize for Spread {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let figures = self.figures().unwrap_or_default();
+        let figures = self.figures();
         let mut out = serializer.serialize_struct("Spread", 7)?;
         out.serialize_field("runs", &self.runs())?;
-        out.serialize_field("min", &figures.min)?;
-        out.serialize_field("p50", &figures.p50)?;
-        out.serialize_field("p99", &figures.p99)?;
-        out.serialize_field("max", &figures.max)?;
-        out.serialize_field("mean", &figures.mean)?;
+        out.serialize_field("min", &figures.map(|f| f.min))?;
+        out.serialize_field("p50", &figures.map(|f| f.p50))?;
+        out.serialize_field("p99", &figures.map(|f| f.p99))?;
+        out.serialize_field("max", &figures.map(|f| f.max))?;
+        out.serialize_field("mean", &figures.map(|f| f.mean))?;
         out.serialize_field("counts", &Counts(&self.counts))?;
         out.end()
     }

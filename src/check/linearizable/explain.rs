@@ -5,6 +5,7 @@
 use super::super::history::{CheckHistory, OpIndex};
 use super::super::Verdict;
 use super::named;
+use crate::check::glossary;
 
 /// The verdict naming `ops`: a named anomaly's words when the witness is one, else each operation and
 /// the real-time order that, with the values read, no single order can satisfy.
@@ -56,7 +57,12 @@ fn too_many_to_label(
         "and {} more (all of them in the verdict's operations)",
         order.len() - SHOWN
     ));
-    Verdict::broken_by("real-time violation", witness, history, ops.iter().copied())
+    Verdict::broken_by(
+        glossary::REAL_TIME_VIOLATION,
+        witness,
+        history,
+        ops.iter().copied(),
+    )
 }
 
 /// The witness of a conflict the named anomalies do not cover: the operations, labelled (a), (b), …
@@ -124,5 +130,10 @@ fn real_time_violation(part: &CheckHistory, history: &CheckHistory, ops: &[OpInd
     if !sources.is_empty() {
         witness.push(format!("and {}", sources.join(", ")));
     }
-    Verdict::broken_by("real-time violation", witness, history, ops.iter().copied())
+    Verdict::broken_by(
+        glossary::REAL_TIME_VIOLATION,
+        witness,
+        history,
+        ops.iter().copied(),
+    )
 }

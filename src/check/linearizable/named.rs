@@ -5,6 +5,7 @@
 
 use super::super::history::{CheckHistory, OpIndex};
 use super::super::Verdict;
+use crate::check::glossary;
 use crate::ids::Time;
 
 /// The cheap, named anomalies: a read of a value never written, a read of a value written only after
@@ -45,7 +46,7 @@ pub(super) fn named_anomaly(
             };
             if read.value.is_some() && sources.is_empty() {
                 return Some(found(
-                    "value read from nowhere",
+                    glossary::READ_FROM_NOWHERE,
                     vec![format!(
                         "{} returned a value no write wrote to that key",
                         history.describe(r)
@@ -61,7 +62,7 @@ pub(super) fn named_anomaly(
                     .all(|&w| history.ops[w].invoked_at > returned)
             {
                 return Some(found(
-                    "read from the future",
+                    glossary::READ_FROM_THE_FUTURE,
                     vec![
                         history.describe(r),
                         format!(
@@ -103,7 +104,7 @@ pub(super) fn named_anomaly(
                     ));
                     ops.push(w);
                 }
-                return Some(found("stale read", witness, history, ops));
+                return Some(found(glossary::STALE_READ, witness, history, ops));
             }
         }
         if let Some(verdict) = went_back(history, ops) {
@@ -178,7 +179,7 @@ fn went_back(history: &CheckHistory, ops: &[OpIndex]) -> Option<(Verdict, Vec<Op
                     ),
                 };
                 return Some(found(
-                    "stale read",
+                    glossary::STALE_READ,
                     vec![
                         history.describe(r1),
                         format!("saw {}", history.describe(w2)),

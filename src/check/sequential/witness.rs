@@ -17,6 +17,7 @@
 
 use super::graph::{Edge, Reason};
 use super::{decide, opposite_orders, Decision, Order, Proof};
+use crate::check::glossary;
 use crate::check::history::{CheckHistory, OpIndex};
 use crate::check::{budget, Verdict};
 
@@ -168,12 +169,12 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool, order: Ord
         Order::RealTime => None,
     };
     if let Some(classic) = classic {
-        anomaly = "concurrent writes seen in different orders";
+        anomaly = glossary::WRITES_IN_DIFFERENT_ORDERS;
         lines = classic;
     } else {
         anomaly = match order {
-            Order::Program => "no sequential order",
-            Order::RealTime => "real-time violation",
+            Order::Program => glossary::NO_SEQUENTIAL_ORDER,
+            Order::RealTime => glossary::REAL_TIME_VIOLATION,
         };
         // Name the operations A, B, … in the order the history gives them.
         let mut names: Vec<OpIndex> = (0..part.ops.len()).collect();
@@ -216,7 +217,7 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool, order: Ord
                 if let ([(a, b, _), (c, d, _)], Order::Program) = (&proof.cycle[..], order) {
                     let write = |i: OpIndex| part.ops[i].is_write();
                     if (a, b) == (d, c) && write(*a) && write(*b) {
-                        anomaly = "concurrent writes seen in different orders";
+                        anomaly = glossary::WRITES_IN_DIFFERENT_ORDERS;
                     }
                 }
                 lines.extend(cycle.iter().map(|f| format!("  {f}")));

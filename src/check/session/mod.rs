@@ -62,6 +62,7 @@ mod clocked;
 pub mod dense;
 mod story;
 
+use crate::check::glossary;
 use std::collections::BTreeSet;
 
 use super::history::{CheckHistory, OpIndex};
@@ -89,10 +90,10 @@ pub struct SessionVerdicts {
 
 /// The anomaly each guarantee names, in the order of [`SessionVerdicts`].
 const ANOMALIES: [&str; 4] = [
-    "read-your-writes violation",
-    "monotonic-reads violation",
-    "monotonic-writes violation",
-    "writes-follow-reads violation",
+    glossary::READ_YOUR_WRITES_VIOLATION,
+    glossary::MONOTONIC_READS_VIOLATION,
+    glossary::MONOTONIC_WRITES_VIOLATION,
+    glossary::WRITES_FOLLOW_READS_VIOLATION,
 ];
 
 /// What a check found before its witness is proven: a verdict that holds or is unknown, or a

@@ -1,0 +1,130 @@
+//! `kvsim run`: one scenario under one model or all four, printed as text (the sections `--show`
+//! selects, then with `--trace` each run's protocol events) or JSON, with `--fail-on` gates.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use kvsim::check::{check_run, Verdicts};
+use kvsim::report::{render, write_trace, Report, Section, Show};
+use kvsim::run::Run;
+use kvsim::scenario::Scenario;
+use kvsim::sim::{simulate_recording, Record};
+
+use super::gate::{self, Gate};
+use crate::{emit_with, fail, ModelChoice};
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (JSON; the format is in the README).
+    scenario: PathBuf,
+    /// Which consistency model to run.
+    #[arg(long, value_enum, default_value_t = ModelChoice::All)]
+    model: ModelChoice,
+    /// Use this seed instead of the scenario's.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Print only these sections, in full (repeat the option, or separate with commas). Without it,
+    /// every section is printed short: a long history counted, committed orders that agree said in
+    /// one line.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "SECTION",
+        conflicts_with = "json"
+    )]
+    show: Vec<ShowChoice>,
+    /// Record and print the protocol events of each run, one line each in time order: requests
+    /// and replies, every packet sent, delivered, lost or duplicated (with its stamp or vector
+    /// clock), what each replica holds back and why, and every commit. With --json: `runs[].events`.
+    #[arg(long)]
+    trace: bool,
+    /// Exit 1 if PROPERTY is broken in any run (repeatable). `own` is each model's own guarantee:
+    /// linearizable, sequential, causal, and for eventual, convergent.
+    #[arg(long, value_name = "PROPERTY", value_parser = gate::parser())]
+    fail_on: Vec<Gate>,
+}
+
+/// A value of `--show`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ShowChoice {
+    /// Faults, statistics, cost.
+    Summary,
+    /// Every operation and what it returned (side by side for several models).
+    History,
+    /// Each replica's committed order.
+    Committed,
+    /// Each replica's final store.
+    Stores,
+    /// The verdicts and their witnesses.
+    Verdicts,
+    /// Every section, in full.
+    All,
+}
+
+impl ShowChoice {
+    fn sections(self) -> Vec<Section> {
+        match self {
+            ShowChoice::Summary => vec![Section::Summary],
+            ShowChoice::History => vec![Section::History],
+            ShowChoice::Committed => vec![Section::Committed],
+            ShowChoice::Stores => vec![Section::Stores],
+            ShowChoice::Verdicts => vec![Section::Verdicts],
+            ShowChoice::All => Section::ALL.to_vec(),
+        }
+    }
+}
+
+pub fn run(args: &RunArgs) -> ExitCode {
+    let mut config = match Scenario::load(&args.scenario) {
+        Ok(config) => config,
+        Err(err) => return fail(&args.scenario, &err),
+    };
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    let record = if args.trace {
+        Record::Events
+    } else {
+        Record::Everything
+    };
+    let runs: Vec<Run> = args
+        .model
+        .models()
+        .iter()
+        .map(|&model| simulate_recording(&config, model, record))
+        .collect();
+    let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
+    let status = if args.json {
+        emit_with(|out| Report::new(&config, &runs, &verdicts).write_json(out))
+    } else {
+        let show = if args.show.is_empty() {
+            Show::default()
+        } else {
+            Show::only(args.show.iter().flat_map(|choice| choice.sections()))
+        };
+        let text = render(&config, &runs, &verdicts, &show);
+        // The traces come last, streamed: a large run's events run to gigabytes.
+        emit_with(|out| {
+            out.write_all(text.as_bytes())?;
+            for run in &runs {
+                if run.events.is_some() {
+                    out.write_all(b"\n")?;
+                    write_trace(run, out)?;
+                }
+            }
+            Ok(())
+        })
+    };
+    match gate::judge_runs(&args.fail_on, &runs, &verdicts) {
+        Some(failed) if status == ExitCode::SUCCESS => {
+            eprintln!("{failed}");
+            ExitCode::from(1)
+        }
+        _ => status,
+    }
+}
