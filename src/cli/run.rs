@@ -27,9 +27,10 @@ pub struct RunArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
-    /// Print only these sections, in full (repeat the option, or separate with commas). Without it,
-    /// every section is printed short: a long history counted, committed orders that agree said in
-    /// one line.
+    /// Print only these sections, in full (repeat the option, or separate with commas); `trace` is
+    /// the protocol events (as --trace), `all` every section and the trace. Without it, every
+    /// section but the trace is printed short: a long history counted, committed orders that agree
+    /// said in one line.
     #[arg(
         long,
         value_enum,
@@ -62,7 +63,9 @@ enum ShowChoice {
     Stores,
     /// The verdicts and their witnesses.
     Verdicts,
-    /// Every section, in full.
+    /// The protocol events of each run, as `--trace` prints them.
+    Trace,
+    /// Every section in full, and the trace.
     All,
 }
 
@@ -74,8 +77,15 @@ impl ShowChoice {
             ShowChoice::Committed => vec![Section::Committed],
             ShowChoice::Stores => vec![Section::Stores],
             ShowChoice::Verdicts => vec![Section::Verdicts],
+            // The trace is not a section of the report: it is recorded by the run and streamed
+            // after the report.
+            ShowChoice::Trace => vec![],
             ShowChoice::All => Section::ALL.to_vec(),
         }
+    }
+
+    fn wants_trace(self) -> bool {
+        matches!(self, ShowChoice::Trace | ShowChoice::All)
     }
 }
 
@@ -87,7 +97,8 @@ pub fn run(args: &RunArgs) -> ExitCode {
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
-    let record = if args.trace {
+    let trace = args.trace || args.show.iter().any(|choice| choice.wants_trace());
+    let record = if trace {
         Record::Events
     } else {
         Record::Everything

@@ -20,7 +20,9 @@ use crate::ids::{ReplicaId, Time};
 #[serde(tag = "note", rename_all = "snake_case")]
 pub enum Note {
     /// The operation or write stamped `stamp` arrived (or was multicast here) but cannot be applied
-    /// yet, for the reason given. Said again when the reason changes.
+    /// yet, for the reason given. The multicast says it again when the last acknowledgement is in
+    /// but an older message still waits ahead ([`Why::Behind`]); acknowledgements arriving one by
+    /// one only shorten the list of the missing, which the trace's deliveries already show.
     HeldBack { stamp: Stamp, why: Why },
     /// The write stamped `stamp`, held back until now, can be applied: applying the write stamped
     /// `after` met its last missing dependency.
