@@ -6,7 +6,10 @@
 //! covers a family of scenarios; [`every_shipped_scenario_has_its_claims_tested`] keeps a new
 //! scenario from shipping without them.
 
+mod channels;
 mod faults;
+mod log;
+mod messages;
 mod sessions;
 mod teaching;
 
