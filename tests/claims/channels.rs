@@ -3,7 +3,9 @@
 //! overtook which, and what a channel kept until a gap filled. Read from the run's recorded event
 //! log ([`super::log`]).
 
-use kvsim::events::Loss;
+use kvsim::events::{Loss, What};
+use kvsim::ids::ReplicaId;
+use kvsim::protocol::clocks::Stamp;
 use kvsim::protocol::note::{Note, Why};
 use kvsim::protocol::summary::MessageKind;
 use kvsim::protocol::{Model, Traffic};
@@ -35,6 +37,61 @@ fn crash_restart_r2_acknowledges_x_before_it_crashes_and_its_ack_commits_x() {
             [(10, Loss::Down)],
             "{model}: after the crash at t=7"
         );
+    }
+}
+
+/// crash-restart: the requests client 2 sends to r2 while it is down (its read at t=100, and the
+/// next, when it gave up) are lost with the crashed replica, under every model.
+#[test]
+fn crash_restart_client_2s_read_is_lost_with_the_crashed_replica() {
+    for model in Model::ALL {
+        let run = recorded("crash-restart", model);
+        let log = run.events.as_ref().unwrap();
+        let lost: Vec<_> = (log.events.iter())
+            .filter_map(|e| match e.what {
+                What::RequestLost { op } => Some((e.at, run.history[op as usize].client.0)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lost.first(), Some(&(100, 2)), "{model}");
+        assert!(lost.iter().all(|&(at, client)| client == 2 && at < 300));
+    }
+}
+
+/// crash-restart under the multicast: what cannot commit while r2 is down waits for r2's
+/// acknowledgement — client 1's write of y at r1, and under linearizable client 0's read of x.
+#[test]
+fn crash_restart_the_multicast_waits_for_r2s_acknowledgement_while_it_is_down() {
+    for model in [Model::Linearizable, Model::Sequential] {
+        let run = recorded("crash-restart", model);
+        let y = stamp(&run, "y", "1");
+        // Held back for r2's acknowledgement, and committed only when it arrives, after the restart.
+        let waits_for_r2 = |replica: u32, held: Stamp| {
+            let said = notes(&run, replica)
+                .into_iter()
+                .any(|(at, note)| match note {
+                    Note::HeldBack {
+                        stamp,
+                        why: Why::Acks { from },
+                    } => stamp == held && from.contains(&ReplicaId(2)) && at < 300,
+                    _ => false,
+                });
+            let acks = carrying(&run, 2, replica, MessageKind::MulticastAck, held);
+            let acked = acks.iter().flat_map(|p| &p.delivered).min().copied();
+            let committed = (run.replicas[replica as usize].committed.iter())
+                .find(|e| e.stamp == held)
+                .map(|e| e.at);
+            said && acked > Some(300) && committed >= acked
+        };
+        assert!(waits_for_r2(1, y), "{model}: y waits at r1 for r2");
+        if model == Model::Linearizable {
+            let read = (packets(&run).into_iter())
+                .find(|p| p.kind == Some(MessageKind::Multicast) && p.op == Some(1))
+                .and_then(|p| p.stamp)
+                .expect("client 0's read of x is multicast");
+            assert_eq!(run.history[1].client.0, 0);
+            assert!(waits_for_r2(0, read), "the read waits at r0 for r2");
+        }
     }
 }
 
@@ -226,13 +283,19 @@ fn reordering_guarded_r2s_channel_keeps_the_ack_until_x1_arrives() {
         let one = &carrying(&run, 0, 2, MessageKind::Multicast, x1)[0];
         let ack = &carrying(&run, 0, 2, MessageKind::MulticastAck, x2)[0];
         let kept = Note::OutOfOrder {
-            from: kvsim::ids::ReplicaId(0),
+            from: ReplicaId(0),
             seq: ack.seq,
             expected: one.seq,
         };
         assert!(notes(&run, 2).contains(&(ack.arrived(), kept)), "{model}");
         let committed = &run.replicas[2].committed;
         let at = |stamp| committed.iter().find(|e| e.stamp == stamp).unwrap().at;
+        let behind = Note::HeldBack {
+            stamp: x2,
+            why: Why::Behind { head: x1 },
+        };
+        let released_with_x1 = (one.arrived(), behind);
+        assert!(notes(&run, 2).contains(&released_with_x1), "{model}");
         assert!(at(x1) >= one.arrived(), "{model}");
         assert_eq!(at(x1), at(x2), "{model}: both at once");
     }

@@ -11,19 +11,19 @@ use kvsim::run::Run;
 
 use super::log::{carrying, notes, packets, recorded, stamp};
 
-/// Asserts that every read of a linearizable run went through the totally-ordered multicast and
-/// was answered only once its replica had every other replica's acknowledgement of it.
-fn every_read_waits_for_the_multicast(run: &Run) {
+/// Asserts that every operation of `kind` in the run went through the totally-ordered multicast
+/// and was answered only once its replica had every other replica's acknowledgement of it.
+fn every_op_waits_for_the_multicast(run: &Run, kind: OpKind) {
     let packets = packets(run);
     let replicas = run.replicas.len() as u32;
     for (index, op) in run.history.iter().enumerate() {
-        if op.op != OpKind::Get {
+        if op.op != kind {
             continue;
         }
         let multicast = packets
             .iter()
             .find(|p| p.kind == Some(MessageKind::Multicast) && p.op == Some(index as u32))
-            .unwrap_or_else(|| panic!("read {index} was never multicast: {op:?}"));
+            .unwrap_or_else(|| panic!("operation {index} was never multicast: {op:?}"));
         let read = multicast.stamp.unwrap();
         let Some(answered) = op.returned_at else {
             continue;
@@ -34,7 +34,7 @@ fn every_read_waits_for_the_multicast(run: &Run) {
             let acked = acks.iter().flat_map(|p| &p.delivered).min();
             assert!(
                 acked.is_some_and(|&at| at <= answered),
-                "read {index} answered at t={answered} before r{other}'s ack: {acked:?}"
+                "operation {index} answered at t={answered} before r{other}'s ack: {acked:?}"
             );
         }
     }
@@ -91,7 +91,16 @@ fn linearizable_reads_wait_for_the_multicast() {
         "stale-read",
         "monotonic-reads",
     ] {
-        every_read_waits_for_the_multicast(&recorded(name, Model::Linearizable));
+        every_op_waits_for_the_multicast(&recorded(name, Model::Linearizable), OpKind::Get);
+    }
+}
+
+/// eventual-convergence: sequential and linearizable make every write wait for the whole cluster.
+#[test]
+fn eventual_convergence_multicast_writes_wait_for_the_whole_cluster() {
+    for model in [Model::Linearizable, Model::Sequential] {
+        let run = recorded("eventual-convergence", model);
+        every_op_waits_for_the_multicast(&run, OpKind::Put);
     }
 }
 
