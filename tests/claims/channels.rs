@@ -207,6 +207,32 @@ fn partition_never_heals_replicas_retransmit_across_the_cut_in_vain() {
     }
 }
 
+/// partition-never-heals under the multicast: each write waits for an acknowledgement from across
+/// the cut, which never comes, so nothing is ever committed.
+#[test]
+fn partition_never_heals_multicast_writes_wait_for_acks_from_across_the_cut() {
+    for model in [Model::Linearizable, Model::Sequential] {
+        let run = recorded("partition-never-heals", model);
+        for replica in 0..3 {
+            let side = |r: ReplicaId| r.0 == 2;
+            let mut held = 0;
+            for (_, note) in notes(&run, replica) {
+                let Note::HeldBack { why, .. } = note else {
+                    continue;
+                };
+                let Why::Acks { from } = why else {
+                    panic!("{model}: r{replica} holds back for {why:?}");
+                };
+                let across = from.iter().any(|&r| side(r) != side(ReplicaId(replica)));
+                assert!(across, "{model}: r{replica} waits for {from:?}");
+                held += 1;
+            }
+            assert!(held > 0, "{model}: r{replica} holds a write back");
+            assert_eq!(run.replicas[replica as usize].committed, [], "{model}");
+        }
+    }
+}
+
 /// loss-duplication: the channels retransmit what is not acknowledged within 30 ms, doubling the
 /// wait after each try, and drop the copies they have already delivered.
 #[test]

@@ -104,6 +104,13 @@ fn eventual_convergence_multicast_writes_wait_for_the_whole_cluster() {
     }
 }
 
+/// concurrent-writes-orders under sequential: both writes go through the totally-ordered multicast.
+#[test]
+fn concurrent_writes_orders_sequential_writes_go_through_the_multicast() {
+    let run = recorded("concurrent-writes-orders", Model::Sequential);
+    every_op_waits_for_the_multicast(&run, OpKind::Put);
+}
+
 /// stale-read under sequential: replica 1 has acknowledged x at t=2 but holds it back, waiting for
 /// replica 2's acknowledgement over the slow link, which arrives only at t=502.
 #[test]
