@@ -81,8 +81,8 @@ fn causal_chain_eventual_replica_2_applies_y_as_it_arrives() {
     assert_eq!(carrying(&run, 1, 2, MessageKind::Write, y)[0].arrived(), 35);
 }
 
-/// causal-chain, concurrent-writes-orders, stale-read, monotonic-reads: every linearizable read
-/// waits for the multicast.
+/// causal-chain, concurrent-writes-orders, stale-read, monotonic-reads, writes-follow-reads: every
+/// linearizable read waits for the multicast.
 #[test]
 fn linearizable_reads_wait_for_the_multicast() {
     for name in [
@@ -90,6 +90,7 @@ fn linearizable_reads_wait_for_the_multicast() {
         "concurrent-writes-orders",
         "stale-read",
         "monotonic-reads",
+        "writes-follow-reads",
     ] {
         every_op_waits_for_the_multicast(&recorded(name, Model::Linearizable), OpKind::Get);
     }
@@ -243,14 +244,22 @@ fn monotonic_writes_sequential_y_is_multicast_after_x_commits() {
     assert!(y_sent >= 205, "y multicast at t={y_sent}");
 }
 
-/// lost-own-write: the link from replica 0 to replica 1 takes 200 ms; under sequential x = 1 is
-/// answered at t=215, after replica 1 received it.
+/// lost-own-write: the link from replica 0 to replica 1 takes 200 ms; under causal replica 0 drops
+/// x = 2 as superseded when it arrives; under sequential x = 1 is answered at t=215, after replica 1
+/// received it.
 #[test]
-fn lost_own_write_the_link_from_replica_0_to_1_takes_200_ms() {
+fn lost_own_write_x1_takes_200_ms_to_replica_1_and_replica_0_drops_x2_on_arrival() {
     let causal = recorded("lost-own-write", Model::Causal);
     let x1 = stamp(&causal, "x", "1");
     let to_r1 = &carrying(&causal, 0, 1, MessageKind::Write, x1)[0];
     assert_eq!((to_r1.sent, to_r1.arrived()), (10, 210));
+    let x2 = stamp(&causal, "x", "2");
+    let dropped = (causal.replicas[0].committed.iter())
+        .find(|e| e.stamp == x2)
+        .expect("r0 records x = 2");
+    assert!(dropped.superseded, "r0 drops x = 2 ...");
+    let arrives = carrying(&causal, 1, 0, MessageKind::Write, x2)[0].arrived();
+    assert_eq!(dropped.at, arrives, "... when it arrives");
     let sequential = recorded("lost-own-write", Model::Sequential);
     let x1 = stamp(&sequential, "x", "1");
     let received = carrying(&sequential, 0, 1, MessageKind::Multicast, x1)[0].arrived();
