@@ -151,7 +151,12 @@ fn crash_restart_causal_and_eventual_r1s_retry_of_y_is_due_at_350() {
         let y = stamp(&run, "y", "1");
         let sends = carrying(&run, 1, 2, MessageKind::Write, y);
         let arrivals: Vec<_> = sends.iter().filter(|p| !p.delivered.is_empty()).collect();
-        assert!(sends[0].lost.iter().all(|(_, why)| *why == Loss::Down));
+        assert_eq!(sends[0].lost.len(), 1, "{model}: the first send is lost");
+        assert_eq!(
+            sends[0].lost[0].1,
+            Loss::Down,
+            "{model}: with the crashed replica"
+        );
         assert_eq!(arrivals.len(), 1, "{model}");
         assert_eq!((arrivals[0].sent, arrivals[0].arrived()), (350, 355));
         assert_eq!(arrivals[0].traffic, Traffic::Retransmission, "{model}");
