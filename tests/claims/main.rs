@@ -1,12 +1,18 @@
 //! Every shipped scenario's description, held to its run: one test per claim a description makes
 //! (which read returns what, which replica holds what, which model breaks which property), so a
-//! protocol change that makes a description untrue fails here, not in a lecture.
+//! protocol change that makes a description untrue fails here, not in a lecture. Sentences about
+//! single messages and replicas' decisions (a packet that overtakes another, a write held back
+//! until its dependency arrives, a retry due at a given time) are read from the run's recorded
+//! event log, through [`log`].
 //!
 //! A snapshot says *that* an output changed; these tests say *which promise* broke. Each module
-//! covers a family of scenarios; [`every_shipped_scenario_has_its_claims_tested`] keeps a new
+//! covers a family of scenarios (`messages` and `channels` the message-level claims); [`every_shipped_scenario_has_its_claims_tested`] keeps a new
 //! scenario from shipping without them.
 
+mod channels;
 mod faults;
+mod log;
+mod messages;
 mod sessions;
 mod teaching;
 
