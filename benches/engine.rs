@@ -3,8 +3,15 @@
 //! generated workload (5 replicas, 20 clients, 100,000 operations), with the full history recorded,
 //! and on the same workload under faults (a nemesis, 5% loss, 5% duplication, client timeouts).
 //!
+//! The `workload-100k` group also times the yardstick, a bare hand-written event loop doing an
+//! eventual store's work on the same workload (`bare-loop`, see `bare_loop/mod.rs`), so that each
+//! model's rate can be read as a fraction of it, measured in the same run.
+//!
 //! Run with `cargo bench --bench engine`; criterion reports the time per run and, from the event count
-//! of each run, the throughput in events per second.
+//! of each run, the throughput in events per second. `cargo bench --bench yardstick` interleaves the
+//! yardstick with the models and prints the ratios directly.
+
+mod bare_loop;
 
 use std::path::Path;
 
@@ -38,8 +45,6 @@ fn engine(c: &mut Criterion) {
 }
 
 fn large_workload(c: &mut Criterion) {
-    let plain = r#"{"seed": 1, "replicas": 5, "network": {"delay": {"uniform": [1, 10]}},
-        "workload": {"clients": 20, "ops": 5000, "keys": 10, "reads": 0.5, "think": {"uniform": [0, 5]}}}"#;
     let faulty = r#"{"seed": 1, "replicas": 5,
         "network": {"delay": {"uniform": [1, 10]}, "drop": 0.05, "duplicate": 0.05},
         "timeout": 200, "channels": {"retransmit": 40},
@@ -47,7 +52,10 @@ fn large_workload(c: &mut Criterion) {
             "partitions": {"every": {"exponential": 2000}, "lasting": {"uniform": [50, 500]}},
             "crashes": {"every": {"exponential": 3000}, "lasting": {"uniform": [50, 500]}}},
         "workload": {"clients": 20, "ops": 5000, "keys": 10, "reads": 0.5, "think": {"uniform": [0, 5]}}}"#;
-    for (name, json) in [("workload-100k", plain), ("workload-100k-faults", faulty)] {
+    for (name, json) in [
+        ("workload-100k", bare_loop::WORKLOAD_100K),
+        ("workload-100k-faults", faulty),
+    ] {
         workload_group(c, name, json);
     }
 }
@@ -56,6 +64,16 @@ fn workload_group(c: &mut Criterion, name: &str, json: &str) {
     let config = Scenario::parse(json).unwrap().validate(name).unwrap();
     let mut group = c.benchmark_group(name);
     group.sample_size(10);
+    if !config.has_faults() {
+        let bare = bare_loop::run(&config);
+        bare_loop::check_against(&bare, &simulate(&config, Model::Eventual));
+        group.throughput(Throughput::Elements(bare.events));
+        group.bench_with_input(
+            BenchmarkId::from_parameter("bare-loop"),
+            &config,
+            |b, config| b.iter(|| bare_loop::run(config)),
+        );
+    }
     for model in Model::ALL {
         let events = simulate(&config, model).stats.events;
         group.throughput(Throughput::Elements(events));
