@@ -34,8 +34,7 @@ pub struct CausalWrite {
     /// Lamport stamp, for last-writer-wins; `stamp.replica` is the origin.
     pub stamp: Stamp,
     /// The origin's vector clock after applying the write: the write and everything it depends on.
-    /// Shared, since every copy of the write carries the same clock.
-    pub deps: Arc<VectorClock>,
+    pub deps: VectorClock,
     pub client: ClientId,
     pub key: Key,
     pub value: Value,
@@ -51,9 +50,9 @@ pub struct CausalReplica {
     lamport: LamportClock,
     store: LwwStore,
     /// Writes received whose dependencies are not all applied yet, in arrival order.
-    held_back: Vec<CausalWrite>,
-    channels: Channels<CausalWrite>,
-    outbox: Outbox<Packet<CausalWrite>>,
+    held_back: Vec<Arc<CausalWrite>>,
+    channels: Channels<Arc<CausalWrite>>,
+    outbox: Outbox<Packet<Arc<CausalWrite>>>,
 }
 
 impl CausalReplica {
@@ -78,7 +77,7 @@ impl CausalReplica {
 
     /// A write from another replica, delivered by its channel: applied now if its dependencies are,
     /// held back otherwise.
-    fn receive_write(&mut self, now: Time, write: CausalWrite) {
+    fn receive_write(&mut self, now: Time, write: Arc<CausalWrite>) {
         if !self.applied.can_deliver(write.stamp.replica, &write.deps) {
             self.held_back.push(write);
             return;
@@ -105,7 +104,10 @@ impl CausalReplica {
 }
 
 impl Replica for CausalReplica {
-    type Message = CausalWrite;
+    /// Shared: each write goes to every other replica, and each channel keeps its copy until it is
+    /// acknowledged, so a copy is one reference count where a `CausalWrite` would be three (clock,
+    /// key, value) — most of what moving writes around cost.
+    type Message = Arc<CausalWrite>;
 
     fn new(id: ReplicaId, replicas: usize, channels: ChannelConfig) -> Self {
         CausalReplica {
@@ -131,26 +133,27 @@ impl Replica for CausalReplica {
             }
             Op::Put { key, value } => {
                 self.applied.increment(self.id);
-                let write = CausalWrite {
+                let write = Arc::new(CausalWrite {
                     stamp: self.lamport.tick(),
-                    deps: Arc::new(self.applied.clone()),
+                    deps: self.applied.clone(),
                     client: request.id.client,
                     key,
                     value,
-                };
+                });
                 self.apply(now, &write);
                 self.outbox.push_back(Output::Reply(Reply {
                     id: request.id,
                     value: Some(write.value.clone()),
                 }));
                 for to in ReplicaId::all(self.replicas).filter(|&r| r != self.id) {
-                    self.channels.send(now, to, write.clone(), &mut self.outbox);
+                    self.channels
+                        .send(now, to, Arc::clone(&write), &mut self.outbox);
                 }
             }
         }
     }
 
-    fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<CausalWrite>) {
+    fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<Arc<CausalWrite>>) {
         self.channels.receive(now, from, packet, &mut self.outbox);
         while let Some(write) = self.channels.poll_delivery(from) {
             self.receive_write(now, write);
@@ -161,7 +164,7 @@ impl Replica for CausalReplica {
         self.channels.handle_timeout(now, &mut self.outbox);
     }
 
-    fn poll_output(&mut self) -> Option<Output<Packet<CausalWrite>>> {
+    fn poll_output(&mut self) -> Option<Output<Packet<Arc<CausalWrite>>>> {
         self.outbox.pop_front()
     }
 
@@ -184,7 +187,7 @@ mod tests {
     use crate::op::RequestId;
     use crate::protocol::testing::{data, peel};
 
-    fn drain(replica: &mut CausalReplica) -> Vec<Output<CausalWrite>> {
+    fn drain(replica: &mut CausalReplica) -> Vec<Output<Arc<CausalWrite>>> {
         peel(std::iter::from_fn(|| replica.poll_output()))
     }
 
@@ -201,7 +204,7 @@ mod tests {
         }
     }
 
-    fn sent(out: &[Output<CausalWrite>]) -> Vec<CausalWrite> {
+    fn sent(out: &[Output<Arc<CausalWrite>>]) -> Vec<Arc<CausalWrite>> {
         out.iter()
             .filter_map(|o| match o {
                 Output::Send { msg, .. } => Some(msg.clone()),
