@@ -8,41 +8,45 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::ids::Time;
 
-/// How many consecutive instants the near buckets cover. Delays of a few ms are the common case, so
-/// nearly every event lands in the window; timers, slow links and faults far ahead wait in the far map
-/// until the window reaches them. Small, so that a queue costs little to make (a sweep makes one per
-/// run), and a power of two, so that the bucket of an instant is a cheap remainder.
-const WINDOW: Time = 64;
+/// How many consecutive instants the near buckets cover: 64, one bit each in the mask of non-empty
+/// buckets. Delays of a few ms are the common case, so nearly every event lands in the window; timers,
+/// slow links and faults further ahead wait in the far map until the window reaches them.
+const WINDOW: Time = u64::BITS as Time;
 
 /// Events of type `E`, popped earliest first, and in scheduling order among equal times.
 ///
 /// Simulated time is whole milliseconds and delays are short, so at any moment most pending events
-/// fall within a few dozen ms of the earliest. The queue is a *calendar*: a ring of `WINDOW` buckets,
-/// one per instant from `start` on, each a FIFO of that instant's events, and a map for the events
-/// beyond the window. First-in-first-out within an instant *is* insertion order, so no sequence number
-/// is needed, and pushing or popping a near event is an index and a FIFO operation rather than a
-/// search (the map it replaces cost a lookup per push and per pop, a tenth of a whole run).
+/// fall within a few dozen ms of the earliest. The queue is a *calendar*: a ring of 64 buckets, one per
+/// instant from `start` on, each a FIFO of that instant's events, and a map for the events beyond the
+/// window. First-in-first-out within an instant *is* insertion order, so no sequence number is needed;
+/// pushing a near event is an index and a FIFO push, and the next event is found with one bit trick on
+/// the mask of non-empty buckets, where the map this replaces cost a search per push and per pop (a
+/// tenth of a whole run).
 ///
 /// ```text
-///   start = 40              near (ring of WINDOW buckets)                 far (map)
-///   bucket of t=40: [e7, e9]   t=41: []   t=42: [e8]   …   t=103: []     t=140: [timer]
+///   start = 40        near: a ring of 64 buckets, bit i of `occupied` set if bucket i has events
+///   t=40: [e7, e9]   t=41: []   t=42: [e8]   …   t=103: []              far: {t=140: [timer]}
 /// ```
 ///
-/// Invariants: no pending event is earlier than `start`; an event at `t < start + WINDOW` is in the
-/// bucket `t % WINDOW`, and one at a later time is in `far`. When the window moves on, the far events
-/// it now covers move into their buckets, which are empty then: nothing could be pushed into them while
-/// their instant was beyond the window, so the far events come first, as they were pushed first.
+/// Invariants: no pending event is earlier than `start`; an event at `t < start + 64` is in bucket
+/// `t % 64`, and one at a later time is in `far`. When the window moves on, the far events it now
+/// covers move into their buckets, which are empty then: nothing could be pushed into them while their
+/// instant was beyond the window, so the far events come first, as they were pushed first.
 ///
 /// The queue relies on one promise of the engine: nothing is ever scheduled before the event last
 /// popped (time does not run backwards). [`push`](Self::push) checks it.
+///
+/// Emptied FIFOs are kept in `spare` and reused by the next bucket to fill, so a run allocates about
+/// as many FIFOs as it has instants pending at once, however long it runs.
 #[derive(Debug)]
 pub struct EventQueue<E> {
     near: Vec<VecDeque<E>>,
-    /// How many events the near buckets hold.
-    near_len: usize,
+    /// Bit `i` is set when bucket `i` holds events.
+    occupied: u64,
     /// The earliest instant the near buckets hold; never later than the earliest pending event.
     start: Time,
     far: BTreeMap<Time, VecDeque<E>>,
+    spare: Vec<VecDeque<E>>,
     len: usize,
 }
 
@@ -50,9 +54,10 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             near: (0..WINDOW).map(|_| VecDeque::new()).collect(),
-            near_len: 0,
+            occupied: 0,
             start: 0,
             far: BTreeMap::new(),
+            spare: Vec::new(),
             len: 0,
         }
     }
@@ -67,10 +72,21 @@ impl<E> EventQueue<E> {
             self.start
         );
         if time - self.start < WINDOW {
-            self.near[bucket(time)].push_back(event);
-            self.near_len += 1;
+            let b = bucket(time);
+            if self.occupied & (1 << b) == 0 {
+                self.occupied |= 1 << b;
+                if let Some(fifo) = self.spare.pop() {
+                    self.near[b] = fifo;
+                }
+            }
+            self.near[b].push_back(event);
         } else {
-            self.far.entry(time).or_default().push_back(event);
+            let spare = &mut self.spare;
+            let fifo = self
+                .far
+                .entry(time)
+                .or_insert_with(|| spare.pop().unwrap_or_default());
+            fifo.push_back(event);
         }
         self.len += 1;
     }
@@ -82,33 +98,29 @@ impl<E> EventQueue<E> {
 
     /// The next event with its time, left in the queue.
     pub fn peek(&self) -> Option<(Time, &E)> {
-        if self.near_len == 0 {
-            let (&time, events) = self.far.first_key_value()?;
-            return events.front().map(|event| (time, event));
-        }
-        let mut time = self.start;
-        loop {
-            if let Some(event) = self.near[bucket(time)].front() {
-                return Some((time, event));
-            }
-            time += 1;
-        }
+        let Some(time) = self.next_near() else {
+            let (&time, fifo) = self.far.first_key_value()?;
+            return fifo.front().map(|event| (time, event));
+        };
+        self.near[bucket(time)].front().map(|event| (time, event))
     }
 
     /// Removes and returns the next event with its time.
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        if self.near_len == 0 {
+        let time = match self.next_near() {
+            Some(time) => time,
             // Everything pending is beyond the window: jump to the first of it.
-            let &time = self.far.keys().next()?;
-            self.advance(time);
+            None => *self.far.keys().next()?,
+        };
+        self.advance(time);
+        let b = bucket(time);
+        let event = self.near[b].pop_front()?;
+        if self.near[b].is_empty() {
+            self.occupied &= !(1 << b);
+            self.spare.push(std::mem::take(&mut self.near[b]));
         }
-        while self.near[bucket(self.start)].is_empty() {
-            self.advance(self.start + 1);
-        }
-        let event = self.near[bucket(self.start)].pop_front()?;
-        self.near_len -= 1;
         self.len -= 1;
-        Some((self.start, event))
+        Some((time, event))
     }
 
     /// How many events are waiting.
@@ -121,6 +133,19 @@ impl<E> EventQueue<E> {
         self.len == 0
     }
 
+    /// The earliest instant with a near event: the first set bit of `occupied` at or after `start`'s,
+    /// going round the ring.
+    fn next_near(&self) -> Option<Time> {
+        if self.occupied == 0 {
+            return None;
+        }
+        let ahead = self
+            .occupied
+            .rotate_right(bucket(self.start) as u32)
+            .trailing_zeros();
+        Some(self.start + Time::from(ahead))
+    }
+
     /// Moves the window on to start at `to` (no event is pending before it), bringing the far events
     /// it now covers into their buckets.
     fn advance(&mut self, to: Time) {
@@ -131,14 +156,11 @@ impl<E> EventQueue<E> {
             if time >= end {
                 break;
             }
-            let events = entry.remove();
-            self.near_len += events.len();
-            let bucket = &mut self.near[bucket(time)];
-            debug_assert!(
-                bucket.is_empty(),
-                "t={time} was beyond the window until now"
-            );
-            *bucket = events;
+            // The bucket is empty, and holds no buffer: an emptied bucket gives its buffer up.
+            let b = bucket(time);
+            debug_assert!(self.near[b].capacity() == 0, "t={time} was beyond the window");
+            self.occupied |= 1 << b;
+            self.near[b] = entry.remove();
         }
     }
 }
