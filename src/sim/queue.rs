@@ -112,7 +112,9 @@ impl<E> EventQueue<E> {
             // Everything pending is beyond the window: jump to the first of it.
             None => *self.far.keys().next()?,
         };
-        self.advance(time);
+        if time != self.start {
+            self.advance(time);
+        }
         let b = bucket(time);
         let event = self.near[b].pop_front()?;
         if self.near[b].is_empty() {
@@ -158,7 +160,10 @@ impl<E> EventQueue<E> {
             }
             // The bucket is empty, and holds no buffer: an emptied bucket gives its buffer up.
             let b = bucket(time);
-            debug_assert!(self.near[b].capacity() == 0, "t={time} was beyond the window");
+            debug_assert!(
+                self.near[b].capacity() == 0,
+                "t={time} was beyond the window"
+            );
             self.occupied |= 1 << b;
             self.near[b] = entry.remove();
         }
