@@ -111,7 +111,7 @@ pub struct Channels<M> {
     incoming: Vec<Incoming<M>>,
     /// The earliest deadline of any link: what [`poll_timeout`](Self::poll_timeout) answers. The
     /// engine asks after every input, so it is kept up to date as deadlines change rather than
-    /// searched for each time (the search was a twentieth of a linearizable run).
+    /// searched for each time (the search was a fifteenth of a linearizable run).
     earliest: Option<Time>,
 }
 
