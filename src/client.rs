@@ -185,6 +185,12 @@ impl Client {
         self.action.take()
     }
 
+    /// How many operations its script holds: the most it will invoke.
+    pub fn operations(&self) -> usize {
+        let ops = self.steps.iter().filter(|s| matches!(s, Step::Op { .. }));
+        ops.count()
+    }
+
     /// Whether every step has run and no reply is outstanding.
     pub fn is_done(&self) -> bool {
         self.waiting.is_none() && self.next == self.steps.len()

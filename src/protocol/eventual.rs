@@ -7,6 +7,8 @@
 //! is convergence: conflicts are resolved [last-writer-wins](super::lww) by (Lamport time, replica), so
 //! once every write has reached every replica, all stores are equal.
 
+use std::sync::Arc;
+
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::clocks::{LamportClock, Stamp};
 use super::lww::LwwStore;
@@ -44,13 +46,13 @@ pub struct EventualReplica {
     replicas: usize,
     lamport: LamportClock,
     store: LwwStore,
-    channels: Channels<EventualWrite>,
-    outbox: Outbox<Packet<EventualWrite>>,
+    channels: Channels<Arc<EventualWrite>>,
+    outbox: Outbox<Packet<Arc<EventualWrite>>>,
 }
 
 impl EventualReplica {
     /// A write from another replica, delivered by its channel: applied at once.
-    fn receive_write(&mut self, now: Time, write: EventualWrite) {
+    fn receive_write(&mut self, now: Time, write: Arc<EventualWrite>) {
         self.lamport.observe(write.stamp.time);
         self.apply(now, &write);
     }
@@ -68,7 +70,10 @@ impl EventualReplica {
 }
 
 impl Replica for EventualReplica {
-    type Message = EventualWrite;
+    /// Shared: each write goes to every other replica, and each channel keeps its copy until it is
+    /// acknowledged, so a copy is one reference count where an `EventualWrite` would be two (key,
+    /// value).
+    type Message = Arc<EventualWrite>;
 
     fn new(id: ReplicaId, replicas: usize, channels: ChannelConfig) -> Self {
         EventualReplica {
@@ -96,25 +101,26 @@ impl Replica for EventualReplica {
                 }));
             }
             Op::Put { key, value } => {
-                let write = EventualWrite {
+                let write = Arc::new(EventualWrite {
                     stamp: self.lamport.tick(),
                     request: request.id,
                     key,
                     value,
-                };
+                });
                 self.apply(now, &write);
                 self.outbox.push_back(Output::Reply(Reply {
                     id: request.id,
                     value: Some(write.value.clone()),
                 }));
                 for to in ReplicaId::all(self.replicas).filter(|&r| r != self.id) {
-                    self.channels.send(now, to, write.clone(), &mut self.outbox);
+                    self.channels
+                        .send(now, to, Arc::clone(&write), &mut self.outbox);
                 }
             }
         }
     }
 
-    fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<EventualWrite>) {
+    fn handle_message(&mut self, now: Time, from: ReplicaId, packet: Packet<Arc<EventualWrite>>) {
         self.channels.receive(now, from, packet, &mut self.outbox);
         while let Some(write) = self.channels.poll_delivery(from) {
             self.receive_write(now, write);
@@ -125,7 +131,7 @@ impl Replica for EventualReplica {
         self.channels.handle_timeout(now, &mut self.outbox);
     }
 
-    fn poll_output(&mut self) -> Option<Output<Packet<EventualWrite>>> {
+    fn poll_output(&mut self) -> Option<Output<Packet<Arc<EventualWrite>>>> {
         self.outbox.pop_front()
     }
 
@@ -148,12 +154,12 @@ mod tests {
     use crate::ids::ClientId;
     use crate::protocol::testing::{data, peel};
 
-    fn drain(replica: &mut EventualReplica) -> Vec<Output<EventualWrite>> {
+    fn drain(replica: &mut EventualReplica) -> Vec<Output<Arc<EventualWrite>>> {
         peel(std::iter::from_fn(|| replica.poll_output()))
     }
 
-    fn write(time: u64, replica: u32, key: &str, value: &str) -> EventualWrite {
-        EventualWrite {
+    fn write(time: u64, replica: u32, key: &str, value: &str) -> Arc<EventualWrite> {
+        Arc::new(EventualWrite {
             stamp: Stamp {
                 time,
                 replica: ReplicaId(replica),
@@ -164,7 +170,7 @@ mod tests {
             },
             key: key.into(),
             value: value.into(),
-        }
+        })
     }
 
     #[test]

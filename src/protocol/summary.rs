@@ -51,3 +51,11 @@ pub enum Clock {
 pub trait Summarize {
     fn summary(&self) -> Summary;
 }
+
+/// A message shared between its copies (causal and eventual writes travel this way) says what the
+/// message says.
+impl<T: Summarize> Summarize for Arc<T> {
+    fn summary(&self) -> Summary {
+        (**self).summary()
+    }
+}

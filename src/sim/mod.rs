@@ -225,6 +225,14 @@ impl<R: Replica> Simulation<R> {
                 queue.push(0, Event::Wake(id));
             }
         }
+        // Each operation of a script is invoked at most once and committed at most once per replica,
+        // so these are the records' final sizes (or bounds on them). Reserving them up front spares
+        // a large run the copying of records that grow by doubling, a tenth of its time.
+        let operations: usize = clients.iter().map(Client::operations).sum();
+        let committed = match record {
+            Record::Events | Record::Everything => operations,
+            Record::VerdictsOnly => 0,
+        };
         Simulation {
             work: queue.len(),
             queue,
@@ -245,13 +253,16 @@ impl<R: Replica> Simulation<R> {
                     replica
                 })
                 .collect(),
-            committed: vec![Vec::new(); n],
+            committed: (0..n).map(|_| Vec::with_capacity(committed)).collect(),
             record,
             log: (record == Record::Events).then(EventLog::default),
             outstanding: vec![None; clients.len()],
-            ops_of: vec![Vec::new(); clients.len()],
+            ops_of: clients
+                .iter()
+                .map(|c| Vec::with_capacity(c.operations()))
+                .collect(),
             clients,
-            history: History::new(),
+            history: History::with_capacity(operations),
             schedule,
             faults_done: 0,
             state: FaultState::new(n),
