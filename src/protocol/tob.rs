@@ -153,7 +153,9 @@ impl<P: Clone> TotalOrderMulticast<P> {
         self.holdback.push(Reverse(Held { stamp, payload }));
         self.acknowledged(stamp, &[self.id]);
         self.deliver_ready();
-        self.explain_wait(stamp);
+        if self.acked_by.is_some() {
+            self.explain_wait(stamp);
+        }
         stamp
     }
 
@@ -174,7 +176,9 @@ impl<P: Clone> TotalOrderMulticast<P> {
                 // The origin's implicit acknowledgement, and ours.
                 self.acknowledged(stamp, &[stamp.replica, self.id]);
                 self.deliver_ready();
-                self.explain_wait(stamp);
+                if self.acked_by.is_some() {
+                    self.explain_wait(stamp);
+                }
             }
             TobMessage::Ack { stamp, clock } => {
                 self.clock.observe(clock);
@@ -183,7 +187,7 @@ impl<P: Clone> TotalOrderMulticast<P> {
                 // The last acknowledgement of a message stuck behind an older one changes why it
                 // waits; earlier ones only shorten the list of the missing, which the trace's
                 // arrivals already show.
-                if self.acks.get(&stamp) == Some(&self.replicas) {
+                if self.acked_by.is_some() && self.acks.get(&stamp) == Some(&self.replicas) {
                     self.explain_wait(stamp);
                 }
             }

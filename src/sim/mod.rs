@@ -57,7 +57,7 @@ use crate::protocol::linearizable::LinearizableReplica;
 use crate::protocol::sequential::SequentialReplica;
 use crate::protocol::{CommitEntry, Model, Output, Replica, Traffic};
 use crate::run::{Counters, ReplicaRun, Run, Stats, Stop};
-use crate::scenario::{Config, Limits};
+use crate::scenario::{Config, Limits, MAX_REPLICAS};
 use fault::{Fault, FaultState, TimedFault};
 use network::{Delay, Network};
 use queue::EventQueue;
@@ -118,10 +118,21 @@ pub fn simulate(config: &Config, model: Model) -> Run {
 /// Runs the scenario under one model, from `config.seed`, recording what `record` asks for.
 pub fn simulate_recording(config: &Config, model: Model, record: Record) -> Run {
     match model {
-        Model::Linearizable => Simulation::<LinearizableReplica>::new(config, record).run(model),
-        Model::Sequential => Simulation::<SequentialReplica>::new(config, record).run(model),
-        Model::Causal => Simulation::<CausalReplica>::new(config, record).run(model),
-        Model::Eventual => Simulation::<EventualReplica>::new(config, record).run(model),
+        Model::Linearizable => run::<LinearizableReplica>(config, model, record),
+        Model::Sequential => run::<SequentialReplica>(config, model, record),
+        Model::Causal => run::<CausalReplica>(config, model, record),
+        Model::Eventual => run::<EventualReplica>(config, model, record),
+    }
+}
+
+/// Runs a simulation of replicas `R`. Whether it records events is a constant of its type, so
+/// that a run recording none carries no test for it in its inner loop.
+fn run<R: Replica>(config: &Config, model: Model, record: Record) -> Run {
+    match record {
+        Record::Events => Simulation::<R, true>::new(config, record).run(model),
+        Record::Everything | Record::VerdictsOnly => {
+            Simulation::<R, false>::new(config, record).run(model)
+        }
     }
 }
 
@@ -143,21 +154,49 @@ enum Event<M> {
     /// A replica's reply reaches its client.
     ReplyArrives(Reply),
     /// A packet between replicas arrives.
-    MessageArrives {
-        from: ReplicaId,
-        to: ReplicaId,
-        msg: Packet<M>,
-        /// Its index in the event log's messages, when one is recorded.
-        id: u32,
-    },
+    MessageArrives { link: Link, msg: Packet<M> },
     /// A replica's timer, armed at the time its `poll_timeout` named.
     Timer(ReplicaId),
     /// The `i`-th fault of the schedule happens.
     Fault(usize),
 }
 
+/// Where a packet in flight goes, and its index in the event log's messages when one is recorded
+/// (`u32::MAX` otherwise). Replica numbers are kept in 16 bits — a scenario has at most
+/// [`MAX_REPLICAS`] — so that the index costs no room: every packet in flight is a queued event, and
+/// a larger event is slower to move.
+#[derive(Clone, Copy, Debug)]
+struct Link {
+    from: u16,
+    to: u16,
+    id: u32,
+}
+
+const _: () = assert!(MAX_REPLICAS <= 1 << 16, "replica numbers must fit a Link");
+
+impl Link {
+    fn new(from: ReplicaId, to: ReplicaId, id: u32) -> Self {
+        // Validation caps replicas at MAX_REPLICAS, so these never truncate.
+        Link {
+            from: from.0 as u16,
+            to: to.0 as u16,
+            id,
+        }
+    }
+
+    fn from(self) -> ReplicaId {
+        ReplicaId(self.from.into())
+    }
+
+    fn to(self) -> ReplicaId {
+        ReplicaId(self.to.into())
+    }
+}
+
 /// One run in progress.
-struct Simulation<R: Replica> {
+///
+/// `EVENTS`: whether the run records its protocol events (`log` is then `Some`).
+struct Simulation<R: Replica, const EVENTS: bool> {
     queue: EventQueue<Event<R::Message>>,
     network: Network,
     client_delay: Delay,
@@ -197,7 +236,7 @@ struct Simulation<R: Replica> {
     counters: Counters,
 }
 
-impl<R: Replica> Simulation<R> {
+impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
     fn new(config: &Config, record: Record) -> Self {
         let n = config.replicas;
         let net = &config.network;
@@ -380,7 +419,7 @@ impl<R: Replica> Simulation<R> {
             Event::RequestArrives { replica, request } => {
                 // A request to a crashed replica is lost; its client waits in vain.
                 let up = self.state.is_up(replica);
-                if self.log.is_some() {
+                if EVENTS {
                     let op = self.op_index(request.id);
                     self.log_event(now, || match up {
                         true => What::Request { op },
@@ -392,7 +431,8 @@ impl<R: Replica> Simulation<R> {
                     self.drain_replica(now, replica);
                 }
             }
-            Event::MessageArrives { from, to, msg, id } => {
+            Event::MessageArrives { link, msg } => {
+                let (from, to, id) = (link.from(), link.to(), link.id);
                 if !self.state.is_up(to) || self.state.is_cut(from, to) {
                     self.counters.dropped += 1;
                     let why = if self.state.is_up(to) {
@@ -444,7 +484,7 @@ impl<R: Replica> Simulation<R> {
                     .is_some_and(|&index| self.history[index].gave_up_at.is_some());
                 if late {
                     self.counters.answered_late += 1;
-                    if self.log.is_some() {
+                    if EVENTS {
                         let op = self.op_index(reply.id);
                         self.log_event(now, || What::LateReply { op });
                     }
@@ -593,7 +633,7 @@ impl<R: Replica> Simulation<R> {
                 Output::Send { to, msg, traffic } => self.send(now, id, to, msg, traffic),
                 Output::Reply(reply) => {
                     self.progress += 1;
-                    if self.log.is_some() {
+                    if EVENTS {
                         let op = self.op_index(reply.id);
                         self.log_event(now, || What::Reply { op });
                     }
@@ -635,7 +675,10 @@ impl<R: Replica> Simulation<R> {
             Traffic::Retransmission => self.counters.retransmitted += 1,
             Traffic::Ack => self.counters.acks += 1,
         }
-        let id = self.record_message(now, from, to, &msg, traffic);
+        let id = match EVENTS {
+            true => self.record_message(now, from, to, &msg, traffic),
+            false => u32::MAX,
+        };
         if self.state.is_cut(from, to) || !self.state.is_up(to) {
             self.counters.dropped += 1;
             let why = if self.state.is_up(to) {
@@ -673,18 +716,12 @@ impl<R: Replica> Simulation<R> {
                 .network
                 .arrival_unordered(now, from, to, &mut self.loss_rng);
             let copy = msg.clone();
-            self.push_work(at, Event::MessageArrives { from, to, msg, id });
-            self.push_work(
-                again,
-                Event::MessageArrives {
-                    from,
-                    to,
-                    msg: copy,
-                    id,
-                },
-            );
+            let link = Link::new(from, to, id);
+            self.push_work(at, Event::MessageArrives { link, msg });
+            self.push_work(again, Event::MessageArrives { link, msg: copy });
             return;
         }
-        self.push_work(at, Event::MessageArrives { from, to, msg, id });
+        let link = Link::new(from, to, id);
+        self.push_work(at, Event::MessageArrives { link, msg });
     }
 }

@@ -1,6 +1,6 @@
 //! What the engine records of a run when asked for its protocol events (`--trace`): each event as
-//! it happens, and each packet with what it carries — looked up only then, so that a run that
-//! records nothing pays one branch per event for it.
+//! it happens, and each packet with what it carries. A simulation that records nothing is compiled
+//! without any of it (`EVENTS` is false), and pays nothing.
 
 use super::Simulation;
 use crate::events::{Carried, Message, What, NO_PAYLOAD};
@@ -9,9 +9,13 @@ use crate::op::RequestId;
 use crate::protocol::channel::Packet;
 use crate::protocol::{Replica, Traffic};
 
-impl<R: Replica> Simulation<R> {
+impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
     /// Records, when recording events, that `what` happened at `now`. `what` is only built then.
+    #[inline]
     pub(super) fn log_event(&mut self, now: Time, what: impl FnOnce() -> What) {
+        if !EVENTS {
+            return;
+        }
         if let Some(log) = &mut self.log {
             log.push(now, what());
         }
