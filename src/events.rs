@@ -77,8 +77,9 @@ pub enum What {
     Duplicated { msg: u32 },
     /// The packet (or one copy of it) arrived and was handed to its receiver.
     Delivered { msg: u32 },
-    /// The packet was lost, when sent or when it would have arrived.
-    Lost { msg: u32, why: Loss },
+    /// The packet (or one copy of it) was lost: as it was sent, or when it would have arrived
+    /// (`arriving`).
+    Lost { msg: u32, why: Loss, arriving: bool },
     /// A replica applied an operation. The `n`-th commit event of a replica is entry `n` of its
     /// committed order (counting from 0).
     Commit { replica: ReplicaId },

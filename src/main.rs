@@ -272,7 +272,8 @@ fn demo() -> ExitCode {
     );
     text.push_str(&render(&config, &runs, &verdicts, &Show::default()));
     text.push_str(
-        "\nThe same as: kvsim run scenarios/causal-chain.json\n\
+        "\nThe same as: kvsim run scenarios/causal-chain.json (add --show all for everything, or\n\
+         --model causal --trace to watch replica 2 hold y back until x arrives).\n\
          Other scenarios are in scenarios/; `kvsim run --help` lists the options.\n",
     );
     emit(&text)

@@ -119,10 +119,16 @@ impl CausalReplica {
         }
     }
 
-    /// Applies every held-back write whose dependencies are now met, `after` the write stamped so was
-    /// applied. Applying one can unblock another, so this scans again after each until a full pass
-    /// applies nothing.
-    fn deliver_ready(&mut self, now: Time, mut after: Stamp) {
+    /// Applies every held-back write whose dependencies are now met, once the write stamped `first`
+    /// has been applied. Applying one can unblock another, so this scans again after each until a
+    /// full pass applies nothing.
+    fn deliver_ready(&mut self, now: Time, first: Stamp) {
+        // When explaining: the writes applied in this cascade, with how many writes of its origin
+        // this replica had applied once each was, to tell which one a released write waited for.
+        let mut cascade = Vec::new();
+        if self.explain {
+            cascade.push((first, self.applied.get(first.replica)));
+        }
         while let Some(i) = self
             .held_back
             .iter()
@@ -130,13 +136,16 @@ impl CausalReplica {
         {
             let write = self.held_back.remove(i);
             if self.explain {
+                let after = last_dependency(&write, &cascade).unwrap_or(first);
                 self.outbox.push_back(Output::Note(Note::Released {
                     stamp: write.stamp,
                     after,
                 }));
             }
             self.deliver(now, &write);
-            after = write.stamp;
+            if self.explain {
+                cascade.push((write.stamp, self.applied.get(write.stamp.replica)));
+            }
         }
     }
 
@@ -160,6 +169,19 @@ impl CausalReplica {
         }
         missing
     }
+}
+
+/// The latest write of `cascade` (each with its origin's applied count once it was applied) that
+/// `write` depends on: the one that met its last missing dependency.
+fn last_dependency(write: &CausalWrite, cascade: &[(Stamp, u64)]) -> Option<Stamp> {
+    cascade.iter().rev().find_map(|&(stamp, count)| {
+        let origin = stamp.replica;
+        let mut needs = write.deps.get(origin);
+        if origin == write.stamp.replica {
+            needs -= 1;
+        }
+        (needs >= count).then_some(stamp)
+    })
 }
 
 impl Replica for CausalReplica {
@@ -366,6 +388,39 @@ mod tests {
                 after: x.stamp
             }]
         );
+    }
+
+    #[test]
+    fn each_released_write_names_the_write_it_waited_for() {
+        // r1 and r3 both write after applying r0's x; r2 gets their writes first and holds both.
+        // x releases both, and each says x released it, not the write released just before it.
+        let mut r0 = CausalReplica::new(ReplicaId(0), 4, ChannelConfig::default());
+        let mut r1 = CausalReplica::new(ReplicaId(1), 4, ChannelConfig::default());
+        let mut r2 = CausalReplica::new(ReplicaId(2), 4, ChannelConfig::default());
+        let mut r3 = CausalReplica::new(ReplicaId(3), 4, ChannelConfig::default());
+        r2.explain();
+        r0.handle_request(0, put(0, "x", "1"));
+        let x = sent(&drain(&mut r0)).remove(0);
+        let write_after_x = |replica: &mut CausalReplica, key: &str| {
+            replica.handle_message(1, ReplicaId(0), data(0, x.clone()));
+            drain(replica);
+            replica.handle_request(2, put(1, key, "2"));
+            sent(&drain(replica)).remove(0)
+        };
+        let a = write_after_x(&mut r1, "a");
+        let z = write_after_x(&mut r3, "z");
+        r2.handle_message(3, ReplicaId(1), data(0, a.clone()));
+        r2.handle_message(4, ReplicaId(3), data(0, z.clone()));
+        drain(&mut r2);
+        r2.handle_message(9, ReplicaId(0), data(0, x.clone()));
+        let released: Vec<_> = drain(&mut r2)
+            .into_iter()
+            .filter_map(|o| match o {
+                Output::Note(Note::Released { stamp, after }) => Some((stamp, after)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(released, vec![(a.stamp, x.stamp), (z.stamp, x.stamp)]);
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! ```text
 //! {"at": 35, "event": "delivered", "replica": 2, "from": 1, "to": 2, "traffic": "data", "seq": 0,
 //!  "message": {"kind": "write", "stamp": [2, 1], "op": 3, "vector": [1, 1, 0]}, "id": 4}
-//! {"at": 35, "event": "note", "replica": 2, "note": "held_back", "stamp": [2, 1],
-//!  "why": {"reason": "dependencies", "missing": [{"origin": 0, "needs": 1, "applied": 0}]}}
+//! {"at": 35, "event": "note", "replica": 2, "note": {"note": "held_back", "stamp": [2, 1],
+//!  "why": {"reason": "dependencies", "missing": [{"origin": 0, "needs": 1, "applied": 0}]}}}
 //! ```
 //!
 //! `op` is an index into the run's `history`; `id` identifies a packet, so its sending, delivery,
@@ -86,9 +86,10 @@ impl Serialize for EventJson<'_> {
             What::Sent { msg } => self.packet(&mut map, "sent", msg, true)?,
             What::Duplicated { msg } => self.packet(&mut map, "duplicated", msg, true)?,
             What::Delivered { msg } => self.packet(&mut map, "delivered", msg, false)?,
-            What::Lost { msg, why } => {
-                self.packet(&mut map, "lost", msg, true)?;
+            What::Lost { msg, why, arriving } => {
+                self.packet(&mut map, "lost", msg, !arriving)?;
                 map.serialize_entry("why", &why)?;
+                map.serialize_entry("on", if arriving { "arrival" } else { "send" })?;
             }
             What::Commit { replica } => {
                 map.serialize_entry("event", "commit")?;

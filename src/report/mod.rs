@@ -1,5 +1,5 @@
 //! Renderings of runs: the text of one run or of several side by side, in the sections `--show`
-//! selects ([`view`], which is also what the snapshots hold), the verdicts, sweep summaries, and the
+//! selects ([`render`], which is also what the snapshots hold), the verdicts, sweep summaries, and the
 //! JSON document of `--json`.
 //!
 //! Text output follows one rule: one event per line, aligned, in time order, so that a diff between two

@@ -18,7 +18,8 @@ use crate::run::Run;
 use crate::scenario::Config;
 
 /// The last line of a short view: how to see what it left out.
-pub const SEE_EVERYTHING: &str = "(--show all for the full history, committed orders and stores; --trace for every message and why replicas wait)\n";
+pub const SEE_EVERYTHING: &str =
+    "(--show all for the full history, committed orders and stores; --trace for every message)\n";
 
 /// `runs` of one scenario as text (`verdicts[i]` belongs to `runs[i]`): one run alone, or several
 /// side by side.

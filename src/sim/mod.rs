@@ -440,7 +440,11 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
                     } else {
                         Loss::Down
                     };
-                    self.log_event(now, || What::Lost { msg: id, why });
+                    self.log_event(now, || What::Lost {
+                        msg: id,
+                        why,
+                        arriving: true,
+                    });
                     return;
                 }
                 self.log_event(now, || What::Delivered { msg: id });
@@ -686,7 +690,11 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             } else {
                 Loss::Down
             };
-            self.log_event(now, || What::Lost { msg: id, why });
+            self.log_event(now, || What::Lost {
+                msg: id,
+                why,
+                arriving: false,
+            });
             return;
         }
         // Only draw when there is a chance, so that scenarios without loss draw what they always did.
@@ -696,6 +704,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             self.log_event(now, || What::Lost {
                 msg: id,
                 why: Loss::Dropped,
+                arriving: false,
             });
             return;
         }

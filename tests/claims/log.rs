@@ -87,7 +87,7 @@ pub fn packets(run: &Run) -> Vec<Packet> {
         match event.what {
             What::Sent { msg } => packets[msg as usize].sent = event.at,
             What::Delivered { msg } => packets[msg as usize].delivered.push(event.at),
-            What::Lost { msg, why } => packets[msg as usize].lost.push((event.at, why)),
+            What::Lost { msg, why, .. } => packets[msg as usize].lost.push((event.at, why)),
             _ => {}
         }
     }

@@ -86,7 +86,7 @@ fn the_largest_test_under_linearizable_fits_one_screen_and_says_how_to_see_every
     assert!(text.contains("every replica committed the same 210 operations in the same order"));
     assert_eq!(
         text.lines().last(),
-        Some("(--show all for the full history, committed orders and stores; --trace for every message and why replicas wait)")
+        Some("(--show all for the full history, committed orders and stores; --trace for every message)")
     );
 }
 

@@ -16,13 +16,13 @@
 
 mod sentences;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 
 use crate::events::{Carried, EventLog, What};
 use crate::op::{Key, Value};
 use crate::protocol::clocks::Stamp;
-use crate::protocol::note::Note;
+use crate::protocol::summary::MessageKind;
 use crate::run::Run;
 
 /// The trace of `run`, or `None` when it recorded no events.
@@ -43,16 +43,16 @@ pub fn write_trace(run: &Run, out: &mut (impl io::Write + ?Sized)) -> io::Result
     let mut story = Story::new(run, log);
     writeln!(
         out,
-        "trace of {} ({} events in time order; → sent to, ← received from)",
-        run.model,
-        log.events.len()
+        "trace of {}: every request, packet, hold-back and commit, in time order (→ sent to, ← received from)",
+        run.model
     )?;
     let mut pending: Option<Line> = None;
     for (i, (event, index)) in log.indexed(run.replicas.len()).enumerate() {
-        if folded(log, i) {
+        story.observe(event.what);
+        if folded(run, log, i) {
             continue;
         }
-        let line = story.line(i, event.at, event.what, index);
+        let line = story.line(event.at, event.what, index);
         match &mut pending {
             Some(last) if last.merges(&line) => last.peers.extend(line.peers),
             _ => {
@@ -68,34 +68,39 @@ pub fn write_trace(run: &Run, out: &mut (impl io::Write + ?Sized)) -> io::Result
     if log.truncated {
         writeln!(
             out,
-            "(the trace stops here: a run records at most {} events)",
-            crate::events::MAX_RECORDED_EVENTS
+            "(the trace stops here: a run records at most {} million events)",
+            crate::events::MAX_RECORDED_EVENTS / 1_000_000
         )?;
     }
     Ok(())
 }
 
-/// Whether event `i` is told by the line next to it: a request that arrived the instant it was
-/// invoked (the invoke line names the replica), a reply that reached its client the instant it left
-/// (the answer line names the replica), or the sending of a packet lost or duplicated as it was
-/// sent (that line shows the packet).
-fn folded(log: &EventLog, i: usize) -> bool {
+/// Whether event `i` is told by another line: a request that arrived the instant it was invoked
+/// (the invoke line names the replica), a reply that reached its client the instant it left (the
+/// answer line names the replica), or the sending of a packet lost or duplicated as it was sent
+/// (the next line shows the packet).
+fn folded(run: &Run, log: &EventLog, i: usize) -> bool {
     let event = log.events[i];
+    let op = |op: u32| run.history.get(op as usize);
     match event.what {
         What::Sent { msg } => log.events.get(i + 1).is_some_and(|e| {
             e.at == event.at
                 && matches!(e.what, What::Lost { msg: m, .. } | What::Duplicated { msg: m } if m == msg)
         }),
-        What::Request { op } => i
-            .checked_sub(1)
-            .and_then(|j| log.events.get(j))
-            .is_some_and(|e| e.at == event.at && e.what == What::Invoke { op }),
-        What::Reply { op } => log
-            .events
-            .get(i + 1)
-            .is_some_and(|e| e.at == event.at && e.what == What::Return { op }),
+        What::Request { op: i } => op(i).is_some_and(|o| o.invoked_at == event.at),
+        What::Reply { op: i } => op(i).is_some_and(|o| o.returned_at == Some(event.at)),
         _ => false,
     }
+}
+
+/// The width of the peer column: room for `← client N`, for `→ all`, and for as many recipients
+/// as a line lists short of all of them, up to three (`→ r1, r2, r3`); more push the text along.
+fn peer_width(replicas: usize, replica_width: usize, client_width: usize) -> usize {
+    let listed = replicas.saturating_sub(2).clamp(1, 3);
+    let recipients = 2 + listed * replica_width + (listed - 1) * 2;
+    recipients
+        .max(2 + client_width)
+        .max("→ all".chars().count())
 }
 
 /// One line before layout.
@@ -128,8 +133,13 @@ struct Story<'a> {
     ops: BTreeMap<Stamp, u32>,
     /// Each replica's store as the commits so far left it, with the stamp of each value.
     stores: Vec<BTreeMap<Key, (Value, Stamp)>>,
-    /// Whether to show packets' sequence numbers: only when the channel layer had work to do.
-    show_seq: bool,
+    /// Each replica's held-back writes and operations, each with why it waits, in words.
+    holding: Vec<BTreeMap<Stamp, String>>,
+    /// The operations multicast in total order: their reads are committed, not read from a store.
+    multicast: BTreeSet<u32>,
+    /// For a read answered from a store while that replica held back a write to its key: which,
+    /// and why, to be said when the answer reaches the client.
+    read_notes: BTreeMap<u32, String>,
     replicas: usize,
     time_width: usize,
     place_width: usize,
@@ -139,25 +149,21 @@ struct Story<'a> {
 impl<'a> Story<'a> {
     fn new(run: &'a Run, log: &'a EventLog) -> Self {
         let mut ops = BTreeMap::new();
+        let mut multicast = BTreeSet::new();
         for carried in &log.payloads {
             if let Carried {
+                kind,
                 stamp,
                 op: Some(op),
                 ..
             } = carried
             {
                 ops.insert(*stamp, *op);
+                if *kind == MessageKind::Multicast {
+                    multicast.insert(*op);
+                }
             }
         }
-        let show_seq = log.notes.iter().any(|note| {
-            matches!(
-                note,
-                Note::OutOfOrder { .. } | Note::Duplicate { .. } | Note::Retransmit { .. }
-            )
-        }) || log
-            .events
-            .iter()
-            .any(|e| matches!(e.what, What::Lost { .. } | What::Duplicated { .. }));
         let replicas = run.replicas.len();
         let clients = run
             .history
@@ -173,11 +179,13 @@ impl<'a> Story<'a> {
             log,
             ops,
             stores: vec![BTreeMap::new(); replicas],
-            show_seq,
+            holding: vec![BTreeMap::new(); replicas],
+            multicast,
+            read_notes: BTreeMap::new(),
             replicas,
             time_width: last.to_string().len(),
             place_width: client_width.max("fault".len()),
-            peer_width: (2 + client_width).max(4 + 2 * replica_width),
+            peer_width: peer_width(replicas, replica_width, client_width),
         }
     }
 

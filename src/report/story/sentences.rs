@@ -12,6 +12,7 @@ use crate::protocol::note::{Missing, Note, Why};
 use crate::protocol::summary::{Clock, MessageKind};
 use crate::protocol::Traffic;
 use crate::report::describe;
+use crate::sim::fault::Origin;
 use crate::text::escape;
 
 impl<'a> Story<'a> {
@@ -36,8 +37,36 @@ impl<'a> Story<'a> {
         }
     }
 
-    /// The line of event `i`; `index` is what [`EventLog::indexed`] gives with it.
-    pub(super) fn line(&mut self, i: usize, at: u64, what: What, index: u32) -> Line {
+    /// Keeps what the story needs to know of every event, told on a line of its own or not: when a
+    /// replica answers a read from its store while it holds back a write to that key, which write
+    /// and why, so that the answer's line can say what the read did not see.
+    pub(super) fn observe(&mut self, what: What) {
+        let What::Reply { op } = what else {
+            return;
+        };
+        let Some(o) = self.op(op) else {
+            return;
+        };
+        if o.op != OpKind::Get || self.multicast.contains(&op) {
+            return;
+        }
+        let Some(holding) = self.holding.get(o.replica.index()) else {
+            return;
+        };
+        let unseen = holding.iter().find(|(stamp, _)| {
+            self.ops
+                .get(stamp)
+                .and_then(|&w| self.op(w))
+                .is_some_and(|w| w.op == OpKind::Put && w.key == o.key)
+        });
+        if let Some((&stamp, why)) = unseen {
+            let note = format!("; {} holds back {}: {why}", o.replica, self.stamped(stamp));
+            self.read_notes.insert(op, note);
+        }
+    }
+
+    /// The line of one event; `index` is what [`EventLog::indexed`] gives with it.
+    pub(super) fn line(&mut self, at: u64, what: What, index: u32) -> Line {
         let mut line = Line {
             at,
             place: String::new(),
@@ -69,10 +98,14 @@ impl<'a> Story<'a> {
                             .latency()
                             .map_or(String::new(), |l| format!(" (after {l} ms)"));
                         let result = describe(o.op, &o.key, &o.value);
-                        match o.op {
+                        let mut text = match o.op {
                             OpKind::Put => format!("{result}: ok{waited}"),
                             OpKind::Get => format!("{result}{waited}"),
+                        };
+                        if let Some(note) = self.read_notes.remove(&op) {
+                            text.push_str(&note);
                         }
+                        text
                     }
                     None => format!("operation {op} answered"),
                 };
@@ -99,12 +132,9 @@ impl<'a> Story<'a> {
                 line.mergeable = false;
             }
             What::Delivered { msg } => self.packet(&mut line, msg, "←"),
-            What::Lost { msg, why } => {
+            What::Lost { msg, why, arriving } => {
                 // Lost as it was sent (its sending is folded into this line), or on arrival.
-                let at_send = i
-                    .checked_sub(1)
-                    .is_some_and(|j| self.log.events[j].what == What::Sent { msg });
-                self.packet(&mut line, msg, if at_send { "→" } else { "←" });
+                self.packet(&mut line, msg, if arriving { "←" } else { "→" });
                 line.text.push_str(match why {
                     Loss::Dropped => "  ✗ lost by the network",
                     Loss::Cut => "  ✗ lost: the link is cut",
@@ -116,16 +146,16 @@ impl<'a> Story<'a> {
             What::Note { replica } => {
                 line.place = replica.to_string();
                 if let Some(note) = self.log.notes.get(index as usize) {
-                    self.note(&mut line, note);
+                    self.note(&mut line, replica, note);
                 }
             }
             What::Fault { index } => {
                 line.place = "fault".to_string();
-                line.text = self
-                    .run
-                    .faults
-                    .get(index as usize)
-                    .map_or(String::new(), |f| f.fault.to_string());
+                line.text = match self.run.faults.get(index as usize) {
+                    Some(f) if f.origin == Origin::Nemesis => format!("{}  (nemesis)", f.fault),
+                    Some(f) => f.fault.to_string(),
+                    None => String::new(),
+                };
             }
         }
         line
@@ -199,9 +229,7 @@ impl<'a> Story<'a> {
                 }
             }
         }
-        if self.show_seq {
-            let _ = write!(text, "  #{}", message.seq);
-        }
+        let _ = write!(text, "  #{}", message.seq);
         text
     }
 
@@ -215,6 +243,9 @@ impl<'a> Story<'a> {
         else {
             return;
         };
+        if let Some(holding) = self.holding.get_mut(replica.index()) {
+            holding.remove(&entry.stamp);
+        }
         let what = describe(entry.op, &entry.key, &entry.value);
         line.text = format!("applies {what} ({})", entry.stamp);
         if entry.op != OpKind::Put {
@@ -243,10 +274,14 @@ impl<'a> Story<'a> {
         }
     }
 
-    fn note(&self, line: &mut Line, note: &Note) {
+    fn note(&mut self, line: &mut Line, replica: ReplicaId, note: &Note) {
         line.text = match note {
             Note::HeldBack { stamp, why } => {
-                format!("holds back {}: {}", self.stamped(*stamp), self.why(why))
+                let why = self.why(why);
+                if let Some(holding) = self.holding.get_mut(replica.index()) {
+                    holding.insert(*stamp, why.clone());
+                }
+                format!("holds back {}: {why}", self.stamped(*stamp))
             }
             Note::Released { stamp, after } => format!(
                 "releases {}: applying {after} met its last dependency",
