@@ -36,11 +36,13 @@
 //! delay, and the run goes differently from then on.) The engine draws from the streams in event
 //! order, which the first rule fixes.
 
+mod event;
 pub mod fault;
 pub mod nemesis;
 pub mod network;
 pub mod queue;
 mod record;
+mod timers;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -49,7 +51,7 @@ use crate::client::{Client, ClientAction};
 use crate::events::{EventLog, Loss, What};
 use crate::history::{History, Operation};
 use crate::ids::{ClientId, ReplicaId, Time};
-use crate::op::{Op, Reply, Request, RequestId};
+use crate::op::{Op, Reply, RequestId};
 use crate::protocol::causal::CausalReplica;
 use crate::protocol::channel::Packet;
 use crate::protocol::eventual::EventualReplica;
@@ -57,7 +59,8 @@ use crate::protocol::linearizable::LinearizableReplica;
 use crate::protocol::sequential::SequentialReplica;
 use crate::protocol::{CommitEntry, Model, Output, Replica, Traffic};
 use crate::run::{Counters, ReplicaRun, Run, Stats, Stop};
-use crate::scenario::{Config, Limits, MAX_REPLICAS};
+use crate::scenario::{Config, Limits};
+use event::{Event, Link};
 use fault::{Fault, FaultState, TimedFault};
 use network::{Delay, Network};
 use queue::EventQueue;
@@ -133,63 +136,6 @@ fn run<R: Replica>(config: &Config, model: Model, record: Record) -> Run {
         Record::Everything | Record::VerdictsOnly => {
             Simulation::<R, false>::new(config, record).run(model)
         }
-    }
-}
-
-/// Something that happens at an instant of simulated time.
-#[derive(Debug)]
-enum Event<M> {
-    /// A client starts, or finishes a sleep.
-    Wake(ClientId),
-    /// A client's deadline for its request: it gives up if still waiting.
-    GiveUp {
-        client: ClientId,
-        request: RequestId,
-    },
-    /// A client's request reaches a replica.
-    RequestArrives {
-        replica: ReplicaId,
-        request: Request,
-    },
-    /// A replica's reply reaches its client.
-    ReplyArrives(Reply),
-    /// A packet between replicas arrives.
-    MessageArrives { link: Link, msg: Packet<M> },
-    /// A replica's timer, armed at the time its `poll_timeout` named.
-    Timer(ReplicaId),
-    /// The `i`-th fault of the schedule happens.
-    Fault(usize),
-}
-
-/// Where a packet in flight goes, and its index in the event log's messages when one is recorded
-/// (`u32::MAX` otherwise). Replica numbers are kept in 16 bits — a scenario has at most
-/// [`MAX_REPLICAS`] — so that the index costs no room: every packet in flight is a queued event, and
-/// a larger event is slower to move.
-#[derive(Clone, Copy, Debug)]
-struct Link {
-    from: u16,
-    to: u16,
-    id: u32,
-}
-
-const _: () = assert!(MAX_REPLICAS <= 1 << 16, "replica numbers must fit a Link");
-
-impl Link {
-    fn new(from: ReplicaId, to: ReplicaId, id: u32) -> Self {
-        // Validation caps replicas at MAX_REPLICAS, so these never truncate.
-        Link {
-            from: from.0 as u16,
-            to: to.0 as u16,
-            id,
-        }
-    }
-
-    fn from(self) -> ReplicaId {
-        ReplicaId(self.from.into())
-    }
-
-    fn to(self) -> ReplicaId {
-        ReplicaId(self.to.into())
     }
 }
 
@@ -433,18 +379,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             }
             Event::MessageArrives { link, msg } => {
                 let (from, to, id) = (link.from(), link.to(), link.id);
-                if !self.state.is_up(to) || self.state.is_cut(from, to) {
-                    self.counters.dropped += 1;
-                    let why = if self.state.is_up(to) {
-                        Loss::Cut
-                    } else {
-                        Loss::Down
-                    };
-                    self.log_event(now, || What::Lost {
-                        msg: id,
-                        why,
-                        arriving: true,
-                    });
+                if self.lost_to_faults(now, from, to, id, true) {
                     return;
                 }
                 self.log_event(now, || What::Delivered { msg: id });
@@ -494,94 +429,6 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
                     }
                 }
             }
-        }
-    }
-
-    /// Whether replica `id`'s timer armed for `time` should fire: the replica is up and still wants
-    /// `handle_timeout` by then.
-    fn timer_due(&self, id: ReplicaId, time: Time) -> bool {
-        self.state.is_up(id)
-            && self.replicas[id.index()]
-                .poll_timeout()
-                .is_some_and(|at| at <= time)
-    }
-
-    /// Fires a due timer. Returns true when the run has stalled (see [`stalled`](Self::stalled)).
-    fn handle_timer(&mut self, now: Time, id: ReplicaId) -> bool {
-        self.timer_at[id.index()] = None;
-        let before = self.progress;
-        self.replicas[id.index()].handle_timeout(now);
-        // Draining re-arms the timer.
-        self.drain_replica(now, id);
-        if self.progress != before {
-            self.forget_futile();
-            return false;
-        }
-        self.futile[id.index()] = true;
-        self.any_futile = true;
-        self.stalled()
-    }
-
-    /// Whether the run can only repeat itself for ever: nothing but timers is queued, some running
-    /// replica still holds unacknowledged messages, and every running replica that holds any has
-    /// retried since the last progress without causing any. Its retransmissions were all lost to a
-    /// cut link or a crashed replica, or arrived only to be acknowledged over a cut link; no fault or
-    /// client is left to change that, and loss by chance is progress (the next try may get through),
-    /// so the next round would go exactly the same way. When no running replica holds anything, the
-    /// queue is about to empty and [`ending`](Self::ending) judges the run instead: a futile retry
-    /// earlier on does not make a run that has since finished stall.
-    fn stalled(&self) -> bool {
-        if !self.any_futile || self.work > 0 {
-            return false;
-        }
-        let mut retrying = false;
-        for (r, replica) in self.replicas.iter().enumerate() {
-            if !self.state.is_up(ReplicaId(r as u32)) || replica.unacknowledged() == 0 {
-                continue;
-            }
-            if !self.futile[r] {
-                return false;
-            }
-            retrying = true;
-        }
-        retrying
-    }
-
-    /// How a run ends once its queue is empty: idle if it is finished — every client finished and
-    /// every message arrived and was acknowledged — and stalled if not. With nothing queued, no
-    /// restart or heal is coming: a replica still holding unacknowledged messages is one that crashed
-    /// for good (a running one always has its retransmission timer queued), and a client still
-    /// waiting sent its request to a crashed replica and has no timeout to give up by.
-    fn ending(&self) -> Stop {
-        let unacknowledged = self.replicas.iter().any(|r| r.unacknowledged() > 0);
-        let waiting = self.outstanding.iter().any(Option::is_some);
-        if unacknowledged || waiting {
-            Stop::Stalled
-        } else {
-            Stop::Idle
-        }
-    }
-
-    /// Something happened that may lead somewhere: no timer so far was futile.
-    fn forget_futile(&mut self) {
-        if self.any_futile {
-            self.futile.fill(false);
-            self.any_futile = false;
-        }
-    }
-
-    /// Queues a timer event for replica `id` if it wants one sooner than the one already queued.
-    fn arm_timer(&mut self, id: ReplicaId, now: Time) {
-        if !self.state.is_up(id) {
-            return;
-        }
-        let Some(at) = self.replicas[id.index()].poll_timeout() else {
-            return;
-        };
-        let at = at.max(now);
-        if self.timer_at[id.index()].is_none_or(|armed| at < armed) {
-            self.timer_at[id.index()] = Some(at);
-            self.queue.push(at, Event::Timer(id));
         }
     }
 
@@ -664,6 +511,28 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
         self.arm_timer(id, now);
     }
 
+    /// Whether the faults lose packet `msg` from `from` to `to`, as it is sent or as it is
+    /// `arriving`: its link is cut or its receiver is down. Counts and records the loss if so.
+    fn lost_to_faults(
+        &mut self,
+        now: Time,
+        from: ReplicaId,
+        to: ReplicaId,
+        msg: u32,
+        arriving: bool,
+    ) -> bool {
+        let why = if !self.state.is_up(to) {
+            Loss::Down
+        } else if self.state.is_cut(from, to) {
+            Loss::Cut
+        } else {
+            return false;
+        };
+        self.counters.dropped += 1;
+        self.log_event(now, || What::Lost { msg, why, arriving });
+        true
+    }
+
     /// Puts a packet on the network: lost, delivered, or delivered twice.
     fn send(
         &mut self,
@@ -683,18 +552,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             true => self.record_message(now, from, to, &msg, traffic),
             false => u32::MAX,
         };
-        if self.state.is_cut(from, to) || !self.state.is_up(to) {
-            self.counters.dropped += 1;
-            let why = if self.state.is_up(to) {
-                Loss::Cut
-            } else {
-                Loss::Down
-            };
-            self.log_event(now, || What::Lost {
-                msg: id,
-                why,
-                arriving: false,
-            });
+        if self.lost_to_faults(now, from, to, id, false) {
             return;
         }
         // Only draw when there is a chance, so that scenarios without loss draw what they always did.
