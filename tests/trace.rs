@@ -209,6 +209,29 @@ fn a_stale_read_says_what_its_replica_held_back() {
 }
 
 #[test]
+fn a_causal_reversal_says_the_cause_is_still_on_its_way() {
+    // causal-chain under eventual: C reads y = 2 but x = null at t=60, while x crawls to r2.
+    let (ok, text) = kvsim(&[
+        "run",
+        "scenarios/causal-chain.json",
+        "--model",
+        "eventual",
+        "--show",
+        "trace",
+    ]);
+    assert!(ok);
+    let read = text
+        .lines()
+        .find(|l| l.starts_with("t= 60  client 2  ← r2") && l.contains("get x"))
+        .expect("client 2's read of x at t=60");
+    assert!(read.contains("get x -> null"), "{read}");
+    assert!(
+        read.contains("put x = 1 (1@r0) is still on its way from r0"),
+        "{read}"
+    );
+}
+
+#[test]
 fn causal_holds_back_y_at_r2_until_x_arrives() {
     // causal-chain: y (written by B after reading x) reaches r2 at t=35, x only at t=100 over the
     // slow link from r0. The replica says why it waits, and what released it.

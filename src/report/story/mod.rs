@@ -137,8 +137,10 @@ struct Story<'a> {
     holding: Vec<BTreeMap<Stamp, String>>,
     /// The operations multicast in total order: their reads are committed, not read from a store.
     multicast: BTreeSet<u32>,
-    /// For a read answered from a store while that replica held back a write to its key: which,
-    /// and why, to be said when the answer reaches the client.
+    /// The packets carrying a write that are on their way to each replica, by index.
+    in_flight: Vec<BTreeSet<u32>>,
+    /// For a read answered from a store while that replica held back a write to its key, or one
+    /// was on its way to it: which, and why, to be said when the answer reaches the client.
     read_notes: BTreeMap<u32, String>,
     replicas: usize,
     time_width: usize,
@@ -180,6 +182,7 @@ impl<'a> Story<'a> {
             ops,
             stores: vec![BTreeMap::new(); replicas],
             holding: vec![BTreeMap::new(); replicas],
+            in_flight: vec![BTreeSet::new(); replicas],
             multicast,
             read_notes: BTreeMap::new(),
             replicas,

@@ -37,32 +37,84 @@ impl<'a> Story<'a> {
         }
     }
 
-    /// Keeps what the story needs to know of every event, told on a line of its own or not: when a
-    /// replica answers a read from its store while it holds back a write to that key, which write
-    /// and why, so that the answer's line can say what the read did not see.
+    /// Keeps what the story needs to know of every event, told on a line of its own or not: which
+    /// writes are on their way to each replica, and, when a replica answers a read from its store
+    /// while it holds back a write to that key or one is still on its way to it, which write and
+    /// why, so that the answer's line can say what the read did not see.
     pub(super) fn observe(&mut self, what: What) {
-        let What::Reply { op } = what else {
-            return;
-        };
-        let Some(o) = self.op(op) else {
-            return;
-        };
+        match what {
+            What::Sent { msg } => {
+                let Some(message) = self.log.messages.get(msg as usize) else {
+                    return;
+                };
+                let carries_write = self
+                    .log
+                    .payload(message)
+                    .and_then(|carried| carried.op)
+                    .and_then(|op| self.op(op))
+                    .is_some_and(|o| o.op == OpKind::Put);
+                if let Some(flying) = self.in_flight.get_mut(message.to.index()) {
+                    if carries_write {
+                        flying.insert(msg);
+                    }
+                }
+            }
+            What::Delivered { msg } | What::Lost { msg, .. } => {
+                for flying in &mut self.in_flight {
+                    flying.remove(&msg);
+                }
+            }
+            What::Reply { op } => {
+                if let Some(note) = self.unseen(op) {
+                    self.read_notes.insert(op, note);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// For a read answered from its replica's store (`op`), the write to its key that replica
+    /// holds back, or failing that one still on its way to it, in words.
+    fn unseen(&self, op: u32) -> Option<String> {
+        let o = self.op(op)?;
         if o.op != OpKind::Get || self.multicast.contains(&op) {
-            return;
+            return None;
         }
-        let Some(holding) = self.holding.get(o.replica.index()) else {
-            return;
-        };
-        let unseen = holding.iter().find(|(stamp, _)| {
-            self.ops
-                .get(stamp)
-                .and_then(|&w| self.op(w))
+        // A write the read would have seen: to its key, and newer than what the store holds (an
+        // older one would lose to it, under last-writer-wins as in the multicast's order).
+        let stored = self
+            .stores
+            .get(o.replica.index())
+            .and_then(|store| store.get(&o.key))
+            .map(|&(_, stamp)| stamp);
+        let would_show = |w: u32, stamp: Stamp| {
+            self.op(w)
                 .is_some_and(|w| w.op == OpKind::Put && w.key == o.key)
-        });
-        if let Some((&stamp, why)) = unseen {
-            let note = format!("; {} holds back {}: {why}", o.replica, self.stamped(stamp));
-            self.read_notes.insert(op, note);
+                && stored.is_none_or(|stored| stamp > stored)
+        };
+        let holding = self.holding.get(o.replica.index())?;
+        let held = holding
+            .iter()
+            .find(|(&stamp, _)| self.ops.get(&stamp).is_some_and(|&w| would_show(w, stamp)));
+        if let Some((&stamp, why)) = held {
+            return Some(format!(
+                "; {} holds back {}: {why}",
+                o.replica,
+                self.stamped(stamp)
+            ));
         }
+        let flying = self.in_flight.get(o.replica.index())?;
+        flying.iter().find_map(|&msg| {
+            let message = self.log.messages.get(msg as usize)?;
+            let carried = self.log.payload(message)?;
+            let w = carried.op.filter(|&w| would_show(w, carried.stamp))?;
+            Some(format!(
+                "; {} ({}) is still on its way from {}",
+                self.asked(w),
+                carried.stamp,
+                message.from
+            ))
+        })
     }
 
     /// The line of one event; `index` is what [`EventLog::indexed`] gives with it.
