@@ -123,7 +123,7 @@ fn a_broken_verdicts_witness_is_marked_with_its_property() {
     }
     let cause: Vec<_> = doc
         .descendants()
-        .filter(|n| has_class(n, "cause"))
+        .filter(|n| has_class(n, "cause") && n.attribute("id").is_some())
         .collect();
     assert_eq!(cause.len(), 1, "one packet's delay made the read stale");
     assert_eq!(cause[0].attribute("id"), Some("msg-r0-r2-1"));
