@@ -139,7 +139,8 @@ impl<'a> Packets<'a> {
                 summary.first,
                 summary.last,
                 (x1 + x2) / 2,
-                summary.first + 10 + 10 * (from.index() as i64),
+                // Halfway down its line, each link a row apart, so that the counts do not overlap.
+                (summary.first + summary.last) / 2 + 12 * (from.index() * self.run.replicas.len() + to.index()) as i64,
             );
             lines.push((summary.first, line));
         }

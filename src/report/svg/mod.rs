@@ -56,7 +56,7 @@ pub fn render_svg(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
     diagram.walk();
     let (body, omitted) = diagram.finish();
     let lanes = run.replicas.len() + clients;
-    let width = (LEFT + lanes as i64 * LANE).max(920);
+    let width = (LEFT + lanes as i64 * LANE).max(1000);
     let height = TOP + body.end + 20;
 
     let mut out = String::with_capacity(body.bytes + 8_192);
@@ -140,19 +140,19 @@ fn legend(out: &mut String) {
         ("<rect class=\"bar put\" x=\"-3\" y=\"-9\" width=\"6\" height=\"14\"/>", "put, invoked → answered"),
         ("<rect class=\"bar get\" x=\"-3\" y=\"-9\" width=\"6\" height=\"14\"/>", "get, invoked → answered"),
         ("<g class=\"op timeout\"><rect class=\"bar put\" x=\"-3\" y=\"-9\" width=\"6\" height=\"14\"/></g>", "never answered in time"),
-        ("<g class=\"op witness\"><rect class=\"bar put\" x=\"-3\" y=\"-9\" width=\"6\" height=\"14\"/></g>", "✱ in a broken verdict’s witness"),
+        ("<g class=\"op witness\"><rect class=\"bar put\" x=\"-3\" y=\"-9\" width=\"6\" height=\"14\"/></g>", "✱ witness of a broken verdict"),
         ("<g class=\"commit\"><circle r=\"4\" cy=\"-2\"/></g>", "commit, with its stamp"),
         ("<rect class=\"held\" x=\"-5\" y=\"-10\" width=\"10\" height=\"16\"/>", "held back until applied"),
         ("<g class=\"msg data\"><line x1=\"-12\" y1=\"-8\" x2=\"12\" y2=\"4\"/></g>", "packet, sent → delivered"),
         ("<g class=\"msg ack\"><line x1=\"-12\" y1=\"-8\" x2=\"12\" y2=\"4\"/></g>", "channel ack"),
         ("<g class=\"msg retransmission\"><line x1=\"-12\" y1=\"-8\" x2=\"12\" y2=\"4\"/></g>", "sent again"),
         ("<g class=\"msg lost\"><line x1=\"-12\" y1=\"-8\" x2=\"4\" y2=\"0\"/><path class=\"cross\" d=\"M0 -4l8 8M8 -4l-8 8\"/></g>", "lost packet"),
-        ("<g class=\"msg cause\"><line x1=\"-12\" y1=\"-8\" x2=\"12\" y2=\"4\"/></g>", "its delay made a read stale"),
+        ("<g class=\"msg cause\"><line x1=\"-12\" y1=\"-8\" x2=\"12\" y2=\"4\"/></g>", "delay behind a stale read"),
         ("<rect class=\"band\" x=\"-12\" y=\"-10\" width=\"24\" height=\"16\"/>", "partition or crash"),
     ];
     for (i, (mark, words)) in ITEMS.iter().enumerate() {
         let (row, column) = (i / 6, i % 6);
-        let x = 24 + column as i64 * 150;
+        let x = 24 + column as i64 * 165;
         let y = 46 + row as i64 * 28;
         let _ = writeln!(
             out,
