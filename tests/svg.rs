@@ -152,3 +152,27 @@ fn a_run_without_events_draws_operations_and_commits() {
         .descendants()
         .any(|n| has_class(&n, "msg") && n.attribute("id").is_some()));
 }
+
+/// Keys and values are arbitrary strings: markup and control characters in them stay text.
+#[test]
+fn user_text_is_escaped() {
+    let json = r#"{"replicas": 2, "clients": [
+        {"replica": 0, "ops": [{"put": ["a&b<c>\"d'\u0001", "</svg>\n&amp;"]}, {"get": "a&b<c>\"d'\u0001"}]}
+    ]}"#;
+    let config = Scenario::parse(json)
+        .expect("parses")
+        .validate("<nasty & name>")
+        .expect("valid");
+    for model in Model::ALL {
+        let run = simulate_recording(&config, model, Record::Events);
+        let svg = render_svg(&config, &run, &check_run(&run));
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|err| panic!("{model}: {err}"));
+        let label = doc
+            .descendants()
+            .find(|n| n.attribute("id") == Some("op-c0-0"))
+            .and_then(|n| n.descendants().find(|n| n.has_tag_name("text")))
+            .and_then(|n| n.text())
+            .expect("the put's label");
+        assert_eq!(label, r#"put a&b<c>"d'\u{1}=</svg>\n&amp;"#, "{model}");
+    }
+}
