@@ -12,7 +12,7 @@ use super::{lane_x, DATA_LIMIT};
 use crate::check::Verdicts;
 use crate::events::What;
 use crate::history::Operation;
-use crate::ids::ReplicaId;
+use crate::ids::{ReplicaId, Time};
 use crate::op::OpKind;
 use crate::protocol::clocks::Stamp;
 use crate::protocol::note::{Note, Why};
@@ -24,6 +24,15 @@ pub(super) struct Body {
     pub(super) text: String,
     pub(super) end: i64,
     pub(super) bytes: usize,
+}
+
+/// A write held back at a replica, until its commit: where and when the span starts, the note's
+/// index, and why.
+struct Held {
+    y: i64,
+    at: Time,
+    note: u32,
+    why: String,
 }
 
 /// What the walk keeps.
@@ -39,7 +48,7 @@ pub(super) struct Diagram<'a> {
     /// Each operation's end: its answer's or give-up's y.
     ends: Vec<Option<i64>>,
     /// Writes held back, by replica and stamp: where the span starts, the note's index, and why.
-    held: BTreeMap<(ReplicaId, Stamp), (i64, u32, String)>,
+    held: BTreeMap<(ReplicaId, Stamp), Held>,
     /// A crash not yet restarted, by replica: its y and fault index.
     crashed: BTreeMap<ReplicaId, (i64, u32)>,
     /// The partition in force: its y and fault index.
@@ -102,7 +111,7 @@ impl<'a> Diagram<'a> {
                 What::Invoke { op } => self.starts[op as usize] = Some(y),
                 What::Return { op } | What::GiveUp { op } => self.ends[op as usize] = Some(y),
                 What::Commit { replica } => self.commit(y, replica, index),
-                What::Note { replica } => self.note(y, replica, index),
+                What::Note { replica } => self.note(y, event.at, replica, index),
                 What::Fault { index } => self.fault(y, index),
                 other => {
                     if let Some(packets) = &mut self.packets {
@@ -119,14 +128,14 @@ impl<'a> Diagram<'a> {
         for (i, o) in self.run.history.iter().enumerate() {
             self.operation(i, o, end);
         }
-        for ((replica, stamp), (y, note, why)) in std::mem::take(&mut self.held) {
-            self.held_span(replica, stamp, y, end, note, &why);
+        for ((replica, stamp), held) in std::mem::take(&mut self.held) {
+            self.held_span(replica, stamp, &held, (end, None));
         }
         for (_, (y, index)) in std::mem::take(&mut self.crashed) {
-            self.band(y, end, index);
+            self.band(y, (end, None), index);
         }
         if let Some((y, index)) = self.partition.take() {
-            self.band(y, end, index);
+            self.band(y, (end, None), index);
         }
         // Time labels closer than a step apart would overlap: the first of them stays.
         let mut last_tick = None;
@@ -227,8 +236,9 @@ impl<'a> Diagram<'a> {
         }
         let star = if witness.is_empty() { "" } else { "✱ " };
         let mut line = format!(
-            "<g id=\"op-c{}-{n}\" class=\"op {kind}{state}{witness}\" data-op=\"{i}\"{data}>",
-            o.client.0
+            "<g id=\"op-c{}-{n}\" class=\"op {kind}{state}{witness}\" data-op=\"{i}\"{}{data}>",
+            o.client.0,
+            times(o.invoked_at, o.returned_at.or(o.gave_up_at))
         );
         let _ = write!(
             line,
@@ -253,8 +263,8 @@ impl<'a> Diagram<'a> {
             return;
         };
         let op = self.op_of(entry);
-        if let Some((start, note, why)) = self.held.remove(&(replica, entry.stamp)) {
-            self.held_span(replica, entry.stamp, start, y, note, &why);
+        if let Some(held) = self.held.remove(&(replica, entry.stamp)) {
+            self.held_span(replica, entry.stamp, &held, (y, Some(entry.at)));
         }
         let (witness, data) = self.witness_attrs(op);
         let what = crate::report::describe(entry.op, &entry.key, &entry.value);
@@ -275,7 +285,8 @@ impl<'a> Diagram<'a> {
         }
         let _ = write!(
             line,
-            "{data}><title>{}</title><circle cx=\"{x}\" cy=\"{y}\" r=\"4\"/><text x=\"{}\" y=\"{}\">{}</text></g>",
+            "{}{data}><title>{}</title><circle cx=\"{x}\" cy=\"{y}\" r=\"4\"/><text x=\"{}\" y=\"{}\">{}</text></g>",
+            times(entry.at, None),
             xml(&title),
             x + 6,
             y + 3,
@@ -299,7 +310,7 @@ impl<'a> Diagram<'a> {
         found.map(|i| i as u32)
     }
 
-    fn note(&mut self, y: i64, replica: ReplicaId, index: u32) {
+    fn note(&mut self, y: i64, at: Time, replica: ReplicaId, index: u32) {
         let Some(Note::HeldBack { stamp, why }) = self
             .run
             .events
@@ -312,29 +323,46 @@ impl<'a> Diagram<'a> {
             self.held_left_out += 1;
             return;
         }
-        self.held
-            .entry((replica, *stamp))
-            .or_insert_with(|| (y, index, reason(why)));
+        self.held.entry((replica, *stamp)).or_insert_with(|| Held {
+            y,
+            at,
+            note: index,
+            why: reason(why),
+        });
     }
 
+    /// The span of a held-back write, to `to`: the y and time of its commit, or the end of the run.
     fn held_span(
         &mut self,
         replica: ReplicaId,
         stamp: Stamp,
-        from: i64,
-        to: i64,
-        note: u32,
-        why: &str,
+        held: &Held,
+        to: (i64, Option<Time>),
     ) {
         let x = lane_x(replica.index());
-        let line = format!(
-            "<g id=\"held-r{}-{note}\" class=\"held\"><title>{}</title><rect class=\"held\" x=\"{}\" y=\"{from}\" width=\"12\" height=\"{}\"/></g>",
-            replica.0,
-            xml(&format!("{replica} holds back {stamp}: {why}")),
-            x - 6,
-            (to - from).max(2)
+        let op = self
+            .causes
+            .as_ref()
+            .and_then(|c| c.ops.get(&stamp))
+            .copied();
+        let (witness, data) = self.witness_attrs(op);
+        let mut line = format!(
+            "<g id=\"held-r{}-{}\" class=\"held{witness}\"",
+            replica.0, held.note
         );
-        self.lines.push((from, line));
+        if let Some(op) = op {
+            let _ = write!(line, " data-op=\"{op}\"");
+        }
+        let _ = write!(
+            line,
+            "{}{data}><title>{}</title><rect class=\"held\" x=\"{}\" y=\"{}\" width=\"12\" height=\"{}\"/></g>",
+            times(held.at, to.1),
+            xml(&format!("{replica} holds back {stamp}: {}", held.why)),
+            x - 6,
+            held.y,
+            (to.0 - held.y).max(2)
+        );
+        self.lines.push((held.y, line));
     }
 
     fn fault(&mut self, y: i64, index: u32) {
@@ -344,7 +372,7 @@ impl<'a> Diagram<'a> {
         match &fault.fault {
             Fault::Partition(_) | Fault::PartitionOneway { .. } | Fault::Heal => {
                 if let Some((start, i)) = self.partition.take() {
-                    self.band(start, y, i);
+                    self.band(start, (y, Some(fault.at)), i);
                 }
                 if fault.fault != Fault::Heal {
                     self.partition = Some((y, index));
@@ -355,7 +383,7 @@ impl<'a> Diagram<'a> {
             }
             Fault::Restart(replica) => {
                 if let Some((start, i)) = self.crashed.remove(replica) {
-                    self.band(start, y, i);
+                    self.band(start, (y, Some(fault.at)), i);
                 }
             }
         }
@@ -363,7 +391,7 @@ impl<'a> Diagram<'a> {
 
     /// The band of fault `index`, from `from` to `to`: across the diagram for a partition, on its
     /// replica's lane for a crash.
-    fn band(&mut self, from: i64, to: i64, index: u32) {
+    fn band(&mut self, from: i64, to: (i64, Option<Time>), index: u32) {
         let Some(fault) = self.run.faults.get(index as usize) else {
             return;
         };
@@ -385,15 +413,25 @@ impl<'a> Diagram<'a> {
         };
         let mut line = format!("<g id=\"fault-{index}\" class=\"fault\"");
         attr(&mut line, "data-fault", &words);
+        line.push_str(&times(fault.at, to.1));
         let _ = write!(
             line,
             "><title>{}</title><rect class=\"band\" x=\"{x}\" y=\"{from}\" width=\"{width}\" height=\"{}\"/><text x=\"{label_x}\" y=\"{}\">{}</text></g>",
             xml(&format!("t={}: {words}", fault.at)),
-            (to - from).max(2),
+            (to.0 - from).max(2),
             from + 10,
             xml(&words)
         );
         self.lines.push((from, line));
+    }
+}
+
+/// ` data-t="…" data-end="…"`: when a mark starts and, if it does, ends, in ms of simulated time,
+/// for a page that shows the run up to a given instant.
+pub(super) fn times(at: Time, end: Option<Time>) -> String {
+    match end {
+        Some(end) => format!(" data-t=\"{at}\" data-end=\"{end}\""),
+        None => format!(" data-t=\"{at}\""),
     }
 }
 

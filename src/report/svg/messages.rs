@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::lane_x;
+use super::marks::times;
 use super::xml::xml;
 use super::{ACK_LIMIT, DATA_LIMIT};
 use crate::events::{EventLog, Loss, Message, What};
@@ -37,8 +38,12 @@ pub(super) struct Packets<'a> {
 /// A link's packets of one kind, drawn as one line with their count.
 struct Summary {
     count: usize,
+    /// The y of the first sending, and of the last fate.
     first: i64,
     last: i64,
+    /// The time of the first sending, and of the last fate (if every packet met one).
+    since: Time,
+    until: Option<Time>,
 }
 
 impl<'a> Packets<'a> {
@@ -106,14 +111,20 @@ impl<'a> Packets<'a> {
             };
             let fate = self.fates[i];
             if collapsed {
-                let (y, _) = self.sent[i];
+                let (y, at) = self.sent[i];
                 let last = fate.map_or(end, |f| f.y);
                 let key = (message.from, message.to, traffic(message.traffic));
                 let summary = summaries.entry(key).or_insert(Summary {
                     count: 0,
                     first: y,
                     last,
+                    since: at,
+                    until: Some(at),
                 });
+                summary.until = match (summary.until, fate) {
+                    (Some(until), Some(f)) => Some(until.max(f.at)),
+                    _ => None,
+                };
                 summary.count += 1;
                 summary.last = summary.last.max(last);
                 continue;
@@ -130,12 +141,13 @@ impl<'a> Packets<'a> {
             let (x1, x2) = (lane_x(from.index()), lane_x(to.index()));
             let words = format!("{} {kind} packets {from} → {to}", summary.count);
             let line = format!(
-                "<g id=\"msgs-r{}-r{}-{kind}\" class=\"msg {kind} collapsed\" data-count=\"{}\"><title>{words}, t={}..{}</title><line x1=\"{x1}\" y1=\"{}\" x2=\"{x2}\" y2=\"{}\"/><text x=\"{}\" y=\"{}\">{words}</text></g>",
+                "<g id=\"msgs-r{}-r{}-{kind}\" class=\"msg {kind} collapsed\" data-count=\"{}\"{}><title>{words}, t={}..{}</title><line x1=\"{x1}\" y1=\"{}\" x2=\"{x2}\" y2=\"{}\"/><text x=\"{}\" y=\"{}\">{words}</text></g>",
                 from.0,
                 to.0,
                 summary.count,
-                summary.first,
-                summary.last,
+                times(summary.since, summary.until),
+                summary.since,
+                summary.until.map_or("the end".to_string(), |t| t.to_string()),
                 summary.first,
                 summary.last,
                 (x1 + x2) / 2,
@@ -269,8 +281,10 @@ impl<'a> Packets<'a> {
             }
         }
         let mut line = format!(
-            "<g id=\"msg-r{}-r{}-{i}{suffix}\" class=\"{class}\"",
-            message.from.0, message.to.0
+            "<g id=\"msg-r{}-r{}-{i}{suffix}\" class=\"{class}\"{}",
+            message.from.0,
+            message.to.0,
+            times(sent_at, fate.map(|f| f.at))
         );
         if let Some(op) = op {
             let _ = write!(line, " data-op=\"{op}\"");

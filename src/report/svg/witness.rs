@@ -1,13 +1,17 @@
 //! What the diagram emphasises: the operations of each broken verdict's witness, and the packets
-//! whose delay made a read stale.
+//! whose delay made a read stale: a write still on its way to the replica that answered it, or the
+//! acknowledgements that replica still waited for before it could apply a write held back.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::check::{Property, Verdicts};
 use crate::events::{EventLog, What};
 use crate::history::Operation;
+use crate::ids::ReplicaId;
 use crate::op::{Key, OpKind};
 use crate::protocol::clocks::Stamp;
+use crate::protocol::note::{Note, Why};
+use crate::protocol::summary::MessageKind;
 use crate::run::Run;
 
 /// For each operation in some broken verdict's witness, the properties whose witness it is, as
@@ -45,6 +49,11 @@ pub(super) struct Causes<'a> {
     stores: Vec<BTreeMap<Key, Stamp>>,
     /// The packets carrying a write on their way to each replica.
     in_flight: Vec<BTreeSet<u32>>,
+    /// The multicast acknowledgements on their way to each replica.
+    acks_in_flight: Vec<BTreeSet<u32>>,
+    /// The writes each replica holds back, with the replicas whose acknowledgements they wait
+    /// for (none when they wait for something else).
+    holding: Vec<BTreeMap<Stamp, Vec<ReplicaId>>>,
     /// Each cause found: the packet, and the reads it left stale.
     pub(super) found: BTreeMap<u32, Vec<u32>>,
 }
@@ -56,7 +65,7 @@ impl<'a> Causes<'a> {
         for carried in &log.payloads {
             if let Some(op) = carried.op {
                 ops.insert(carried.stamp, op);
-                if carried.kind == crate::protocol::summary::MessageKind::Multicast {
+                if carried.kind == MessageKind::Multicast {
                     multicast.insert(op);
                 }
             }
@@ -69,6 +78,8 @@ impl<'a> Causes<'a> {
             multicast,
             stores: vec![BTreeMap::new(); replicas],
             in_flight: vec![BTreeSet::new(); replicas],
+            acks_in_flight: vec![BTreeSet::new(); replicas],
+            holding: vec![BTreeMap::new(); replicas],
             found: BTreeMap::new(),
         }
     }
@@ -85,21 +96,38 @@ impl<'a> Causes<'a> {
                 let Some(message) = self.log.messages.get(msg as usize) else {
                     return;
                 };
-                let write = self
-                    .log
-                    .payload(message)
+                let carried = self.log.payload(message);
+                let write = carried
                     .and_then(|c| c.op)
                     .and_then(|op| self.op(op))
                     .is_some_and(|o| o.op == OpKind::Put);
-                if let Some(flying) = self.in_flight.get_mut(message.to.index()) {
-                    if write {
+                let ack = carried.is_some_and(|c| c.kind == MessageKind::MulticastAck);
+                let to = message.to.index();
+                if write {
+                    if let Some(flying) = self.in_flight.get_mut(to) {
+                        flying.insert(msg);
+                    }
+                }
+                if ack {
+                    if let Some(flying) = self.acks_in_flight.get_mut(to) {
                         flying.insert(msg);
                     }
                 }
             }
             What::Delivered { msg } | What::Lost { msg, .. } => {
-                for flying in &mut self.in_flight {
+                for flying in self.in_flight.iter_mut().chain(&mut self.acks_in_flight) {
                     flying.remove(&msg);
+                }
+            }
+            What::Note { replica } => {
+                if let Some(Note::HeldBack { stamp, why }) = self.log.notes.get(index as usize) {
+                    let waits = match why {
+                        Why::Acks { from } => from.clone(),
+                        Why::Dependencies { .. } | Why::Behind { .. } => Vec::new(),
+                    };
+                    if let Some(holding) = self.holding.get_mut(replica.index()) {
+                        holding.insert(*stamp, waits);
+                    }
                 }
             }
             What::Commit { replica } => {
@@ -108,12 +136,16 @@ impl<'a> Causes<'a> {
                     .replicas
                     .get(replica.index())
                     .and_then(|r| r.committed.get(index as usize));
+                if let (Some(entry), Some(holding)) = (entry, self.holding.get_mut(replica.index()))
+                {
+                    holding.remove(&entry.stamp);
+                }
                 if let Some(entry) = entry.filter(|e| e.op == OpKind::Put && !e.superseded) {
                     self.stores[replica.index()].insert(entry.key.clone(), entry.stamp);
                 }
             }
             What::Reply { op } if wanted(op) => {
-                if let Some(msg) = self.unseen(op) {
+                for msg in self.unseen(op) {
                     self.found.entry(msg).or_default().push(op);
                 }
             }
@@ -121,30 +153,51 @@ impl<'a> Causes<'a> {
         }
     }
 
-    /// For a read answered from its replica's store, a packet on its way there with a newer write
-    /// to its key.
-    fn unseen(&self, op: u32) -> Option<u32> {
-        let o = self.op(op)?;
-        if o.op != OpKind::Get || self.multicast.contains(&op) {
-            return None;
+    /// For a read answered from its replica's store, the packets its answer waited on and did not
+    /// get: a packet on its way there with a newer write to its key; or, failing that, when the
+    /// replica holds such a write back for acknowledgements, the acknowledgements still on their way.
+    fn unseen(&self, op: u32) -> Vec<u32> {
+        let Some(o) = self.op(op) else {
+            return Vec::new();
+        };
+        let r = o.replica.index();
+        if o.op != OpKind::Get || self.multicast.contains(&op) || r >= self.stores.len() {
+            return Vec::new();
         }
-        let stored = self.stores.get(o.replica.index())?.get(&o.key).copied();
-        let flying = self.in_flight.get(o.replica.index())?;
-        flying.iter().copied().find(|&msg| {
-            let Some(carried) = self
-                .log
+        let stored = self.stores[r].get(&o.key).copied();
+        // A write the read would have shown: to its key, and newer than what the store holds.
+        let would_show = |stamp: Stamp| stored.is_none_or(|s| stamp > s);
+        let to_key = |write: Option<u32>| {
+            write
+                .and_then(|w| self.op(w))
+                .is_some_and(|w| w.op == OpKind::Put && w.key == o.key)
+        };
+        let carried = |msg: u32| {
+            self.log
                 .messages
                 .get(msg as usize)
-                .and_then(|m| self.log.payload(m))
-            else {
-                return false;
-            };
-            let newer = stored.is_none_or(|s| carried.stamp > s);
-            let to_key = carried
-                .op
-                .and_then(|w| self.op(w))
-                .is_some_and(|w| w.op == OpKind::Put && w.key == o.key);
-            newer && to_key
-        })
+                .and_then(|m| Some((m, self.log.payload(m)?)))
+        };
+        let flying = self.in_flight[r]
+            .iter()
+            .copied()
+            .find(|&msg| carried(msg).is_some_and(|(_, c)| to_key(c.op) && would_show(c.stamp)));
+        if let Some(msg) = flying {
+            return vec![msg];
+        }
+        for (&stamp, waits) in &self.holding[r] {
+            let write = self.ops.get(&stamp).copied();
+            if waits.is_empty() || !to_key(write) || !would_show(stamp) {
+                continue;
+            }
+            return self.acks_in_flight[r]
+                .iter()
+                .copied()
+                .filter(|&msg| {
+                    carried(msg).is_some_and(|(m, c)| c.stamp == stamp && waits.contains(&m.from))
+                })
+                .collect();
+        }
+        Vec::new()
     }
 }
