@@ -7,7 +7,7 @@ use std::fmt::Write;
 use super::messages::Packets;
 use super::scale::{happenings, Scale, STEP};
 use super::witness::{witnesses, Causes};
-use super::xml::{attr, xml};
+use super::xml::{times, xml};
 use super::{lane_x, DATA_LIMIT};
 use crate::check::Verdicts;
 use crate::events::What;
@@ -17,7 +17,6 @@ use crate::op::OpKind;
 use crate::protocol::clocks::Stamp;
 use crate::protocol::note::{Note, Why};
 use crate::run::Run;
-use crate::sim::fault::{Fault, Origin};
 
 /// The diagram's body: its lines, sorted by where they start, and where it ends.
 pub(super) struct Body {
@@ -37,7 +36,7 @@ struct Held {
 
 /// What the walk keeps.
 pub(super) struct Diagram<'a> {
-    run: &'a Run,
+    pub(super) run: &'a Run,
     scale: Scale,
     /// Each element: the y where it starts, and its line.
     pub(super) lines: Vec<(i64, String)>,
@@ -50,9 +49,9 @@ pub(super) struct Diagram<'a> {
     /// Writes held back, by replica and stamp: where the span starts, the note's index, and why.
     held: BTreeMap<(ReplicaId, Stamp), Held>,
     /// A crash not yet restarted, by replica: its y and fault index.
-    crashed: BTreeMap<ReplicaId, (i64, u32)>,
+    pub(super) crashed: BTreeMap<ReplicaId, (i64, u32)>,
     /// The partition in force: its y and fault index.
-    partition: Option<(i64, u32)>,
+    pub(super) partition: Option<(i64, u32)>,
     pub(super) packets: Option<Packets<'a>>,
     causes: Option<Causes<'a>>,
     /// Whether held-back spans are drawn: not past [`DATA_LIMIT`] packets, where they would be
@@ -363,75 +362,6 @@ impl<'a> Diagram<'a> {
             (to.0 - held.y).max(2)
         );
         self.lines.push((held.y, line));
-    }
-
-    fn fault(&mut self, y: i64, index: u32) {
-        let Some(fault) = self.run.faults.get(index as usize) else {
-            return;
-        };
-        match &fault.fault {
-            Fault::Partition(_) | Fault::PartitionOneway { .. } | Fault::Heal => {
-                if let Some((start, i)) = self.partition.take() {
-                    self.band(start, (y, Some(fault.at)), i);
-                }
-                if fault.fault != Fault::Heal {
-                    self.partition = Some((y, index));
-                }
-            }
-            Fault::Crash(replica) => {
-                self.crashed.entry(*replica).or_insert((y, index));
-            }
-            Fault::Restart(replica) => {
-                if let Some((start, i)) = self.crashed.remove(replica) {
-                    self.band(start, (y, Some(fault.at)), i);
-                }
-            }
-        }
-    }
-
-    /// The band of fault `index`, from `from` to `to`: across the diagram for a partition, on its
-    /// replica's lane for a crash.
-    fn band(&mut self, from: i64, to: (i64, Option<Time>), index: u32) {
-        let Some(fault) = self.run.faults.get(index as usize) else {
-            return;
-        };
-        let nemesis = if fault.origin == Origin::Nemesis {
-            " (nemesis)"
-        } else {
-            ""
-        };
-        let words = format!("{}{nemesis}", fault.fault);
-        let (x, width, label_x) = match &fault.fault {
-            Fault::Crash(replica) => {
-                let x = lane_x(replica.index());
-                (x - 14, 28, x - 12)
-            }
-            _ => {
-                let last = lane_x(self.run.replicas.len().saturating_sub(1));
-                (lane_x(0) - 20, last - lane_x(0) + 40, lane_x(0) - 18)
-            }
-        };
-        let mut line = format!("<g id=\"fault-{index}\" class=\"fault\"");
-        attr(&mut line, "data-fault", &words);
-        line.push_str(&times(fault.at, to.1));
-        let _ = write!(
-            line,
-            "><title>{}</title><rect class=\"band\" x=\"{x}\" y=\"{from}\" width=\"{width}\" height=\"{}\"/><text x=\"{label_x}\" y=\"{}\">{}</text></g>",
-            xml(&format!("t={}: {words}", fault.at)),
-            (to.0 - from).max(2),
-            from + 10,
-            xml(&words)
-        );
-        self.lines.push((from, line));
-    }
-}
-
-/// ` data-t="…" data-end="…"`: when a mark starts and, if it does, ends, in ms of simulated time,
-/// for a page that shows the run up to a given instant.
-pub(super) fn times(at: Time, end: Option<Time>) -> String {
-    match end {
-        Some(end) => format!(" data-t=\"{at}\" data-end=\"{end}\""),
-        None => format!(" data-t=\"{at}\""),
     }
 }
 

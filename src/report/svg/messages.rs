@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::lane_x;
-use super::marks::times;
-use super::xml::xml;
+use super::xml::{times, xml};
 use super::{ACK_LIMIT, DATA_LIMIT};
 use crate::events::{EventLog, Loss, Message, What};
 use crate::ids::{ReplicaId, Time};

@@ -20,6 +20,7 @@
 //! faint line per link with their count, and past [`DATA_LIMIT`] other packets these too; the
 //! diagram says what it left out, in a note and in the root's `data-omitted`.
 
+mod faults;
 mod marks;
 mod messages;
 mod scale;

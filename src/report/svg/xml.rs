@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use crate::ids::Time;
 use crate::text::escape;
 
 /// `text` safe inside an XML attribute or text node: control characters are first written out as
@@ -27,6 +28,15 @@ pub(super) fn xml(text: &str) -> String {
 /// Appends ` name="value"` to `out`, the value escaped.
 pub(super) fn attr(out: &mut String, name: &str, value: &str) {
     let _ = write!(out, " {name}=\"{}\"", xml(value));
+}
+
+/// ` data-t="…" data-end="…"`: when a mark starts and, if it does, ends, in ms of simulated time,
+/// for a page that shows the run up to a given instant.
+pub(super) fn times(at: Time, end: Option<Time>) -> String {
+    match end {
+        Some(end) => format!(" data-t=\"{at}\" data-end=\"{end}\""),
+        None => format!(" data-t=\"{at}\""),
+    }
 }
 
 #[cfg(test)]
