@@ -193,6 +193,7 @@ svg.spacetime .fault text{fill:#666;font-style:italic}
 svg.spacetime .witness .bar{stroke:#c00;stroke-width:2.5}
 svg.spacetime .witness text{fill:#c00;font-weight:bold}
 svg.spacetime .commit.witness circle{stroke:#c00;stroke-width:2}
+svg.spacetime .held.witness rect{stroke:#c00}
 svg.spacetime .msg.witness line{stroke-width:1.6}
 svg.spacetime .msg.cause line{stroke:#c00;stroke-width:3}
 </style>
