@@ -224,6 +224,9 @@ impl<'a> Packets<'a> {
             message.seq,
             self.contents(message)
         );
+        if !suffix.is_empty() {
+            title.push_str(" (the second copy: the network duplicated it)");
+        }
         let (x2, y2, cross) = match fate {
             None => {
                 class.push_str(" inflight");
