@@ -27,7 +27,8 @@
 //!   [`check::glossary`] names every anomaly they find, with one plain sentence each.
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.
 //! - [`report`]: the text and JSON renderings of runs and sweeps — [`report::render`] lays out the
-//!   sections [`report::Show`] picks; [`text`] escapes user text they echo.
+//!   sections [`report::Show`] picks, [`report::render_svg`] draws a run's space-time diagram;
+//!   [`text`] escapes user text they echo.
 //!
 //! # Example
 //!
