@@ -8,6 +8,8 @@
 mod committed;
 mod compare;
 mod events;
+pub mod folder;
+mod html;
 mod show;
 mod story;
 mod sweep;
@@ -21,6 +23,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 pub use events::EventsJson;
+pub use folder::{write_results, FolderError};
+pub use html::render_html;
 pub use show::{Section, Show};
 pub use story::{render_trace, write_trace};
 pub use sweep::render_summary;
@@ -82,6 +86,16 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// The same document without the runs' events: what `--json` prints when the runs recorded
+    /// events for another reason than `--trace` (a results folder).
+    pub fn without_events(mut self) -> Self {
+        for run in &mut self.runs {
+            run.events = None;
+            run.events_truncated = None;
+        }
+        self
+    }
+
     /// Writes the document as pretty-printed JSON, without building it in memory first: with
     /// `--trace`, a large run's events run to gigabytes.
     pub fn write_json(&self, out: &mut (impl std::io::Write + ?Sized)) -> std::io::Result<()> {
@@ -94,6 +108,14 @@ impl<'a> Report<'a> {
         // Serializing plain structs of strings and numbers into a String cannot fail.
         serde_json::to_string_pretty(self).expect("a report always serializes")
     }
+}
+
+/// The space-time diagram of one run, as the results folder and the report draw it.
+///
+/// PLACEHOLDER: this calls [`html::placeholder_svg`], a minimal diagram that keeps the SVG contract,
+/// until the real `render_svg` (branch `svg`) is merged; then it calls that instead.
+pub fn diagram(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
+    html::placeholder_svg(config, run, verdicts)
 }
 
 /// Lays out rows of cells in columns padded to the widest cell; the last column is not padded.
