@@ -104,7 +104,7 @@
     body.dataset.time = String(t);
     for (const [e, at] of timed) e.classList.toggle("future", at > t);
     statePanel.textContent = "";
-    for (const model of Object.keys(timeline.models)) {
+    for (const model of timeline.order) {
       const table = document.createElement("table");
       table.className = "replica-state";
       table.dataset.model = model;

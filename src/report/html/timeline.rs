@@ -8,7 +8,7 @@
 //! shown at a kept instant is still exact.
 //!
 //! ```text
-//! {"times": [0, 2, 10, …], "distinct": 412, "models": {"causal": [[["s", 0, "x", "1"], ["h", 2, "2@r1"]], …]}}
+//! {"times": [0, 2, 10, …], "distinct": 412, "thinned": false, "order": ["causal"], "models": {"causal": [[["s", 0, "x", "1"], ["h", 2, "2@r1"]], …]}}
 //!   ["s", r, key, value]  r's store sets key      ["h", r, stamp]  r holds back stamp
 //!   ["u", r, stamp]       r commits it (unheld)   ["l", r, n]      r's highest Lamport time seen
 //!   ["v", r, [..]]        r's vector clock: the merge of the vector clocks of the writes it applied
@@ -51,7 +51,8 @@ pub(crate) fn timeline(runs: &[Run]) -> Value {
     for run in runs {
         models.insert(run.model.name().to_string(), changes(run, &times));
     }
-    json!({ "times": times, "distinct": distinct.len(), "thinned": stride > 1, "models": models })
+    let order: Vec<&str> = runs.iter().map(|r| r.model.name()).collect();
+    json!({ "times": times, "distinct": distinct.len(), "thinned": stride > 1, "order": order, "models": models })
 }
 
 /// What one replica's visible state is, as far as the cursor shows it.
