@@ -70,36 +70,22 @@ pub fn write_results(
         move |source| FolderError::Io { path, source }
     };
     std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut written = Vec::new();
-    let mut put = |name: String, bytes: &[u8]| -> Result<(), FolderError> {
-        let path = dir.join(&name);
-        std::fs::write(&path, bytes).map_err(io(&path))?;
-        written.push(name);
-        Ok(())
-    };
-    let diagrams: Vec<String> = runs
-        .iter()
-        .zip(verdicts)
-        .map(|(run, verdicts)| diagram(config, run, verdicts))
-        .collect();
-    for (run, svg) in runs.iter().zip(&diagrams) {
-        put(format!("{}.svg", run.model.name()), svg.as_bytes())?;
-    }
-    for run in runs {
-        put(
-            format!("history-{}.jsonl", run.model.name()),
-            history_lines(run).as_bytes(),
-        )?;
-    }
-    let mut json = Vec::new();
-    Report::new(config, runs, verdicts)
-        .write_json(&mut json)
-        .map_err(io(&dir.join("run.json")))?;
-    put("run.json".to_string(), &json)?;
-    put(
-        "index.html".to_string(),
-        render_html(config, runs, verdicts, &diagrams).as_bytes(),
-    )?;
+    // run.json is the largest file by far (every event, pretty-printed): it is streamed to disk on
+    // a thread of its own while the diagrams and the page are drawn.
+    let run_json = dir.join("run.json");
+    let (json, html) = std::thread::scope(|scope| {
+        let json = scope.spawn(|| {
+            let file = std::fs::File::create(&run_json)?;
+            let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+            Report::new(config, runs, verdicts).write_json(&mut out)?;
+            out.flush()
+        });
+        let html = draw(dir, config, runs, verdicts);
+        (json.join().expect("writing run.json does not panic"), html)
+    });
+    json.map_err(io(&run_json))?;
+    let mut written = html?;
+    written.insert(written.len() - 1, "run.json".to_string());
     for stale in earlier.iter().filter(|f| !written.contains(f)) {
         // Only plain names the marker listed: never a path that leaves the folder.
         if is_plain_name(stale) {
@@ -118,6 +104,40 @@ pub fn write_results(
     std::fs::File::create(&path)
         .and_then(|mut f| f.write_all(marker.as_bytes()))
         .map_err(io(&path))?;
+    Ok(written)
+}
+
+/// Writes every file but `run.json` and the marker: the diagrams, the histories and the page.
+fn draw(
+    dir: &Path,
+    config: &Config,
+    runs: &[Run],
+    verdicts: &[Verdicts],
+) -> Result<Vec<String>, FolderError> {
+    let mut written = Vec::new();
+    let mut put = |name: String, bytes: &[u8]| -> Result<(), FolderError> {
+        let path = dir.join(&name);
+        std::fs::write(&path, bytes).map_err(|source| FolderError::Io { path, source })?;
+        written.push(name);
+        Ok(())
+    };
+    let diagrams: Vec<String> = runs
+        .iter()
+        .zip(verdicts)
+        .map(|(run, verdicts)| diagram(config, run, verdicts))
+        .collect();
+    for (run, svg) in runs.iter().zip(&diagrams) {
+        put(format!("{}.svg", run.model.name()), svg.as_bytes())?;
+    }
+    for run in runs {
+        let lines = history_lines(run);
+        put(
+            format!("history-{}.jsonl", run.model.name()),
+            lines.as_bytes(),
+        )?;
+    }
+    let page = render_html(config, runs, verdicts, &diagrams);
+    put("index.html".to_string(), page.as_bytes())?;
     Ok(written)
 }
 

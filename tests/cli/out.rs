@@ -31,7 +31,9 @@ fn read(dir: &Path, name: &str) -> String {
 
 /// The JSON the page's script reads.
 fn page_data(html: &str) -> Value {
-    let start = html.find("<script type=\"application/json\" id=\"kvsim-data\">").unwrap();
+    let start = html
+        .find("<script type=\"application/json\" id=\"kvsim-data\">")
+        .unwrap();
     let rest = &html[start..];
     let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
     serde_json::from_str(&json.replace("<\\/", "</")).unwrap()
@@ -41,9 +43,18 @@ fn page_data(html: &str) -> Value {
 fn out_writes_the_report_a_diagram_and_a_history_per_model_the_run_and_a_marker() {
     let dir = fresh("files");
     let plain = kvsim(&["run", "scenarios/causal-chain.json"]);
-    let output = kvsim(&["run", "scenarios/causal-chain.json", "--out", dir.to_str().unwrap()]);
+    let output = kvsim(&[
+        "run",
+        "scenarios/causal-chain.json",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(stdout(&output), stdout(&plain), "--out prints what the run prints without it");
+    assert_eq!(
+        stdout(&output),
+        stdout(&plain),
+        "--out prints what the run prints without it"
+    );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -71,12 +82,21 @@ fn out_writes_the_report_a_diagram_and_a_history_per_model_the_run_and_a_marker(
 #[test]
 fn out_run_json_is_exactly_what_json_trace_prints_and_json_stdout_keeps_no_events() {
     let dir = fresh("run-json");
-    let output = kvsim(&["run", "scenarios/stale-read.json", "--json", "--out", dir.to_str().unwrap()]);
+    let output = kvsim(&[
+        "run",
+        "scenarios/stale-read.json",
+        "--json",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert!(output.status.success(), "{}", stderr(&output));
     let traced = kvsim(&["run", "scenarios/stale-read.json", "--json", "--trace"]);
     assert_eq!(read(&dir, "run.json").as_bytes(), traced.stdout.as_slice());
     let plain = kvsim(&["run", "scenarios/stale-read.json", "--json"]);
-    assert_eq!(output.stdout, plain.stdout, "--out does not add the events to --json");
+    assert_eq!(
+        output.stdout, plain.stdout,
+        "--out does not add the events to --json"
+    );
 }
 
 #[test]
@@ -87,11 +107,18 @@ fn out_histories_read_back_by_check_give_the_runs_verdicts() {
     for (i, model) in MODELS.iter().enumerate() {
         let path = dir.join(format!("history-{model}.jsonl"));
         let output = kvsim(&["check", path.to_str().unwrap(), "--json"]);
-        assert!(output.status.code().is_some_and(|c| c <= 1), "{}", stderr(&output));
+        assert!(
+            output.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            stderr(&output)
+        );
         let checked: Value = serde_json::from_slice(&output.stdout).unwrap();
         let history = &checked["histories"][0];
         let verdicts = &run["runs"][i]["verdicts"];
-        assert_eq!(history["operations"], run["runs"][i]["history"].as_array().unwrap().len());
+        assert_eq!(
+            history["operations"],
+            run["runs"][i]["history"].as_array().unwrap().len()
+        );
         for (property, verdict) in history["verdicts"].as_object().unwrap() {
             assert_eq!(verdict, &verdicts[property], "{model}: {property}");
         }
@@ -104,12 +131,20 @@ fn out_refuses_a_non_empty_folder_that_is_not_a_results_folder_and_leaves_it_unt
     let dir = fresh("foreign");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "my own page").unwrap();
-    let output = kvsim(&["run", "scenarios/stale-read.json", "--out", dir.to_str().unwrap()]);
+    let output = kvsim(&[
+        "run",
+        "scenarios/stale-read.json",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(2));
     let message = stderr(&output);
     assert_eq!(message.lines().count(), 1, "{message}");
     assert!(message.contains("not a kvsim results folder"), "{message}");
-    assert!(stdout(&output).is_empty(), "nothing is run for a refused folder");
+    assert!(
+        stdout(&output).is_empty(),
+        "nothing is run for a refused folder"
+    );
     assert_eq!(read(&dir, "index.html"), "my own page");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
 }
@@ -121,7 +156,10 @@ fn out_rewrites_a_results_folder_and_drops_the_files_of_models_no_longer_run() {
     assert!(dir.join("eventual.svg").exists());
     write_folder("scenarios/causal-chain.json", &dir, &["--model", "causal"]);
     assert!(dir.join("causal.svg").exists());
-    assert!(!dir.join("eventual.svg").exists(), "the earlier run's files are gone");
+    assert!(
+        !dir.join("eventual.svg").exists(),
+        "the earlier run's files are gone"
+    );
     let marker: Value = serde_json::from_str(&read(&dir, "kvsim-results.json")).unwrap();
     assert_eq!(marker["scenario"], "causal-chain");
     assert!(read(&dir, "index.html").contains("kvsim: causal-chain"));
@@ -130,7 +168,11 @@ fn out_rewrites_a_results_folder_and_drops_the_files_of_models_no_longer_run() {
 #[test]
 fn out_creates_missing_parent_folders() {
     let dir = fresh("nested").join("a").join("b");
-    write_folder("scenarios/stale-read.json", &dir, &["--model", "sequential"]);
+    write_folder(
+        "scenarios/stale-read.json",
+        &dir,
+        &["--model", "sequential"],
+    );
     assert!(dir.join("index.html").exists());
 }
 
@@ -141,7 +183,10 @@ fn report_refers_to_nothing_on_the_network() {
         write_folder(scenario, &dir, &[]);
         let html = read(&dir, "index.html");
         for banned in ["http://", "https://", "src=", "<link", "@import", "url("] {
-            assert!(!html.contains(banned), "{scenario}: index.html contains {banned}");
+            assert!(
+                !html.contains(banned),
+                "{scenario}: index.html contains {banned}"
+            );
         }
     }
 }
@@ -167,7 +212,11 @@ fn report_has_a_verdict_button_per_model_and_property_and_an_element_per_operati
     write_folder("scenarios/causal-chain.json", &dir, &[]);
     let html = read(&dir, "index.html");
     let run: Value = serde_json::from_str(&read(&dir, "run.json")).unwrap();
-    assert_eq!(html.matches("<button type=\"button\" class=\"verdict ").count(), 4 * 9);
+    assert_eq!(
+        html.matches("<button type=\"button\" class=\"verdict ")
+            .count(),
+        4 * 9
+    );
     assert!(html.contains("<body data-selected=\"\">"));
     for (i, model) in MODELS.iter().enumerate() {
         assert!(html.contains(&format!("<section class=\"model\" id=\"model-{model}\"")));
@@ -175,7 +224,11 @@ fn report_has_a_verdict_button_per_model_and_property_and_an_element_per_operati
         let section = &section[..section.find("</section>").unwrap()];
         let ops = run["runs"][i]["history"].as_array().unwrap().len();
         assert_eq!(section.matches("<rect class=\"op ").count(), ops, "{model}");
-        assert_eq!(section.matches("<svg class=\"spacetime").count(), 1, "{model}");
+        assert_eq!(
+            section.matches("<svg class=\"spacetime").count(),
+            1,
+            "{model}"
+        );
         for plot in ["plot-latency", "plot-messages", "plot-availability"] {
             assert!(section.contains(plot), "{model}: {plot}");
         }
@@ -184,7 +237,10 @@ fn report_has_a_verdict_button_per_model_and_property_and_an_element_per_operati
     // are in the page's data for the script to highlight.
     assert!(html.contains("class=\"verdict broken\" id=\"verdict-eventual-causal\""));
     let data = page_data(&html);
-    assert!(!data["verdicts"]["eventual"]["causal"]["operations"].as_array().unwrap().is_empty());
+    assert!(!data["verdicts"]["eventual"]["causal"]["operations"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     let timeline = &data["timeline"];
     assert_eq!(timeline["order"], serde_json::json!(MODELS));
     let steps = timeline["times"].as_array().unwrap().len();
