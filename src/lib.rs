@@ -27,7 +27,9 @@
 //!   [`check::glossary`] names every anomaly they find, with one plain sentence each.
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.
 //! - [`report`]: the text and JSON renderings of runs and sweeps — [`report::render`] lays out the
-//!   sections [`report::Show`] picks; [`text`] escapes user text they echo.
+//!   sections [`report::Show`] picks; [`text`] escapes user text they echo — and the results folder
+//!   of `--out` ([`report::write_results`]) with its self-contained HTML report
+//!   ([`report::render_html`]).
 //!
 //! # Example
 //!
