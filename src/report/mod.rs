@@ -112,7 +112,7 @@ impl<'a> Report<'a> {
 
 /// The space-time diagram of one run, as the results folder and the report draw it.
 ///
-/// PLACEHOLDER: this calls [`html::placeholder_svg`], a minimal diagram that keeps the SVG contract,
+/// PLACEHOLDER: this calls `html::placeholder_svg` (src/report/html/placeholder_svg.rs), a minimal diagram that keeps the SVG contract,
 /// until the real `render_svg` (branch `svg`) is merged; then it calls that instead.
 pub fn diagram(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
     html::placeholder_svg(config, run, verdicts)
