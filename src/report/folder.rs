@@ -1,4 +1,4 @@
-//! The results folder of `kvsim run --out DIR`: the report, each model's diagram, the run as JSON and
+//! The results folder of `kvsim run --out DIR` (and of `kvsim sweep --out DIR`, below): the report, each model's diagram, the run as JSON and
 //! each history as JSON lines, and a marker file that makes the folder recognisably kvsim's.
 //!
 //! ```text
@@ -7,6 +7,11 @@
 //! DIR/<model>.svg            the space-time diagram of each model run
 //! DIR/run.json               what `kvsim run --json --trace` prints
 //! DIR/history-<model>.jsonl  each history, in the JSON lines `kvsim check` reads
+//!
+//! kvsim sweep … --out DIR:
+//! DIR/kvsim-results.json     the marker: {"kvsim", "kind": "sweep", "scenario", "seeds", "files"}
+//! DIR/index.html             the sweep's page (html/sweep_page.rs)
+//! DIR/summary.json           what `kvsim sweep --json` prints
 //! ```
 //!
 //! A folder is written only if it is missing, empty, or holds the marker: a non-empty folder without
@@ -19,11 +24,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::html::render_html;
+use super::html::{render_html, render_sweep_html};
 use super::{diagram, Report};
 use crate::check::Verdicts;
 use crate::run::Run;
 use crate::scenario::Config;
+use crate::sweep::Summary;
 
 /// The file that marks a folder as a kvsim results folder.
 pub const MARKER: &str = "kvsim-results.json";
@@ -86,12 +92,6 @@ pub fn write_results(
     json.map_err(io(&run_json))?;
     let mut written = html?;
     written.insert(written.len() - 1, "run.json".to_string());
-    for stale in earlier.iter().filter(|f| !written.contains(f)) {
-        // Only plain names the marker listed: never a path that leaves the folder.
-        if is_plain_name(stale) {
-            let _ = std::fs::remove_file(dir.join(stale));
-        }
-    }
     let marker = json!({
         "kvsim": env!("CARGO_PKG_VERSION"),
         "kind": "run",
@@ -99,12 +99,64 @@ pub fn write_results(
         "seed": config.seed,
         "files": written,
     });
+    finish(dir, &earlier, marker)?;
+    Ok(written)
+}
+
+/// Writes the results folder of a sweep into `dir`: `index.html` (the sweep's page) and
+/// `summary.json` (what `kvsim sweep --json` prints); `replay` is the command that replays one of
+/// its runs, without seed and model. Returns the names of the files written.
+pub fn write_sweep_results(
+    dir: &Path,
+    summary: &Summary,
+    replay: &str,
+) -> Result<Vec<String>, FolderError> {
+    let earlier = claim(dir)?;
+    std::fs::create_dir_all(dir).map_err(|source| FolderError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let json = serde_json::to_string_pretty(summary).expect("plain values serialize") + "\n";
+    let files = [
+        ("summary.json", json),
+        ("index.html", render_sweep_html(summary, replay)),
+    ];
+    for (name, text) in &files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|source| FolderError::Io { path, source })?;
+    }
+    let written: Vec<String> = files.iter().map(|(name, _)| name.to_string()).collect();
+    let marker = json!({
+        "kvsim": env!("CARGO_PKG_VERSION"),
+        "kind": "sweep",
+        "scenario": summary.scenario,
+        "seeds": summary.seeds,
+        "files": written,
+    });
+    finish(dir, &earlier, marker)?;
+    Ok(written)
+}
+
+/// Removes the files an earlier results folder listed that are not written now, and writes the
+/// marker, which lists what is.
+fn finish(dir: &Path, earlier: &[String], marker: serde_json::Value) -> Result<(), FolderError> {
+    let now: Vec<&str> = marker["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str())
+        .collect();
+    for stale in earlier.iter().filter(|f| !now.contains(&f.as_str())) {
+        // Only plain names the marker listed: never a path that leaves the folder.
+        if is_plain_name(stale) {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+    }
     let marker = serde_json::to_string_pretty(&marker).expect("plain values serialize") + "\n";
     let path = dir.join(MARKER);
     std::fs::File::create(&path)
         .and_then(|mut f| f.write_all(marker.as_bytes()))
-        .map_err(io(&path))?;
-    Ok(written)
+        .map_err(|source| FolderError::Io { path, source })
 }
 
 /// Writes every file but `run.json` and the marker: the diagrams, the histories and the page.
@@ -139,6 +191,12 @@ fn draw(
     let page = render_html(config, runs, verdicts, &diagrams);
     put("index.html".to_string(), page.as_bytes())?;
     Ok(written)
+}
+
+/// Checks that `dir` may be written as a results folder (missing, empty, or one already), before
+/// work whose results it would hold: a long sweep is not run only to be refused at the end.
+pub fn check_folder(dir: &Path) -> Result<(), FolderError> {
+    claim(dir).map(drop)
 }
 
 /// Checks that `dir` may be written, and returns the files an earlier results folder there listed.

@@ -23,8 +23,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 pub use events::EventsJson;
-pub use folder::{write_results, FolderError};
-pub use html::render_html;
+pub use folder::{check_folder, write_results, write_sweep_results, FolderError};
+pub use html::{render_html, render_sweep_html};
 pub use show::{Section, Show};
 pub use story::{render_trace, write_trace};
 pub use sweep::render_summary;
@@ -112,8 +112,9 @@ impl<'a> Report<'a> {
 
 /// The space-time diagram of one run, as the results folder and the report draw it.
 ///
-/// PLACEHOLDER: this calls `html::placeholder_svg` (src/report/html/placeholder_svg.rs), a minimal diagram that keeps the SVG contract,
-/// until the real `render_svg` (branch `svg`) is merged; then it calls that instead.
+/// PLACEHOLDER: this calls `html::placeholder_svg` (`src/report/html/placeholder_svg.rs`), a
+/// minimal diagram that keeps the SVG contract, until the real `render_svg` (branch `svg`) is
+/// merged; then it calls that instead.
 pub fn diagram(config: &Config, run: &Run, verdicts: &Verdicts) -> String {
     html::placeholder_svg(config, run, verdicts)
 }

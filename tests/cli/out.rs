@@ -1,7 +1,7 @@
 //! `kvsim run --out DIR`: the results folder — which files it writes, that they agree with what
 //! `kvsim run` prints and what `kvsim check` reads, that a folder which is not kvsim's is refused
-//! untouched — and the report page: self-contained, deterministic, and built as the page's script
-//! and the browser test expect.
+//! untouched — the report page: self-contained, deterministic, and built as the page's script and
+//! the browser test expect — and the folder of `kvsim sweep --out`.
 
 use std::path::{Path, PathBuf};
 
@@ -259,4 +259,60 @@ fn report_cursor_of_a_large_run_is_thinned_to_a_bounded_number_of_instants() {
     assert!(steps <= 1_001, "{steps} steps");
     let distinct = timeline["distinct"].as_u64().unwrap() as usize;
     assert_eq!(timeline["thinned"], distinct > steps);
+}
+
+#[test]
+fn sweep_out_writes_the_summary_and_a_page_with_every_anomalys_replay_commands() {
+    let dir = fresh("sweep");
+    let args = ["sweep", "scenarios/stale-read.json", "--seeds", "0..50"];
+    let mut with_out = args.to_vec();
+    with_out.extend(["--out", dir.to_str().unwrap()]);
+    let output = kvsim(&with_out);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        output.stdout,
+        kvsim(&args).stdout,
+        "--out prints what the sweep prints without it"
+    );
+    let mut json = args.to_vec();
+    json.push("--json");
+    assert_eq!(
+        read(&dir, "summary.json").as_bytes(),
+        kvsim(&json).stdout.as_slice()
+    );
+    let marker: Value = serde_json::from_str(&read(&dir, "kvsim-results.json")).unwrap();
+    assert_eq!(marker["kind"], "sweep");
+    let html = read(&dir, "index.html");
+    for banned in ["http://", "https://", "src=", "<link", "<script"] {
+        assert!(!html.contains(banned), "the sweep page contains {banned}");
+    }
+    let summary: Value = serde_json::from_str(&read(&dir, "summary.json")).unwrap();
+    for model in summary["models"].as_array().unwrap() {
+        let name = model["model"].as_str().unwrap();
+        assert!(html.contains(&format!("id=\"model-{name}\"")));
+        for anomaly in model["anomalies"].as_array().unwrap() {
+            let seed = &anomaly["first_seeds"][0];
+            let replay =
+                format!("kvsim run scenarios/stale-read.json --seed {seed} --model {name}");
+            assert!(html.contains(&replay), "{replay}");
+        }
+    }
+}
+
+#[test]
+fn sweep_out_refuses_a_foreign_folder_before_sweeping() {
+    let dir = fresh("sweep-foreign");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let output = kvsim(&[
+        "sweep",
+        "scenarios/stale-read.json",
+        "--seeds",
+        "0..10",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty());
+    assert_eq!(read(&dir, "notes.txt"), "mine");
 }

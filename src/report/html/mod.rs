@@ -13,6 +13,7 @@
 
 mod placeholder_svg;
 mod plots;
+mod sweep_page;
 mod timeline;
 
 use std::fmt::Write;
@@ -20,6 +21,7 @@ use std::fmt::Write;
 use serde_json::json;
 
 pub(crate) use placeholder_svg::placeholder_svg;
+pub use sweep_page::render_sweep_html;
 
 use crate::check::lattice::strongest;
 use crate::check::{Property, Verdicts};
