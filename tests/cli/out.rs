@@ -36,7 +36,7 @@ fn page_data(html: &str) -> Value {
         .unwrap();
     let rest = &html[start..];
     let json = &rest[rest.find('>').unwrap() + 1..rest.find("</script>").unwrap()];
-    serde_json::from_str(&json.replace("<\\/", "</")).unwrap()
+    serde_json::from_str(json).unwrap()
 }
 
 #[test]
@@ -315,4 +315,79 @@ fn sweep_out_refuses_a_foreign_folder_before_sweeping() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stdout(&output).is_empty());
     assert_eq!(read(&dir, "notes.txt"), "mine");
+}
+
+#[test]
+fn report_cursor_replayed_to_the_end_gives_every_replicas_final_store_and_an_empty_hold_back_queue()
+{
+    for scenario in [
+        "scenarios/causal-chain.json",
+        "scenarios/partition.json",
+        "scenarios/largest.json",
+    ] {
+        let dir = fresh("cursor-end");
+        write_folder(scenario, &dir, &[]);
+        let run: Value = serde_json::from_str(&read(&dir, "run.json")).unwrap();
+        let data = page_data(&read(&dir, "index.html"));
+        for (i, model) in MODELS.iter().enumerate() {
+            let replicas = run["runs"][i]["replicas"].as_array().unwrap();
+            let mut stores = vec![serde_json::Map::new(); replicas.len()];
+            let mut held = vec![std::collections::BTreeSet::new(); replicas.len()];
+            for step in data["timeline"]["models"][model].as_array().unwrap() {
+                for change in step.as_array().unwrap() {
+                    let r = change[1].as_u64().unwrap() as usize;
+                    match change[0].as_str().unwrap() {
+                        "s" => {
+                            stores[r]
+                                .insert(change[2].as_str().unwrap().to_string(), change[3].clone());
+                        }
+                        "h" => assert!(held[r].insert(change[2].to_string())),
+                        "u" => assert!(held[r].remove(&change[2].to_string())),
+                        _ => {}
+                    }
+                }
+            }
+            for (r, replica) in replicas.iter().enumerate() {
+                let store = replica["store"].as_object().unwrap();
+                let mut replayed = stores[r].clone();
+                replayed.sort_keys();
+                let mut expected = store.clone();
+                expected.sort_keys();
+                assert_eq!(replayed, expected, "{scenario}, {model}, r{r}");
+                if run["runs"][i]["stats"]["stopped"] == "idle" {
+                    assert!(
+                        held[r].is_empty(),
+                        "{scenario}, {model}, r{r} still holds {:?}",
+                        held[r]
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn report_escapes_scenario_text_keys_and_values_so_they_cannot_become_markup() {
+    let path = super::scenario_file(
+        "markup",
+        r#"{"name": "<b>bold</b>", "description": "<script>alert(1)</script> & more", "replicas": 2,
+            "clients": [{"replica": 0, "ops": [{"put": ["</script><i>", "<img>"]}, {"get": "</script><i>"}]}]}"#,
+    );
+    let dir = fresh("markup");
+    write_folder(path.to_str().unwrap(), &dir, &[]);
+    let html = read(&dir, "index.html");
+    for raw in ["<b>bold", "<script>alert", "<i>", "<img>"] {
+        assert!(!html.contains(raw), "index.html holds {raw} unescaped");
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"));
+    assert_eq!(
+        html.matches("</script>").count(),
+        2,
+        "only the page's own two scripts end"
+    );
+    let data = page_data(&html);
+    assert_eq!(
+        data["timeline"]["models"]["causal"][0][0][2],
+        "</script><i>"
+    );
 }

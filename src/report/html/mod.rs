@@ -91,10 +91,11 @@ pub fn render_html(
         by_model.insert(run.model.name().to_string(), value);
     }
     let data = json!({ "verdicts": by_model, "timeline": timeline::timeline(runs) });
-    // `</` would end the script element early; `<\/` means the same in JSON.
+    // `</script` would end the element early: `<` appears only inside JSON strings, where
+    // `\u003c` means the same.
     let data = serde_json::to_string(&data)
         .expect("plain values serialize")
-        .replace("</", "<\\/");
+        .replace('<', "\\u003c");
     let _ = write!(
         out,
         "<script type=\"application/json\" id=\"kvsim-data\">{data}</script>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n"

@@ -51,6 +51,7 @@
       }
       const model = b.dataset.model, property = b.dataset.property;
       select(model, property);
+      document.getElementById("model-" + model).scrollIntoView({ block: "nearest", inline: "nearest" });
       try { history.replaceState(null, "", "#verdict=" + model + ":" + property); } catch (e) { /* file:// in some browsers */ }
     });
   });
