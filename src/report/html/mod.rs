@@ -9,7 +9,8 @@
 //!
 //! The page keeps its state in the DOM, so a headless browser can check it: the selected verdict is
 //! `data-selected="model:property"` on `<body>` (also set from a `#verdict=model:property` fragment),
-//! its witness elements get `class="highlight"`, and the cursor's instant is `data-time` on `<body>`.
+//! its witness elements get `class="highlight"`, and the cursor's instant is `data-time` on `<body>`
+//! (set from a `#t=ms` fragment; both join as `#verdict=eventual:causal&t=60`).
 
 mod placeholder_svg;
 mod plots;

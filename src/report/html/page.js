@@ -55,11 +55,6 @@
       try { history.replaceState(null, "", "#verdict=" + model + ":" + property); } catch (e) { /* file:// in some browsers */ }
     });
   });
-  function fromFragment() {
-    const m = /^#verdict=([a-z_]+):([a-z_]+)$/.exec(location.hash);
-    if (m) select(m[1], m[2]);
-  }
-  window.addEventListener("hashchange", fromFragment);
 
   // --- The time cursor: each replica's store, hold-back queue and clocks at an instant. ---
   const timeline = data.timeline;
@@ -158,6 +153,23 @@
       if (title) details.textContent = title.textContent;
     });
   });
+
+  // `#verdict=<model>:<property>` selects a verdict, `t=<ms>` puts the cursor on the last instant at
+  // or before it; joined by `&` (`#verdict=eventual:causal&t=60`).
+  function fromFragment() {
+    for (const part of location.hash.replace(/^#/, "").split("&")) {
+      const verdict = /^verdict=([a-z_]+):([a-z_]+)$/.exec(part);
+      if (verdict) select(verdict[1], verdict[2]);
+      const at = /^t=(\d+)$/.exec(part);
+      if (at) {
+        let step = 0;
+        while (step + 1 < times.length && times[step + 1] <= Number(at[1])) step++;
+        slider.value = step;
+        show(step);
+      }
+    }
+  }
+  window.addEventListener("hashchange", fromFragment);
 
   show(Number(slider.value));
   fromFragment();

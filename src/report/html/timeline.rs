@@ -92,6 +92,16 @@ fn changes(run: &Run, times: &[u64]) -> Value {
             ..ReplicaState::default()
         })
         .collect();
+    // Every replica starts at step 0, with its clocks at zero, so that the cursor lists each one
+    // from the start.
+    if let Some(first) = steps.first_mut() {
+        for (r, s) in state.iter().enumerate() {
+            first.push(json!(["l", r, 0]));
+            if !s.vector.is_empty() {
+                first.push(json!(["v", r, s.vector]));
+            }
+        }
+    }
     let step_of = |at: u64| times.partition_point(|&t| t < at).min(times.len() - 1);
     for (event, index) in log.indexed(replicas) {
         let step = &mut steps[step_of(event.at)];
