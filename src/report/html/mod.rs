@@ -19,8 +19,6 @@ mod timeline;
 
 use std::fmt::Write;
 
-use serde_json::json;
-
 pub(crate) use placeholder_svg::placeholder_svg;
 pub use sweep_page::render_sweep_html;
 
@@ -82,7 +80,14 @@ pub fn render_html(
         out.push_str(&plots::plots(run));
         out.push_str("</div>\n<div class=\"diagram\">\n");
         // Inline SVG in HTML needs no namespace; leaving it out keeps the page free of any URL.
-        out.push_str(&diagram.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1));
+        let namespace = " xmlns=\"http://www.w3.org/2000/svg\"";
+        match diagram.find(namespace) {
+            Some(at) => {
+                out.push_str(&diagram[..at]);
+                out.push_str(&diagram[at + namespace.len()..]);
+            }
+            None => out.push_str(diagram),
+        }
         out.push_str("</div>\n</section>\n");
     }
     out.push_str("</div>\n<aside id=\"details\" aria-live=\"polite\">Hover over an operation or a message for its details.</aside>\n");
@@ -91,12 +96,14 @@ pub fn render_html(
         let value = serde_json::to_value(verdicts).expect("verdicts serialize");
         by_model.insert(run.model.name().to_string(), value);
     }
-    let data = json!({ "verdicts": by_model, "timeline": timeline::timeline(runs) });
+    let verdicts = serde_json::to_string(&by_model).expect("plain values serialize");
+    let data = format!(
+        "{{\"verdicts\":{verdicts},\"timeline\":{}}}",
+        timeline::timeline(runs)
+    );
     // `</script` would end the element early: `<` appears only inside JSON strings, where
     // `\u003c` means the same.
-    let data = serde_json::to_string(&data)
-        .expect("plain values serialize")
-        .replace('<', "\\u003c");
+    let data = data.replace('<', "\\u003c");
     let _ = write!(
         out,
         "<script type=\"application/json\" id=\"kvsim-data\">{data}</script>\n<script>\n{SCRIPT}</script>\n</body>\n</html>\n"

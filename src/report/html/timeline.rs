@@ -18,9 +18,8 @@
 //! what its clock has at least reached; the replica's own clock is not recorded.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
 use std::sync::Arc;
-
-use serde_json::{json, Value};
 
 use crate::events::What;
 use crate::protocol::clocks::{Stamp, VectorClock};
@@ -31,15 +30,27 @@ use crate::run::Run;
 /// The most instants the cursor steps through.
 pub(crate) const MAX_STEPS: usize = 1_000;
 
-/// The cursor's steps and each model's changes at each (see the module header).
-pub(crate) fn timeline(runs: &[Run]) -> Value {
-    let mut instants = BTreeSet::new();
+/// The cursor's steps and each model's changes at each, as JSON text (see the module header).
+///
+/// Written as text rather than built as a `serde_json::Value`: a large run has millions of events,
+/// and a tree of values for them took longer than the rest of the page.
+pub(crate) fn timeline(runs: &[Run]) -> String {
+    // Each run's events are in time order: its distinct instants come out sorted, and the runs'
+    // lists are merged.
+    let mut distinct: Vec<u64> = Vec::new();
     for run in runs {
         if let Some(log) = &run.events {
-            instants.extend(log.events.iter().map(|e| e.at));
+            let mut last = None;
+            for event in log.events.iter() {
+                if last != Some(event.at) {
+                    distinct.push(event.at);
+                    last = Some(event.at);
+                }
+            }
         }
     }
-    let distinct: Vec<u64> = instants.into_iter().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
     let stride = distinct.len().div_ceil(MAX_STEPS).max(1);
     let mut times: Vec<u64> = distinct.iter().copied().step_by(stride).collect();
     if let (Some(&last), Some(&kept)) = (distinct.last(), times.last()) {
@@ -47,12 +58,25 @@ pub(crate) fn timeline(runs: &[Run]) -> Value {
             times.push(last);
         }
     }
-    let mut models = serde_json::Map::new();
-    for run in runs {
-        models.insert(run.model.name().to_string(), changes(run, &times));
-    }
+    let mut out = String::new();
     let order: Vec<&str> = runs.iter().map(|r| r.model.name()).collect();
-    json!({ "times": times, "distinct": distinct.len(), "thinned": stride > 1, "order": order, "models": models })
+    let _ = write!(
+        out,
+        "{{\"times\":{},\"distinct\":{},\"thinned\":{},\"order\":{},\"models\":{{",
+        serde_json::to_string(&times).expect("numbers serialize"),
+        distinct.len(),
+        stride > 1,
+        serde_json::to_string(&order).expect("names serialize")
+    );
+    for (i, run) in runs.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "\"{}\":", run.model.name());
+        changes(&mut out, run, &times);
+    }
+    out.push_str("}}");
+    out
 }
 
 /// What one replica's visible state is, as far as the cursor shows it.
@@ -63,16 +87,32 @@ struct ReplicaState {
     held: BTreeSet<Stamp>,
 }
 
-/// One run's changes, bucketed into the step of `times` at or after each event.
-fn changes(run: &Run, times: &[u64]) -> Value {
-    let mut steps: Vec<Vec<Value>> = vec![Vec::new(); times.len()];
-    let Some(log) = &run.events else {
-        return json!(steps);
-    };
+/// One step's changes, each a JSON array, joined by commas.
+#[derive(Clone, Default)]
+struct Step(String);
+
+impl Step {
+    fn push(&mut self, change: std::fmt::Arguments) {
+        if !self.0.is_empty() {
+            self.0.push(',');
+        }
+        let _ = self.0.write_fmt(change);
+    }
+}
+
+/// A string as a JSON string literal.
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).expect("strings serialize")
+}
+
+/// One run's changes, bucketed into the step of `times` at or after each event, written to `out`
+/// as a JSON array of steps.
+fn changes(out: &mut String, run: &Run, times: &[u64]) {
+    let mut steps: Vec<Step> = vec![Step::default(); times.len()];
     let replicas = run.replicas.len();
     // The vector clock of each causal write, by stamp, from the packets that carried it.
     let mut vectors: BTreeMap<Stamp, Arc<VectorClock>> = BTreeMap::new();
-    if run.model == Model::Causal {
+    if let (Model::Causal, Some(log)) = (run.model, &run.events) {
         for carried in log.payloads.iter() {
             if let Clock::Vector(v) = &carried.clock {
                 vectors.entry(carried.stamp).or_insert_with(|| v.clone());
@@ -96,77 +136,89 @@ fn changes(run: &Run, times: &[u64]) -> Value {
     // from the start.
     if let Some(first) = steps.first_mut() {
         for (r, s) in state.iter().enumerate() {
-            first.push(json!(["l", r, 0]));
+            first.push(format_args!("[\"l\",{r},0]"));
             if !s.vector.is_empty() {
-                first.push(json!(["v", r, s.vector]));
+                first.push(format_args!("[\"v\",{r},{:?}]", s.vector));
             }
         }
     }
-    let step_of = |at: u64| times.partition_point(|&t| t < at).min(times.len() - 1);
-    for (event, index) in log.indexed(replicas) {
-        let step = &mut steps[step_of(event.at)];
-        match event.what {
-            What::Commit { replica } => {
-                let r = replica.index();
-                let Some(entry) = run.replicas[r].committed.get(index as usize) else {
-                    continue;
-                };
-                let s = &mut state[r];
-                if entry.op == crate::op::OpKind::Put && !entry.superseded {
-                    step.push(json!(["s", r, &*entry.key, entry.value.as_deref()]));
-                }
-                if s.held.remove(&entry.stamp) {
-                    step.push(json!(["u", r, entry.stamp.to_string()]));
-                }
-                seen(s, r, entry.stamp.time, step);
-                if let Some(v) = vectors.get(&entry.stamp) {
-                    let mut changed = false;
-                    for (i, slot) in s.vector.iter_mut().enumerate() {
-                        let theirs = v.get(crate::ids::ReplicaId(i as u32));
-                        if theirs > *slot {
-                            *slot = theirs;
-                            changed = true;
+    if let Some(log) = &run.events {
+        let step_of = |at: u64| times.partition_point(|&t| t < at).min(times.len() - 1);
+        for (event, index) in log.indexed(replicas) {
+            let step = &mut steps[step_of(event.at)];
+            match event.what {
+                What::Commit { replica } => {
+                    let r = replica.index();
+                    let Some(entry) = run.replicas[r].committed.get(index as usize) else {
+                        continue;
+                    };
+                    let s = &mut state[r];
+                    if entry.op == crate::op::OpKind::Put && !entry.superseded {
+                        let value = entry.value.as_deref().map_or("null".to_string(), quoted);
+                        step.push(format_args!("[\"s\",{r},{},{value}]", quoted(&entry.key)));
+                    }
+                    if s.held.remove(&entry.stamp) {
+                        step.push(format_args!("[\"u\",{r},\"{}\"]", entry.stamp));
+                    }
+                    seen(s, r, entry.stamp.time, step);
+                    if let Some(v) = vectors.get(&entry.stamp) {
+                        let mut changed = false;
+                        for (i, slot) in s.vector.iter_mut().enumerate() {
+                            let theirs = v.get(crate::ids::ReplicaId(i as u32));
+                            if theirs > *slot {
+                                *slot = theirs;
+                                changed = true;
+                            }
+                        }
+                        if changed {
+                            step.push(format_args!("[\"v\",{r},{:?}]", s.vector));
                         }
                     }
-                    if changed {
-                        step.push(json!(["v", r, s.vector]));
+                }
+                What::Note { replica } => {
+                    if let Some(crate::protocol::note::Note::HeldBack { stamp, .. }) =
+                        log.notes.get(index as usize)
+                    {
+                        let r = replica.index();
+                        if state[r].held.insert(*stamp) {
+                            step.push(format_args!("[\"h\",{r},\"{stamp}\"]"));
+                        }
                     }
                 }
-            }
-            What::Note { replica } => {
-                if let Some(crate::protocol::note::Note::HeldBack { stamp, .. }) =
-                    log.notes.get(index as usize)
-                {
-                    let r = replica.index();
-                    if state[r].held.insert(*stamp) {
-                        step.push(json!(["h", r, stamp.to_string()]));
-                    }
-                }
-            }
-            What::Sent { msg } | What::Delivered { msg } => {
-                let m = &log.messages[msg as usize];
-                let r = match event.what {
-                    What::Sent { .. } => m.from.index(),
-                    _ => m.to.index(),
-                };
-                if let Some(carried) = log.payload(m) {
-                    let time = match carried.clock {
-                        Clock::Lamport(n) => n.max(carried.stamp.time),
-                        _ => carried.stamp.time,
+                What::Sent { msg } | What::Delivered { msg } => {
+                    let m = &log.messages[msg as usize];
+                    let r = match event.what {
+                        What::Sent { .. } => m.from.index(),
+                        _ => m.to.index(),
                     };
-                    seen(&mut state[r], r, time, step);
+                    if let Some(carried) = log.payload(m) {
+                        let time = match carried.clock {
+                            Clock::Lamport(n) => n.max(carried.stamp.time),
+                            _ => carried.stamp.time,
+                        };
+                        seen(&mut state[r], r, time, step);
+                    }
                 }
+                _ => {}
             }
-            _ => {}
         }
     }
-    json!(steps)
+    out.push('[');
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('[');
+        out.push_str(&step.0);
+        out.push(']');
+    }
+    out.push(']');
 }
 
 /// Raises replica `r`'s Lamport figure to `time`, noting the change in `step`.
-fn seen(state: &mut ReplicaState, r: usize, time: u64, step: &mut Vec<Value>) {
+fn seen(state: &mut ReplicaState, r: usize, time: u64, step: &mut Step) {
     if time > state.lamport {
         state.lamport = time;
-        step.push(json!(["l", r, time]));
+        step.push(format_args!("[\"l\",{r},{time}]"));
     }
 }
