@@ -28,7 +28,8 @@
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.
 //! - [`report`]: the text and JSON renderings of runs and sweeps — [`report::render`] lays out the
 //!   sections [`report::Show`] picks, [`report::render_svg`] draws a run's space-time diagram;
-//!   [`text`] escapes user text they echo.
+//!   [`text`] escapes user text they echo — and the results folder of `--out`
+//!   ([`report::write_results`]) with its self-contained HTML report ([`report::render_html`]).
 //!
 //! # Example
 //!

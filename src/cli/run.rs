@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use kvsim::check::{check_run, Verdicts};
-use kvsim::report::{render, write_trace, Report, Section, Show};
+use kvsim::report::{render, write_results, write_trace, Report, Section, Show};
 use kvsim::run::Run;
 use kvsim::scenario::Scenario;
 use kvsim::sim::{simulate_recording, Record};
@@ -48,6 +48,12 @@ pub struct RunArgs {
     /// linearizable, sequential, causal, and for eventual, convergent.
     #[arg(long, value_name = "PROPERTY", value_parser = gate::parser())]
     fail_on: Vec<Gate>,
+    /// Also write a results folder: `index.html` (the report: diagrams, verdicts, a time cursor,
+    /// plots; one self-contained file), `<model>.svg`, `run.json` (as --json --trace) and
+    /// `history-<model>.jsonl` (for `kvsim check`). Created if missing; a non-empty folder that is
+    /// not a kvsim results folder is refused.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
 }
 
 /// A value of `--show`.
@@ -98,7 +104,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         config.seed = seed;
     }
     let trace = args.trace || args.show.iter().any(|choice| choice.wants_trace());
-    let record = if trace {
+    let record = if trace || args.out.is_some() {
         Record::Events
     } else {
         Record::Everything
@@ -110,8 +116,20 @@ pub fn run(args: &RunArgs) -> ExitCode {
         .map(|&model| simulate_recording(&config, model, record))
         .collect();
     let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
+    if let Some(dir) = &args.out {
+        if let Err(err) = write_results(dir, &config, &runs, &verdicts) {
+            eprintln!("kvsim: {}", kvsim::text::escape(&err.to_string()));
+            return ExitCode::from(if err.is_refusal() { 2 } else { 4 });
+        }
+    }
     let status = if args.json {
-        emit_with(|out| Report::new(&config, &runs, &verdicts).write_json(out))
+        let report = Report::new(&config, &runs, &verdicts);
+        let report = if trace {
+            report
+        } else {
+            report.without_events()
+        };
+        emit_with(|out| report.write_json(out))
     } else {
         let show = if args.show.is_empty() {
             Show::default()
@@ -123,7 +141,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         emit_with(|out| {
             out.write_all(text.as_bytes())?;
             for run in &runs {
-                if run.events.is_some() {
+                if trace && run.events.is_some() {
                     out.write_all(b"\n")?;
                     write_trace(run, out)?;
                 }

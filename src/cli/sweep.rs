@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use kvsim::protocol::Model;
-use kvsim::report::render_summary;
+use kvsim::report::{check_folder, render_summary, write_sweep_results};
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sweep::{SeedRange, Seeds, Shard, Summary, MAX_SEEDS};
 
@@ -45,9 +45,19 @@ pub struct SweepArgs {
     /// Merge the JSON summaries of earlier sweeps (of the same scenario) into one.
     #[arg(long, num_args = 1.., conflicts_with_all = ["scenario", "seeds", "shard", "per_run", "model", "jobs"])]
     merge: Vec<PathBuf>,
+    /// Also write a results folder: `index.html` (per model, the runs breaking each property, the
+    /// spread of messages and latencies over seeds, each anomaly with the commands replaying its
+    /// first seeds) and `summary.json` (as --json). Refuses a non-empty folder that is not a kvsim
+    /// results folder.
+    #[arg(long, value_name = "DIR", conflicts_with = "per_run")]
+    out: Option<PathBuf>,
 }
 
 pub fn sweep(args: &SweepArgs) -> ExitCode {
+    if let Some(Err(err)) = args.out.as_deref().map(check_folder) {
+        eprintln!("kvsim: {}", kvsim::text::escape(&err.to_string()));
+        return ExitCode::from(if err.is_refusal() { 2 } else { 4 });
+    }
     let summary = if args.merge.is_empty() {
         let (Some(path), Some(range)) = (&args.scenario, args.seeds) else {
             unreachable!("clap requires a scenario and seeds without --merge")
@@ -126,13 +136,19 @@ pub fn sweep(args: &SweepArgs) -> ExitCode {
             }
         }
     };
+    let replay = match &args.scenario {
+        Some(path) => format!("kvsim run {}", path.display()),
+        None => "kvsim run SCENARIO".to_string(),
+    };
+    if let Some(dir) = &args.out {
+        if let Err(err) = write_sweep_results(dir, &summary, &replay) {
+            eprintln!("kvsim: {}", kvsim::text::escape(&err.to_string()));
+            return ExitCode::from(if err.is_refusal() { 2 } else { 4 });
+        }
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&summary).expect("plain values serialize") + "\n"
     } else {
-        let replay = match &args.scenario {
-            Some(path) => format!("kvsim run {}", path.display()),
-            None => "kvsim run SCENARIO".to_string(),
-        };
         render_summary(&summary, &replay)
     };
     let status = emit(&text);

@@ -8,6 +8,8 @@
 mod committed;
 mod compare;
 mod events;
+pub mod folder;
+mod html;
 mod show;
 mod story;
 mod svg;
@@ -22,6 +24,8 @@ use std::fmt::Write;
 use serde::Serialize;
 
 pub use events::EventsJson;
+pub use folder::{check_folder, write_results, write_sweep_results, FolderError};
+pub use html::{render_html, render_sweep_html};
 pub use show::{Section, Show};
 pub use story::{render_trace, write_trace};
 pub use svg::{render_svg, ACK_LIMIT, DATA_LIMIT};
@@ -82,6 +86,16 @@ impl<'a> Report<'a> {
                 })
                 .collect(),
         }
+    }
+
+    /// The same document without the runs' events: what `--json` prints when the runs recorded
+    /// events for another reason than `--trace` (a results folder).
+    pub fn without_events(mut self) -> Self {
+        for run in &mut self.runs {
+            run.events = None;
+            run.events_truncated = None;
+        }
+        self
     }
 
     /// Writes the document as pretty-printed JSON, without building it in memory first: with

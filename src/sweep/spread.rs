@@ -47,6 +47,14 @@ impl Spread {
         }
     }
 
+    /// Each value (in the figure's unit, as cut) with how many runs had it, smallest first: the
+    /// distribution a plot draws.
+    pub fn values(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.counts
+            .iter()
+            .map(|(&value, &runs)| (unit(value), runs))
+    }
+
     /// How many runs it is taken over.
     pub fn runs(&self) -> u64 {
         self.counts.values().sum()

@@ -5,6 +5,7 @@
 
 mod check;
 mod fail_on;
+mod out;
 mod show;
 
 use std::path::{Path, PathBuf};
