@@ -6,6 +6,7 @@
 //! report's tests can trust it.
 
 mod chromium;
+mod report;
 
 use std::path::PathBuf;
 

@@ -229,7 +229,8 @@ fn report_has_a_verdict_button_per_model_and_property_and_an_element_per_operati
         let section = html.split(&format!("id=\"model-{model}\"")).nth(1).unwrap();
         let section = &section[..section.find("</section>").unwrap()];
         let ops = run["runs"][i]["history"].as_array().unwrap().len();
-        assert_eq!(section.matches("<g id=\"op-c").count(), ops, "{model}");
+        let op = format!("<g id=\"{model}-op-c");
+        assert_eq!(section.matches(&op).count(), ops, "{model}");
         assert_eq!(section.matches("class=\"spacetime\"").count(), 1, "{model}");
         for plot in ["plot-latency", "plot-messages", "plot-availability"] {
             assert!(section.contains(plot), "{model}: {plot}");

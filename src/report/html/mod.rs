@@ -78,14 +78,14 @@ pub fn render_html(
         out.push_str(&plots::plots(run));
         out.push_str("</div>\n<div class=\"diagram\">\n");
         // Inline SVG in HTML needs no namespace; leaving it out keeps the page free of any URL.
+        // The four diagrams share one page, so each one's ids (and the references to them) get
+        // its model's name in front, to stay unique: `op-c1-3` becomes `causal-op-c1-3`.
         let namespace = " xmlns=\"http://www.w3.org/2000/svg\"";
-        match diagram.find(namespace) {
-            Some(at) => {
-                out.push_str(&diagram[..at]);
-                out.push_str(&diagram[at + namespace.len()..]);
-            }
-            None => out.push_str(diagram),
-        }
+        let inlined = diagram
+            .replacen(namespace, "", 1)
+            .replace(" id=\"", &format!(" id=\"{model}-"))
+            .replace("url(#", &format!("url(#{model}-"));
+        out.push_str(&inlined);
         out.push_str("</div>\n</section>\n");
     }
     out.push_str("</div>\n<aside id=\"details\" aria-live=\"polite\">Hover over an operation or a message for its details.</aside>\n");
