@@ -15,6 +15,7 @@ mod story;
 mod svg;
 mod sweep;
 mod trace;
+mod unseen;
 mod verdicts;
 mod view;
 

@@ -16,13 +16,11 @@
 
 mod sentences;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io;
 
-use crate::events::{Carried, EventLog, What};
-use crate::op::{Key, Value};
-use crate::protocol::clocks::Stamp;
-use crate::protocol::summary::MessageKind;
+use super::unseen::Unseen;
+use crate::events::{EventLog, What};
 use crate::run::Run;
 
 /// The trace of `run`, or `None` when it recorded no events.
@@ -48,7 +46,7 @@ pub fn write_trace(run: &Run, out: &mut (impl io::Write + ?Sized)) -> io::Result
     )?;
     let mut pending: Option<Line> = None;
     for (i, (event, index)) in log.indexed(run.replicas.len()).enumerate() {
-        story.observe(event.what);
+        story.observe(event.what, index);
         if folded(run, log, i) {
             continue;
         }
@@ -129,16 +127,8 @@ impl Line {
 struct Story<'a> {
     run: &'a Run,
     log: &'a EventLog,
-    /// The operation each stamp belongs to, from the packets that carried it.
-    ops: BTreeMap<Stamp, u32>,
-    /// Each replica's store as the commits so far left it, with the stamp of each value.
-    stores: Vec<BTreeMap<Key, (Value, Stamp)>>,
-    /// Each replica's held-back writes and operations, each with why it waits, in words.
-    holding: Vec<BTreeMap<Stamp, String>>,
-    /// The operations multicast in total order: their reads are committed, not read from a store.
-    multicast: BTreeSet<u32>,
-    /// The packets carrying a write that are on their way to each replica, by index.
-    in_flight: Vec<BTreeSet<u32>>,
+    /// Each replica's store, hold-back queue and incoming packets as the log so far left them.
+    unseen: Unseen<'a>,
     /// For a read answered from a store while that replica held back a write to its key, or one
     /// was on its way to it: which, and why, to be said when the answer reaches the client.
     read_notes: BTreeMap<u32, String>,
@@ -150,22 +140,6 @@ struct Story<'a> {
 
 impl<'a> Story<'a> {
     fn new(run: &'a Run, log: &'a EventLog) -> Self {
-        let mut ops = BTreeMap::new();
-        let mut multicast = BTreeSet::new();
-        for carried in &log.payloads {
-            if let Carried {
-                kind,
-                stamp,
-                op: Some(op),
-                ..
-            } = carried
-            {
-                ops.insert(*stamp, *op);
-                if *kind == MessageKind::Multicast {
-                    multicast.insert(*op);
-                }
-            }
-        }
         let replicas = run.replicas.len();
         let clients = run
             .history
@@ -179,11 +153,7 @@ impl<'a> Story<'a> {
         Story {
             run,
             log,
-            ops,
-            stores: vec![BTreeMap::new(); replicas],
-            holding: vec![BTreeMap::new(); replicas],
-            in_flight: vec![BTreeSet::new(); replicas],
-            multicast,
+            unseen: Unseen::new(run, log),
             read_notes: BTreeMap::new(),
             replicas,
             time_width: last.to_string().len(),

@@ -31,90 +31,46 @@ impl<'a> Story<'a> {
 
     /// `put y = 2 (2@r1)`: the operation a stamp belongs to, when a packet carried it.
     fn stamped(&self, stamp: Stamp) -> String {
-        match self.ops.get(&stamp) {
-            Some(&op) => format!("{} ({stamp})", self.asked(op)),
+        match self.unseen.op_of(stamp) {
+            Some(op) => format!("{} ({stamp})", self.asked(op)),
             None => stamp.to_string(),
         }
     }
 
-    /// Keeps what the story needs to know of every event, told on a line of its own or not: which
-    /// writes are on their way to each replica, and, when a replica answers a read from its store
-    /// while it holds back a write to that key or one is still on its way to it, which write and
-    /// why, so that the answer's line can say what the read did not see.
-    pub(super) fn observe(&mut self, what: What) {
-        match what {
-            What::Sent { msg } => {
-                let Some(message) = self.log.messages.get(msg as usize) else {
-                    return;
-                };
-                let carries_write = self
-                    .log
-                    .payload(message)
-                    .and_then(|carried| carried.op)
-                    .and_then(|op| self.op(op))
-                    .is_some_and(|o| o.op == OpKind::Put);
-                if let Some(flying) = self.in_flight.get_mut(message.to.index()) {
-                    if carries_write {
-                        flying.insert(msg);
-                    }
-                }
+    /// Keeps up with every event, told on a line of its own or not (`index` is what
+    /// [`EventLog::indexed`] gives with it), so that when a replica answers a read from its store
+    /// while it holds back a newer write to that key, or one is still on its way to it, the
+    /// answer's line can say which and why.
+    pub(super) fn observe(&mut self, what: What, index: u32) {
+        self.unseen.observe(what, index);
+        if let What::Reply { op } = what {
+            if let Some(note) = self.unseen_words(op) {
+                self.read_notes.insert(op, note);
             }
-            What::Delivered { msg } | What::Lost { msg, .. } => {
-                for flying in &mut self.in_flight {
-                    flying.remove(&msg);
-                }
-            }
-            What::Reply { op } => {
-                if let Some(note) = self.unseen(op) {
-                    self.read_notes.insert(op, note);
-                }
-            }
-            _ => {}
         }
     }
 
-    /// For a read answered from its replica's store (`op`), the write to its key that replica
-    /// holds back, or failing that one still on its way to it, in words.
-    fn unseen(&self, op: u32) -> Option<String> {
+    /// What read `op` did not see, in words: the newer write to its key its replica holds back,
+    /// and why, or failing that one still on its way to it.
+    fn unseen_words(&self, op: u32) -> Option<String> {
         let o = self.op(op)?;
-        if o.op != OpKind::Get || self.multicast.contains(&op) {
-            return None;
-        }
-        // A write the read would have seen: to its key, and newer than what the store holds (an
-        // older one would lose to it, under last-writer-wins as in the multicast's order).
-        let stored = self
-            .stores
-            .get(o.replica.index())
-            .and_then(|store| store.get(&o.key))
-            .map(|&(_, stamp)| stamp);
-        let would_show = |w: u32, stamp: Stamp| {
-            self.op(w)
-                .is_some_and(|w| w.op == OpKind::Put && w.key == o.key)
-                && stored.is_none_or(|stored| stamp > stored)
-        };
-        let holding = self.holding.get(o.replica.index())?;
-        let held = holding
-            .iter()
-            .find(|(&stamp, _)| self.ops.get(&stamp).is_some_and(|&w| would_show(w, stamp)));
-        if let Some((&stamp, why)) = held {
+        if let Some((stamp, why)) = self.unseen.held(op) {
             return Some(format!(
-                "; {} holds back {}: {why}",
+                "; {} holds back {}: {}",
                 o.replica,
-                self.stamped(stamp)
+                self.stamped(stamp),
+                self.why(why)
             ));
         }
-        let flying = self.in_flight.get(o.replica.index())?;
-        flying.iter().find_map(|&msg| {
-            let message = self.log.messages.get(msg as usize)?;
-            let carried = self.log.payload(message)?;
-            let w = carried.op.filter(|&w| would_show(w, carried.stamp))?;
-            Some(format!(
-                "; {} ({}) is still on its way from {}",
-                self.asked(w),
-                carried.stamp,
-                message.from
-            ))
-        })
+        let msg = self.unseen.on_its_way(op)?;
+        let message = self.log.messages.get(msg as usize)?;
+        let carried = self.log.payload(message)?;
+        Some(format!(
+            "; {} ({}) is still on its way from {}",
+            self.asked(carried.op?),
+            carried.stamp,
+            message.from
+        ))
     }
 
     /// The line of one event; `index` is what [`EventLog::indexed`] gives with it.
@@ -198,7 +154,7 @@ impl<'a> Story<'a> {
             What::Note { replica } => {
                 line.place = replica.to_string();
                 if let Some(note) = self.log.notes.get(index as usize) {
-                    self.note(&mut line, replica, note);
+                    self.note(&mut line, note);
                 }
             }
             What::Fault { index } => {
@@ -295,17 +251,14 @@ impl<'a> Story<'a> {
         else {
             return;
         };
-        if let Some(holding) = self.holding.get_mut(replica.index()) {
-            holding.remove(&entry.stamp);
-        }
         let what = describe(entry.op, &entry.key, &entry.value);
         line.text = format!("applies {what} ({})", entry.stamp);
         if entry.op != OpKind::Put {
             return;
         }
-        let store = &mut self.stores[replica.index()];
         if entry.superseded {
-            if let Some((value, stamp)) = store.get(&entry.key) {
+            // The store as the walk left it: a superseded write changed nothing in it.
+            if let Some((value, stamp)) = self.unseen.stored(replica.index(), &entry.key) {
                 let _ = write!(
                     line.text,
                     ": superseded, {} keeps {} from the newer {stamp}",
@@ -316,7 +269,6 @@ impl<'a> Story<'a> {
             return;
         }
         if let Some(value) = &entry.value {
-            store.insert(entry.key.clone(), (value.clone(), entry.stamp));
             let _ = write!(
                 line.text,
                 "; store {} = {}",
@@ -326,14 +278,10 @@ impl<'a> Story<'a> {
         }
     }
 
-    fn note(&mut self, line: &mut Line, replica: ReplicaId, note: &Note) {
+    fn note(&self, line: &mut Line, note: &Note) {
         line.text = match note {
             Note::HeldBack { stamp, why } => {
-                let why = self.why(why);
-                if let Some(holding) = self.holding.get_mut(replica.index()) {
-                    holding.insert(*stamp, why.clone());
-                }
-                format!("holds back {}: {why}", self.stamped(*stamp))
+                format!("holds back {}: {}", self.stamped(*stamp), self.why(why))
             }
             Note::Released { stamp, after } => format!(
                 "releases {}: applying {after} met its last dependency",

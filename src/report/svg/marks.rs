@@ -297,7 +297,11 @@ impl<'a> Diagram<'a> {
     /// The history operation a commit is of: through the packets' stamps when the run recorded
     /// them, else the first operation of its client with its kind, key and value.
     fn op_of(&self, entry: &crate::protocol::CommitEntry) -> Option<u32> {
-        if let Some(&op) = self.causes.as_ref().and_then(|c| c.ops.get(&entry.stamp)) {
+        if let Some(op) = self
+            .causes
+            .as_ref()
+            .and_then(|c| c.unseen.op_of(entry.stamp))
+        {
             return Some(op);
         }
         let found = self.run.history.iter().position(|o| {
@@ -339,11 +343,7 @@ impl<'a> Diagram<'a> {
         to: (i64, Option<Time>),
     ) {
         let x = lane_x(replica.index());
-        let op = self
-            .causes
-            .as_ref()
-            .and_then(|c| c.ops.get(&stamp))
-            .copied();
+        let op = self.causes.as_ref().and_then(|c| c.unseen.op_of(stamp));
         let (witness, data) = self.witness_attrs(op);
         let mut line = format!(
             "<g id=\"held-r{}-{}\" class=\"held{witness}\"",
