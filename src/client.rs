@@ -264,6 +264,7 @@ mod tests {
             &Reply {
                 id: request.id,
                 value: None,
+                ok: true,
             },
         );
         assert_eq!(c.poll_action(), Some(ClientAction::WakeAt(15)));
@@ -282,6 +283,7 @@ mod tests {
             &Reply {
                 id: request.id,
                 value: None,
+                ok: true,
             },
         );
         assert!(c.is_done());
@@ -318,6 +320,7 @@ mod tests {
             &Reply {
                 id: first.id,
                 value: None,
+                ok: true,
             },
         );
         assert_eq!(c.poll_action(), None, "the late reply changes nothing");

@@ -15,26 +15,110 @@ pub type Key = Arc<str>;
 /// A value of the store.
 pub type Value = Arc<str>;
 
-/// One operation on the store: write a value, or read one.
+/// One operation on the store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
+    /// Write `value`.
     Put { key: Key, value: Value },
+    /// Read the value.
     Get { key: Key },
+    /// Compare-and-set: if the key holds `expected` (`None`: the key is absent), write `new` and
+    /// succeed; otherwise change nothing and fail, answering the value seen.
+    Cas {
+        key: Key,
+        expected: Option<Value>,
+        new: Value,
+    },
+    /// Append `value` to the string at the key (an absent key counts as the empty string).
+    Append { key: Key, value: Value },
+}
+
+/// What an operation does to the value of its key, as [`Op::evaluate`] works it out: what it writes,
+/// and what its replica answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Effect {
+    /// The key's new value, if the operation changes it.
+    pub write: Option<Value>,
+    /// The answer's value: for a put, the value written; for a get, the value read; for a
+    /// compare-and-set, the value written when it succeeds and the value seen when it fails; for an
+    /// append, the key's new value.
+    pub value: Option<Value>,
+    /// False only for a compare-and-set that failed.
+    pub ok: bool,
 }
 
 impl Op {
-    /// Whether this is a read or a write.
+    /// Which of the four operations this is.
     pub fn kind(&self) -> OpKind {
         match self {
             Op::Put { .. } => OpKind::Put,
             Op::Get { .. } => OpKind::Get,
+            Op::Cas { .. } => OpKind::Cas,
+            Op::Append { .. } => OpKind::Append,
         }
     }
 
     /// The key the operation touches.
     pub fn key(&self) -> &Key {
         match self {
-            Op::Put { key, .. } | Op::Get { key } => key,
+            Op::Put { key, .. }
+            | Op::Get { key }
+            | Op::Cas { key, .. }
+            | Op::Append { key, .. } => key,
+        }
+    }
+
+    /// The value the operation was asked to write: a put's value, a compare-and-set's new value, an
+    /// append's element; `None` for a get.
+    pub fn argument(&self) -> Option<&Value> {
+        match self {
+            Op::Put { value, .. } | Op::Append { value, .. } => Some(value),
+            Op::Cas { new, .. } => Some(new),
+            Op::Get { .. } => None,
+        }
+    }
+
+    /// What the operation does when the key holds `current` (`None`: absent). Every replica that
+    /// applies operations to a store goes through here, so the four models agree on what a
+    /// compare-and-set and an append mean; they differ only in *where* and *when* it is evaluated.
+    pub fn evaluate(&self, current: Option<&Value>) -> Effect {
+        match self {
+            Op::Put { value, .. } => Effect {
+                write: Some(value.clone()),
+                value: Some(value.clone()),
+                ok: true,
+            },
+            Op::Get { .. } => Effect {
+                write: None,
+                value: current.cloned(),
+                ok: true,
+            },
+            Op::Cas { expected, new, .. } => {
+                if current == expected.as_ref() {
+                    Effect {
+                        write: Some(new.clone()),
+                        value: Some(new.clone()),
+                        ok: true,
+                    }
+                } else {
+                    Effect {
+                        write: None,
+                        value: current.cloned(),
+                        ok: false,
+                    }
+                }
+            }
+            Op::Append { value, .. } => {
+                let joined: Value = match current {
+                    Some(old) => format!("{old}{value}").into(),
+                    None => value.clone(),
+                };
+                Effect {
+                    write: Some(joined.clone()),
+                    value: Some(joined),
+                    ok: true,
+                }
+            }
         }
     }
 }
@@ -44,16 +128,31 @@ impl fmt::Display for Op {
         match self {
             Op::Put { key, value } => write!(f, "put {key} = {value}"),
             Op::Get { key } => write!(f, "get {key}"),
+            Op::Cas { key, expected, new } => {
+                let expected = expected.as_deref().unwrap_or("null");
+                write!(f, "cas {key} {expected}→{new}")
+            }
+            Op::Append { key, value } => write!(f, "append {key} += {value}"),
         }
     }
 }
 
-/// The two kinds of operation, as they are named in scenarios, traces and JSON.
+/// The four kinds of operation, as they are named in scenarios, traces and JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OpKind {
     Put,
     Get,
+    Cas,
+    Append,
+}
+
+impl OpKind {
+    /// Whether an operation of this kind may change the store (a compare-and-set only when it
+    /// succeeds).
+    pub fn may_write(self) -> bool {
+        self != OpKind::Get
+    }
 }
 
 impl fmt::Display for OpKind {
@@ -61,6 +160,8 @@ impl fmt::Display for OpKind {
         f.write_str(match self {
             OpKind::Put => "put",
             OpKind::Get => "get",
+            OpKind::Cas => "cas",
+            OpKind::Append => "append",
         })
     }
 }
@@ -80,10 +181,24 @@ pub struct Request {
     pub op: Op,
 }
 
-/// What a replica answers: for a put, the value written; for a get, the value read (`None` when the
-/// key was missing).
+/// What a replica answers: the [`Effect::value`] and [`Effect::ok`] of the operation — for a put, the
+/// value written; for a get, the value read (`None` when the key was missing); for a compare-and-set,
+/// whether it succeeded and, when it failed, the value it saw; for an append, the key's new value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {
     pub id: RequestId,
     pub value: Option<Value>,
+    /// False only for a compare-and-set that failed.
+    pub ok: bool,
+}
+
+impl Reply {
+    /// The answer to request `id`, from the operation's effect.
+    pub fn new(id: RequestId, effect: &Effect) -> Self {
+        Reply {
+            id,
+            value: effect.value.clone(),
+            ok: effect.ok,
+        }
+    }
 }

@@ -17,6 +17,8 @@ fn op(client: u32, put: bool, key: &str, value: Option<&str>, at: u64) -> RawOp 
         kind: if put { OpKind::Put } else { OpKind::Get },
         key: key.into(),
         value: value.map(Into::into),
+        expected: None,
+        seen: None,
         invoked_at: at,
         returned_at: Some(at + 1),
     }

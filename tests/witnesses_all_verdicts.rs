@@ -211,6 +211,8 @@ fn conflict_amid(around: u64) -> (Vec<RawOp>, Vec<usize>) {
         kind: if put { OpKind::Put } else { OpKind::Get },
         key: "x".into(),
         value: Some(value.into()),
+        expected: None,
+        seen: None,
         invoked_at: invoked,
         returned_at: Some(returned),
     };

@@ -226,6 +226,9 @@ impl BareLoop {
                 }
                 return;
             }
+            Op::Cas { .. } | Op::Append { .. } => {
+                unreachable!("the yardstick's workload has only gets and puts")
+            }
         };
         let at = now + self.client_delay.sample(&mut self.rng);
         self.push(at, Event::Reply { client, value });

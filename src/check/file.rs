@@ -202,6 +202,12 @@ fn validate(ops: impl Iterator<Item = (usize, LineOp)>) -> Result<Vec<RawOp>, Hi
                 ));
             }
         }
+        if matches!(op.op, OpKind::Cas | OpKind::Append) {
+            return Err(invalid(
+                line,
+                format!("`{}` operations cannot be checked yet", op.op),
+            ));
+        }
         by_client
             .entry(op.client)
             .or_default()
@@ -211,6 +217,8 @@ fn validate(ops: impl Iterator<Item = (usize, LineOp)>) -> Result<Vec<RawOp>, Hi
             kind: op.op,
             key: op.key,
             value: op.value,
+            expected: None,
+            seen: None,
             invoked_at: op.invoked_at,
             returned_at: op.returned_at,
         });

@@ -141,6 +141,8 @@ mod tests {
                     kind: if write { OpKind::Put } else { OpKind::Get },
                     key: key.into(),
                     value: value.map(Into::into),
+                    expected: None,
+                    seen: None,
                     invoked_at: invoked,
                     returned_at: Some(returned),
                 }),

@@ -15,7 +15,7 @@ use super::lww::LwwStore;
 use super::summary::{Clock, MessageKind, Summarize, Summary};
 use super::{Outbox, Output, Replica, Store};
 use crate::ids::{ReplicaId, Time};
-use crate::op::{Key, Op, Reply, Request, RequestId, Value};
+use crate::op::{Key, Reply, Request, RequestId, Value};
 
 /// A write on its way to the other replicas.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,31 +92,29 @@ impl Replica for EventualReplica {
     }
 
     fn handle_request(&mut self, now: Time, request: Request) {
-        match request.op {
-            Op::Get { key } => {
-                let value = self.store.get(&key).cloned();
-                self.outbox.push_back(Output::Reply(Reply {
-                    id: request.id,
-                    value,
-                }));
-            }
-            Op::Put { key, value } => {
-                let write = Arc::new(EventualWrite {
-                    stamp: self.lamport.tick(),
-                    request: request.id,
-                    key,
-                    value,
-                });
-                self.apply(now, &write);
-                self.outbox.push_back(Output::Reply(Reply {
-                    id: request.id,
-                    value: Some(write.value.clone()),
-                }));
-                for to in ReplicaId::all(self.replicas).filter(|&r| r != self.id) {
-                    self.channels
-                        .send(now, to, Arc::clone(&write), &mut self.outbox);
-                }
-            }
+        // Evaluated here, against this replica's store, and answered at once. A compare-and-set or
+        // an append then travels as the value it wrote, like a put: two of them that read the same
+        // value concurrently at different replicas both succeed, and last-writer-wins keeps one.
+        // That is the lost update which only the multicast models prevent.
+        let key = request.op.key().clone();
+        let effect = request.op.evaluate(self.store.get(&key));
+        let Some(written) = effect.write.clone() else {
+            self.outbox
+                .push_back(Output::Reply(Reply::new(request.id, &effect)));
+            return;
+        };
+        let write = Arc::new(EventualWrite {
+            stamp: self.lamport.tick(),
+            request: request.id,
+            key,
+            value: written,
+        });
+        self.apply(now, &write);
+        self.outbox
+            .push_back(Output::Reply(Reply::new(request.id, &effect)));
+        for to in ReplicaId::all(self.replicas).filter(|&r| r != self.id) {
+            self.channels
+                .send(now, to, Arc::clone(&write), &mut self.outbox);
         }
     }
 
@@ -152,6 +150,7 @@ impl Replica for EventualReplica {
 mod tests {
     use super::*;
     use crate::ids::ClientId;
+    use crate::op::Op;
     use crate::protocol::testing::{data, peel};
 
     fn drain(replica: &mut EventualReplica) -> Vec<Output<Arc<EventualWrite>>> {

@@ -152,7 +152,8 @@ mod tests {
                     client: ClientId(0),
                     seq: 0
                 },
-                value: None
+                value: None,
+                ok: true
             })
         );
     }

@@ -56,6 +56,7 @@ impl LwwStore {
             client,
             stamp,
             superseded: !stored,
+            ok: true,
         }
     }
 

@@ -48,7 +48,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientId, ReplicaId, Time};
-use crate::op::{Key, Op, OpKind, Reply, Request, Value};
+use crate::op::{Key, OpKind, Reply, Request, Value};
 use channel::{ChannelConfig, Channels, Packet};
 use clocks::Stamp;
 use note::Note;
@@ -101,8 +101,14 @@ pub struct CommitEntry {
     pub at: Time,
     pub op: OpKind,
     pub key: Key,
-    /// For a put, the value written; for a get (linearizable only), the value read.
+    /// For a put, the value written; for a get (linearizable only), the value read; for a
+    /// compare-and-set (linearizable and sequential only), the value written if it succeeded and the
+    /// value seen if it failed ([`CommitEntry::ok`]); for an append, the key's new value. Causal and
+    /// eventual replicas commit what a compare-and-set or an append wrote as a put.
     pub value: Option<Value>,
+    /// False only for a compare-and-set that failed, which changed nothing.
+    #[serde(skip_serializing_if = "is_true")]
+    pub ok: bool,
     /// The client whose operation this was.
     pub client: ClientId,
     /// The (Lamport time, replica) stamp the operation's first replica gave it: the order of the
@@ -112,6 +118,10 @@ pub struct CommitEntry {
     /// already been applied, so last-writer-wins kept the newer value and this one changed nothing.
     /// Only causal and eventual replicas produce these.
     pub superseded: bool,
+}
+
+fn is_true(ok: &bool) -> bool {
+    *ok
 }
 
 /// What kind of packet a [`Output::Send`] is: the engine counts each kind, and only first
@@ -230,31 +240,26 @@ pub(crate) fn drain_tob(
                 stamp,
                 payload: request,
             } => {
-                let op = request.op.kind();
-                let (key, value) = match request.op {
-                    Op::Put { key, value } => {
-                        store.insert(key.clone(), value.clone());
-                        (key, Some(value))
-                    }
-                    Op::Get { key } => {
-                        let read = store.get(&key).cloned();
-                        (key, read)
-                    }
-                };
+                // Evaluated here, at commit, against the store every replica builds in the same
+                // order: so every replica agrees on whether a compare-and-set succeeded and on what
+                // an append made.
+                let key = request.op.key().clone();
+                let effect = request.op.evaluate(store.get(&key));
+                if let Some(written) = &effect.write {
+                    store.insert(key.clone(), written.clone());
+                }
                 outbox.push_back(Output::Commit(CommitEntry {
                     at: now,
-                    op,
+                    op: request.op.kind(),
                     key,
-                    value: value.clone(),
+                    value: effect.value.clone(),
                     client: request.id.client,
                     stamp,
                     superseded: false,
+                    ok: effect.ok,
                 }));
                 if stamp.replica == me {
-                    outbox.push_back(Output::Reply(Reply {
-                        id: request.id,
-                        value,
-                    }));
+                    outbox.push_back(Output::Reply(Reply::new(request.id, &effect)));
                 }
             }
         }

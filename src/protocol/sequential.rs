@@ -48,13 +48,13 @@ impl Replica for SequentialReplica {
     fn handle_request(&mut self, now: Time, request: Request) {
         match &request.op {
             Op::Get { key } => {
-                let value = self.store.get(key).cloned();
-                self.outbox.push_back(Output::Reply(Reply {
-                    id: request.id,
-                    value,
-                }));
+                let effect = request.op.evaluate(self.store.get(key));
+                self.outbox
+                    .push_back(Output::Reply(Reply::new(request.id, &effect)));
             }
-            Op::Put { .. } => {
+            // A compare-and-set or an append reads as well as writes, so it must be evaluated where
+            // every replica sees the same store: at commit, in the multicast's order.
+            Op::Put { .. } | Op::Cas { .. } | Op::Append { .. } => {
                 self.tob.multicast(request);
                 drain_tob(
                     self.id,
@@ -135,7 +135,8 @@ mod tests {
                     client: ClientId(0),
                     seq: 0
                 },
-                value: None
+                value: None,
+                ok: true
             })]
         );
     }
@@ -176,7 +177,8 @@ mod tests {
                     client: ClientId(0),
                     seq: 1
                 },
-                value: None
+                value: None,
+                ok: true
             })]
         );
         r.handle_message(

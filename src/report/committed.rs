@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{describe, table, TERMINAL};
+use super::{describe_commit, table, TERMINAL};
 use crate::protocol::CommitEntry;
 use crate::run::{ReplicaRun, Run};
 
@@ -86,7 +86,7 @@ fn columns(run: &Run, indent: &str) -> Option<Vec<String>> {
     for replica in &run.replicas {
         let mut rows = vec![vec![replica.id.to_string()]];
         rows.extend(replica.committed.iter().map(|c| {
-            let mut row = vec![format!("t={}", c.at), describe(c.op, &c.key, &c.value)];
+            let mut row = vec![format!("t={}", c.at), describe_commit(c)];
             row.push(c.stamp.to_string());
             if c.superseded {
                 row.push("superseded".to_string());
@@ -146,7 +146,7 @@ fn rows(out: &mut String, run: &Run, indent: &str) {
 fn commit_row(entry: &CommitEntry) -> Vec<String> {
     let mut row = vec![
         format!("t={}", entry.at),
-        describe(entry.op, &entry.key, &entry.value),
+        describe_commit(entry),
         entry.client.to_string(),
         format!("stamp {}", entry.stamp),
     ];

@@ -11,7 +11,6 @@ use crate::ids::ClientId;
 use crate::op::OpKind;
 use crate::run::{Latency, Run, Stop};
 use crate::scenario::Config;
-use crate::text::escape;
 
 /// What each operation returned under each model, one column per model; the short form only counts
 /// a long history.
@@ -54,10 +53,7 @@ pub(crate) fn side_by_side_history(out: &mut String, runs: &[Run], full: bool) {
             .find_map(|ops| ops.get(position))
             .copied();
         let Some(first) = first else { continue };
-        let what = match first.op {
-            OpKind::Put => format!("put {} = {}", escape(&first.key), show(&first.value)),
-            OpKind::Get => format!("get {}", escape(&first.key)),
-        };
+        let what = first.asked();
         let mut row = vec![format!("{} @ {}", first.client, first.replica), what];
         for ops in &by_position {
             row.push(match ops.get(position) {
@@ -173,9 +169,10 @@ fn side_cell(op: &Operation) -> String {
             None => format!("never answered (t={}..)", op.invoked_at),
         };
     };
-    let result = match op.op {
-        OpKind::Put => "ok".into(),
-        OpKind::Get => show(&op.value),
+    let result = match (op.op, &op.seen) {
+        (OpKind::Get, _) => show(&op.value),
+        (OpKind::Cas, Some(seen)) => format!("failed, saw {}", show(seen)).into(),
+        _ => "ok".into(),
     };
     format!("{result} (t={}..{returned})", op.invoked_at)
 }

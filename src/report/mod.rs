@@ -19,7 +19,6 @@ mod unseen;
 mod verdicts;
 mod view;
 
-use std::borrow::Cow;
 use std::fmt::Write;
 
 use serde::Serialize;
@@ -37,7 +36,8 @@ pub use view::{render, SEE_EVERYTHING};
 
 use crate::check::lattice::{strongest, Strongest};
 use crate::check::Verdicts;
-use crate::op::{OpKind, Value};
+use crate::op::OpKind;
+use crate::protocol::CommitEntry;
 use crate::protocol::Store;
 use crate::run::Run;
 use crate::scenario::Config;
@@ -138,17 +138,19 @@ pub(crate) fn table(out: &mut String, indent: &str, rows: &[Vec<String>]) {
     }
 }
 
-/// A value as shown to a person: escaped (see [`crate::text`]), or `null` for none.
-pub(crate) fn show(value: &Option<Value>) -> Cow<'_, str> {
-    value.as_deref().map_or(Cow::Borrowed("null"), escape)
-}
+pub(crate) use crate::history::show;
 
-/// `put x = 1`, or `get x -> 1` once the read has a result.
-pub(crate) fn describe(op: OpKind, key: &str, value: &Option<Value>) -> String {
-    let key = escape(key);
-    match op {
-        OpKind::Put => format!("put {key} = {}", show(value)),
-        OpKind::Get => format!("get {key} -> {}", show(value)),
+/// A commit in plain words: `put x = 1`, `get x -> 1`; a compare-and-set or an append with the value
+/// it left, `cas x = 2`, `append x = ab`, or `cas x failed, saw 3`.
+pub(crate) fn describe_commit(entry: &CommitEntry) -> String {
+    let key = escape(&entry.key);
+    let value = show(&entry.value);
+    match entry.op {
+        OpKind::Put => format!("put {key} = {value}"),
+        OpKind::Get => format!("get {key} -> {value}"),
+        OpKind::Cas if !entry.ok => format!("cas {key} failed, saw {value}"),
+        OpKind::Cas => format!("cas {key} = {value}"),
+        OpKind::Append => format!("append {key} = {value}"),
     }
 }
 

@@ -5,27 +5,22 @@ use std::fmt::Write;
 
 use super::committed::render_committed;
 use super::show::{Section, Show};
-use super::{describe, heading, plural, render_verdicts, store_line, table};
+use super::{heading, plural, render_verdicts, store_line, table};
 use crate::check::glossary::Explained;
 use crate::check::Verdicts;
 use crate::history::Operation;
-use crate::op::OpKind;
 use crate::run::{Latency, Run, Stats, Stop};
 use crate::scenario::Config;
 use crate::sim::fault::Origin;
-use crate::text::escape;
 
 /// How many operations a short view lists before it only counts them.
 pub(crate) const SHORT_HISTORY: usize = 24;
 
 fn history_row(op: &Operation) -> Vec<String> {
     let (returned, result) = match op.returned_at {
-        Some(t) => (format!("{t}"), describe(op.op, &op.key, &op.value)),
+        Some(t) => (format!("{t}"), op.described()),
         None => {
-            let what = match op.op {
-                OpKind::Put => describe(op.op, &op.key, &op.value),
-                OpKind::Get => format!("get {}", escape(&op.key)),
-            };
+            let what = op.asked();
             match op.gave_up_at {
                 Some(t) => (
                     "-".to_string(),

@@ -51,7 +51,7 @@ use crate::client::{Client, ClientAction};
 use crate::events::{EventLog, Loss, What};
 use crate::history::{History, Operation};
 use crate::ids::{ClientId, ReplicaId, Time};
-use crate::op::{Op, Reply, RequestId};
+use crate::op::{Reply, RequestId};
 use crate::protocol::causal::CausalReplica;
 use crate::protocol::channel::Packet;
 use crate::protocol::eventual::EventualReplica;
@@ -407,8 +407,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
                 self.outstanding[client.index()] = None;
                 self.log_event(now, || What::Return { op: index as u32 });
                 let op = &mut self.history[index];
-                op.returned_at = Some(now);
-                op.value = reply.value.clone();
+                op.answer(now, &reply);
                 if op.gave_up_at.is_none() && self.clients[client.index()].has_deadline() {
                     // Its give-up event is still queued, but will now change nothing.
                     self.work -= 1;
@@ -446,24 +445,12 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
                     request,
                     deadline,
                 } => {
-                    let written = match &request.op {
-                        Op::Put { value, .. } => Some(value.clone()),
-                        Op::Get { .. } => None,
-                    };
                     let op = self.history.len() as u32;
                     self.log_event(now, || What::Invoke { op });
                     self.outstanding[id.index()] = Some((request.id, self.history.len()));
                     self.ops_of[id.index()].push(self.history.len());
-                    self.history.push(Operation {
-                        client: id,
-                        replica,
-                        op: request.op.kind(),
-                        key: request.op.key().clone(),
-                        value: written,
-                        invoked_at: now,
-                        returned_at: None,
-                        gave_up_at: None,
-                    });
+                    self.history
+                        .push(Operation::invoked(id, replica, &request.op, now));
                     if let Some(deadline) = deadline {
                         let give_up = Event::GiveUp {
                             client: id,

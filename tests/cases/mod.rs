@@ -20,6 +20,8 @@ pub fn history(rows: &[Row]) -> CheckHistory {
                 },
                 key: key.into(),
                 value: (!value.is_empty()).then(|| value.into()),
+                expected: None,
+                seen: None,
                 invoked_at: invoked,
                 returned_at: (returned >= 0).then_some(returned as u64),
             }),

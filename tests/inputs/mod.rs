@@ -25,6 +25,8 @@ pub fn raw(
         kind,
         key: key.into(),
         value: value.map(Into::into),
+        expected: None,
+        seen: None,
         invoked_at: invoked,
         returned_at: returned,
     }

@@ -53,6 +53,8 @@ pub fn random_rows(rng: &mut ChaCha8Rng, most: usize, never_returns: f64) -> Vec
             kind: if is_write { OpKind::Put } else { OpKind::Get },
             key: keys[key].into(),
             value: value.map(Into::into),
+            expected: None,
+            seen: None,
             invoked_at: invoked,
             returned_at: (!pending).then_some(returned),
         });

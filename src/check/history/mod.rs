@@ -64,7 +64,14 @@ pub struct RawOp {
     pub client: ClientId,
     pub kind: OpKind,
     pub key: Key,
+    /// For a put, the value written; for a get, the value read; for a compare-and-set, the new value;
+    /// for an append, the element appended.
     pub value: Option<Value>,
+    /// For a compare-and-set, the value it expected (`Some(None)`: absent); `None` otherwise.
+    pub expected: Option<Option<Value>>,
+    /// For a compare-and-set that returned and failed, the value it saw; `None` otherwise (a
+    /// compare-and-set that returned with `seen` `None` succeeded).
+    pub seen: Option<Option<Value>>,
     pub invoked_at: Time,
     pub returned_at: Option<Time>,
 }
@@ -76,6 +83,8 @@ impl From<&Operation> for RawOp {
             kind: op.op,
             key: op.key.clone(),
             value: op.value.clone(),
+            expected: op.expected.clone(),
+            seen: op.seen.clone(),
             invoked_at: op.invoked_at,
             returned_at: op.returned_at,
         }
@@ -254,6 +263,9 @@ impl CheckHistory {
                 self.key_name(op.key),
                 self.value_name(op.value)
             ),
+            OpKind::Cas | OpKind::Append => {
+                unreachable!("compare-and-set and append are not in the checkers' view yet")
+            }
         };
         let when = match op.returned_at {
             Some(t) => format!("t={}..{t}", op.invoked_at),

@@ -163,6 +163,8 @@ impl CheckHistory {
             kind: op.kind,
             key: self.keys[op.key as usize].clone(),
             value: op.value.map(|v| self.values[v as usize].clone()),
+            expected: None,
+            seen: None,
             invoked_at: op.invoked_at,
             returned_at: op.returned_at,
         }

@@ -267,6 +267,8 @@ mod tests {
             kind: if put { OpKind::Put } else { OpKind::Get },
             key: "x".into(),
             value: Some(value.into()),
+            expected: None,
+            seen: None,
             invoked_at: invoked,
             returned_at: Some(returned),
         };

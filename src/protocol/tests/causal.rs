@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::ids::ClientId;
+use crate::op::Op;
 use crate::protocol::testing::{data, peel};
 
 fn drain(replica: &mut CausalReplica) -> Vec<Output<Arc<CausalWrite>>> {

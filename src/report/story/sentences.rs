@@ -11,7 +11,7 @@ use crate::protocol::clocks::Stamp;
 use crate::protocol::note::{Missing, Note, Why};
 use crate::protocol::summary::{Clock, MessageKind};
 use crate::protocol::Traffic;
-use crate::report::describe;
+use crate::report::describe_commit;
 use crate::sim::fault::Origin;
 use crate::text::escape;
 
@@ -23,8 +23,7 @@ impl<'a> Story<'a> {
     /// `put x = 1` or `get x`, as it was asked.
     fn asked(&self, op: u32) -> String {
         match self.op(op) {
-            Some(o) if o.op == OpKind::Put => describe(o.op, &o.key, &o.value),
-            Some(o) => format!("get {}", escape(&o.key)),
+            Some(o) => o.asked(),
             None => format!("operation {op}"),
         }
     }
@@ -105,10 +104,10 @@ impl<'a> Story<'a> {
                         let waited = o
                             .latency()
                             .map_or(String::new(), |l| format!(" (after {l} ms)"));
-                        let result = describe(o.op, &o.key, &o.value);
+                        let result = o.described();
                         let mut text = match o.op {
-                            OpKind::Put => format!("{result}: ok{waited}"),
-                            OpKind::Get => format!("{result}{waited}"),
+                            OpKind::Put | OpKind::Append => format!("{result}: ok{waited}"),
+                            OpKind::Get | OpKind::Cas => format!("{result}{waited}"),
                         };
                         if let Some(note) = self.read_notes.remove(&op) {
                             text.push_str(&note);
@@ -251,7 +250,7 @@ impl<'a> Story<'a> {
         else {
             return;
         };
-        let what = describe(entry.op, &entry.key, &entry.value);
+        let what = describe_commit(entry);
         line.text = format!("applies {what} ({})", entry.stamp);
         if entry.op != OpKind::Put {
             return;

@@ -210,6 +210,26 @@ impl<'a> Diagram<'a> {
                 };
                 ("get", format!("get {} → {read}", o.key))
             }
+            OpKind::Cas => {
+                let expected = o.expected.clone().flatten();
+                let mut label = format!(
+                    "cas {} {}→{}",
+                    o.key,
+                    expected.as_deref().unwrap_or("null"),
+                    o.value.as_deref().unwrap_or("")
+                );
+                if let Some(seen) = &o.seen {
+                    label.push_str(&format!(
+                        " failed, saw {}",
+                        seen.as_deref().unwrap_or("null")
+                    ));
+                }
+                ("cas", label)
+            }
+            OpKind::Append => (
+                "append",
+                format!("append {}+={}", o.key, o.value.as_deref().unwrap_or("")),
+            ),
         };
         let state = match (o.returned_at, o.gave_up_at) {
             (Some(_), _) => "",
@@ -266,7 +286,7 @@ impl<'a> Diagram<'a> {
             self.held_span(replica, entry.stamp, &held, (y, Some(entry.at)));
         }
         let (witness, data) = self.witness_attrs(op);
-        let what = crate::report::describe(entry.op, &entry.key, &entry.value);
+        let what = crate::report::describe_commit(entry);
         let mut title = format!(
             "{replica} applies {what} ({}) at t={}",
             entry.stamp, entry.at

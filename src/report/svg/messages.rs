@@ -329,11 +329,7 @@ impl<'a> Packets<'a> {
                 if kind == MessageKind::Multicast {
                     text.push_str("multicast ");
                 }
-                let what = crate::report::describe(o.op, &o.key, &o.value);
-                let what = match o.op {
-                    crate::op::OpKind::Put => what,
-                    crate::op::OpKind::Get => format!("get {}", o.key),
-                };
+                let what = o.asked();
                 let _ = write!(text, "{what} from {}, stamp {}", o.client, carried.stamp);
             }
             (_, None) => {

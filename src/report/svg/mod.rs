@@ -176,6 +176,8 @@ svg.spacetime .tick{fill:#777;text-anchor:end}
 svg.spacetime .bar{stroke:#333;stroke-width:1}
 svg.spacetime .bar.put{fill:#e8a33d}
 svg.spacetime .bar.get{fill:#5b9bd5}
+svg.spacetime .bar.cas{fill:#b07cc6}
+svg.spacetime .bar.append{fill:#7fb069}
 svg.spacetime .op.timeout .bar,svg.spacetime .op.unanswered .bar{stroke-dasharray:3 2;fill-opacity:.45}
 svg.spacetime .msg line{stroke:#345;stroke-width:1;marker-end:url(#arrow)}
 svg.spacetime .msg.ack line{stroke:#bbb}
