@@ -202,3 +202,64 @@ impl Reply {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cas(expected: Option<&str>, new: &str) -> Op {
+        Op::Cas {
+            key: "x".into(),
+            expected: expected.map(Into::into),
+            new: new.into(),
+        }
+    }
+
+    #[test]
+    fn a_compare_and_set_writes_only_when_the_key_holds_the_expected_value() {
+        let one: Value = "1".into();
+        let done = cas(Some("1"), "2").evaluate(Some(&one));
+        assert_eq!(done.write.as_deref(), Some("2"));
+        assert_eq!((done.value.as_deref(), done.ok), (Some("2"), true));
+
+        let three: Value = "3".into();
+        let failed = cas(Some("1"), "2").evaluate(Some(&three));
+        assert_eq!(
+            failed.write, None,
+            "a failed compare-and-set changes nothing"
+        );
+        assert_eq!((failed.value.as_deref(), failed.ok), (Some("3"), false));
+    }
+
+    #[test]
+    fn a_compare_and_set_expecting_null_needs_the_key_absent() {
+        assert!(cas(None, "1").evaluate(None).ok);
+        let empty: Value = "".into();
+        let failed = cas(None, "1").evaluate(Some(&empty));
+        assert!(!failed.ok, "an empty string is a value, not absence");
+        assert_eq!(failed.value.as_deref(), Some(""));
+    }
+
+    #[test]
+    fn an_append_concatenates_and_treats_absent_as_empty() {
+        let op = Op::Append {
+            key: "l".into(),
+            value: "b;".into(),
+        };
+        assert_eq!(op.evaluate(None).write.as_deref(), Some("b;"));
+        let a: Value = "a;".into();
+        let effect = op.evaluate(Some(&a));
+        assert_eq!(effect.write.as_deref(), Some("a;b;"));
+        assert_eq!(effect.value.as_deref(), Some("a;b;"));
+    }
+
+    #[test]
+    fn operations_read_as_their_scenario_form() {
+        assert_eq!(cas(None, "1").to_string(), "cas x null→1");
+        let append = Op::Append {
+            key: "l".into(),
+            value: "a".into(),
+        };
+        assert_eq!(append.to_string(), "append l += a");
+    }
+}

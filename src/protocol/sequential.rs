@@ -219,4 +219,71 @@ mod tests {
         assert!(matches!(&out[0], Output::Commit(c) if c.value.as_deref() == Some("1")));
         assert!(matches!(&out[1], Output::Reply(reply) if reply.value.as_deref() == Some("1")));
     }
+
+    #[test]
+    fn concurrent_compare_and_sets_are_decided_at_commit_in_stamp_order() {
+        // Both expect x absent. Every replica commits 1@r0 first, so its compare-and-set succeeds and
+        // replica 1's, committed next, fails and sees 1: no update is lost.
+        let mut r = SequentialReplica::new(ReplicaId(0), 2, ChannelConfig::default());
+        let cas = |new: &str| Op::Cas {
+            key: "x".into(),
+            expected: None,
+            new: new.into(),
+        };
+        r.handle_request(0, request(0, cas("1")));
+        let theirs = Request {
+            id: RequestId {
+                client: ClientId(1),
+                seq: 0,
+            },
+            op: cas("2"),
+        };
+        let (mine, other) = (
+            Stamp {
+                time: 1,
+                replica: ReplicaId(0),
+            },
+            Stamp {
+                time: 1,
+                replica: ReplicaId(1),
+            },
+        );
+        r.handle_message(
+            3,
+            ReplicaId(1),
+            data(
+                0,
+                TobMessage::Multicast {
+                    stamp: other,
+                    payload: theirs,
+                },
+            ),
+        );
+        r.handle_message(
+            4,
+            ReplicaId(1),
+            data(
+                1,
+                TobMessage::Ack {
+                    stamp: mine,
+                    clock: 2,
+                },
+            ),
+        );
+        let commits: Vec<(bool, Option<String>)> = drain(&mut r)
+            .into_iter()
+            .filter_map(|o| match o {
+                Output::Commit(c) => Some((c.ok, c.value.as_deref().map(String::from))),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            commits,
+            [
+                (true, Some("1".to_string())),
+                (false, Some("1".to_string()))
+            ]
+        );
+        assert_eq!(r.store().get("x").map(|v| &**v), Some("1"));
+    }
 }

@@ -291,13 +291,21 @@ fn validate_step(
     step: &StepSpec,
     replica: &dyn Fn(&str, u32, &str) -> Result<ReplicaId, ScenarioError>,
 ) -> Result<Step, ScenarioError> {
-    let given = [step.put.is_some(), step.get.is_some(), step.sleep.is_some()];
+    let given = [
+        step.put.is_some(),
+        step.get.is_some(),
+        step.cas.is_some(),
+        step.append.is_some(),
+        step.sleep.is_some(),
+    ];
     let count = given.iter().filter(|&&g| g).count();
     if count != 1 {
         let found = if count == 0 { "none" } else { "more than one" };
         return Err(invalid(
             field,
-            format!("an op needs exactly one of `put`, `get` or `sleep`, found {found}"),
+            format!(
+                "an op needs exactly one of `put`, `get`, `cas`, `append` or `sleep`, found {found}"
+            ),
         ));
     }
     let to = match step.replica {
@@ -308,13 +316,22 @@ fn validate_step(
         )?),
         None => None,
     };
-    let op = match (&step.put, &step.get, step.sleep) {
-        (Some((key, value)), _, _) => Op::Put {
+    let op = match (&step.put, &step.get, &step.cas, &step.append, step.sleep) {
+        (Some((key, value)), ..) => Op::Put {
             key: key.clone(),
             value: value.clone(),
         },
-        (_, Some(key), _) => Op::Get { key: key.clone() },
-        (_, _, Some(ms)) => {
+        (_, Some(key), ..) => Op::Get { key: key.clone() },
+        (_, _, Some((key, expected, new)), ..) => Op::Cas {
+            key: key.clone(),
+            expected: expected.clone(),
+            new: new.clone(),
+        },
+        (_, _, _, Some((key, value)), _) => Op::Append {
+            key: key.clone(),
+            value: value.clone(),
+        },
+        (.., Some(ms)) => {
             if to.is_some() {
                 return Err(invalid(
                     format!("{field}.replica"),
@@ -324,7 +341,7 @@ fn validate_step(
             check_time(&format!("{field}.sleep"), ms)?;
             return Ok(Step::Sleep(ms));
         }
-        _ => unreachable!("exactly one of put, get, sleep was checked above"),
+        _ => unreachable!("exactly one of put, get, cas, append, sleep was checked above"),
     };
     Ok(Step::Op { op, replica: to })
 }
@@ -370,11 +387,30 @@ fn validate_workload(spec: WorkloadSpec) -> Result<Workload, ScenarioError> {
     };
     let think = spec.think.unwrap_or(Delay::Constant(0));
     check_delay("workload.think", think)?;
+    let reads = fraction("workload.reads", spec.reads)?;
+    let cas = fraction("workload.cas", spec.cas.unwrap_or(0.0))?;
+    let append = fraction("workload.append", spec.append.unwrap_or(0.0))?;
+    // A little slack, so that fractions like 0.7 + 0.2 + 0.1 that add up to 1 on paper pass.
+    if reads + cas + append > 1.0 + 1e-9 {
+        return Err(invalid(
+            "workload",
+            format!("reads + cas + append must be at most 1 (the rest are puts), got {reads} + {cas} + {append} = {}", reads + cas + append),
+        ));
+    }
+    if spec.values == Some(0) {
+        return Err(invalid(
+            "workload.values",
+            "values are drawn from 0 … values-1, so at least 1 is needed, got 0",
+        ));
+    }
     Ok(Workload {
         clients: spec.clients,
         ops: spec.ops,
         keys: spec.keys,
-        reads: fraction("workload.reads", spec.reads)?,
+        reads,
+        cas,
+        append,
+        values: spec.values,
         think,
         switch: fraction("workload.switch", spec.switch.unwrap_or(0.0))?,
     })

@@ -118,13 +118,16 @@ pub struct ClientSpec {
     pub ops: Vec<StepSpec>,
 }
 
-/// One entry of a client's `"ops"`: exactly one of `put`, `get`, `sleep`, and for `put` and `get` an
-/// optional `replica` to send this one operation to instead of the client's own.
+/// One entry of a client's `"ops"`: exactly one of `put`, `get`, `cas`, `append`, `sleep`, and for the
+/// operations an optional `replica` to send this one operation to instead of the client's own.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
     pub put: Option<(Key, Value)>,
     pub get: Option<Key>,
+    /// `[key, expected, new]`; `expected` null: the key must be absent.
+    pub cas: Option<(Key, Option<Value>, Value)>,
+    pub append: Option<(Key, Value)>,
     pub sleep: Option<Time>,
     pub replica: Option<u32>,
 }
@@ -137,6 +140,9 @@ pub struct WorkloadSpec {
     pub ops: u32,
     pub keys: u32,
     pub reads: f64,
+    pub cas: Option<f64>,
+    pub append: Option<f64>,
+    pub values: Option<u32>,
     pub think: Option<Delay>,
     pub switch: Option<f64>,
 }

@@ -172,3 +172,67 @@ fn concurrent_writes_converge_by_last_writer_wins() {
         .iter()
         .any(|o| matches!(o, Output::Commit(c) if c.superseded)));
 }
+
+fn request(client: u32, op: Op) -> Request {
+    Request {
+        id: RequestId {
+            client: ClientId(client),
+            seq: 1,
+        },
+        op,
+    }
+}
+
+#[test]
+fn a_compare_and_set_is_decided_locally_and_travels_as_the_value_it_wrote() {
+    // Replica 0 has x = 0; replica 1's concurrent compare-and-set from 0 is not known here yet, so
+    // this one succeeds too: the lost update that causal consistency allows.
+    let mut r = CausalReplica::new(ReplicaId(0), 2, ChannelConfig::default());
+    r.handle_request(0, put(0, "x", "0"));
+    drain(&mut r);
+    let cas = Op::Cas {
+        key: "x".into(),
+        expected: Some("0".into()),
+        new: "1".into(),
+    };
+    r.handle_request(5, request(0, cas));
+    let out = drain(&mut r);
+    assert!(out.iter().any(
+        |o| matches!(o, Output::Reply(reply) if reply.ok && reply.value.as_deref() == Some("1"))
+    ));
+    let writes = sent(&out);
+    assert_eq!(writes.len(), 1);
+    assert_eq!((&*writes[0].key, &*writes[0].value), ("x", "1"));
+
+    let stale = Op::Cas {
+        key: "x".into(),
+        expected: Some("0".into()),
+        new: "2".into(),
+    };
+    r.handle_request(6, request(1, stale));
+    let out = drain(&mut r);
+    assert!(
+        sent(&out).is_empty(),
+        "a failed compare-and-set sends nothing"
+    );
+    assert!(out.iter().any(
+        |o| matches!(o, Output::Reply(reply) if !reply.ok && reply.value.as_deref() == Some("1"))
+    ));
+}
+
+#[test]
+fn an_append_sends_the_whole_new_string() {
+    let mut r = CausalReplica::new(ReplicaId(1), 2, ChannelConfig::default());
+    for (i, element) in ["a;", "b;"].into_iter().enumerate() {
+        let op = Op::Append {
+            key: "l".into(),
+            value: element.into(),
+        };
+        r.handle_request(i as u64, request(0, op));
+    }
+    let out = drain(&mut r);
+    let writes = sent(&out);
+    let values: Vec<&str> = writes.iter().map(|w| &*w.value).collect();
+    assert_eq!(values, ["a;", "a;b;"]);
+    assert_eq!(r.store().get("l").map(|v| &**v), Some("a;b;"));
+}
