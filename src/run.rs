@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 use crate::events::EventLog;
 use crate::history::{History, Operation};
 use crate::ids::{ReplicaId, Time};
-use crate::op::OpKind;
 use crate::protocol::{CommitEntry, Model, Store};
 use crate::sim::fault::TimedFault;
 
@@ -130,10 +129,12 @@ pub struct Latency {
 }
 
 impl Latency {
-    fn of(history: &[Operation], kind: OpKind) -> Latency {
+    /// The latencies of the reads (`writes` false) or of the writes — puts, compare-and-sets and
+    /// appends, which all go the way of a write.
+    fn of(history: &[Operation], writes: bool) -> Latency {
         let mut latencies: Vec<Time> = history
             .iter()
-            .filter(|o| o.op == kind)
+            .filter(|o| o.op.may_write() == writes)
             .filter_map(Operation::latency)
             .collect();
         latencies.sort_unstable();
@@ -194,8 +195,8 @@ impl Stats {
             events: counters.events,
             duration,
             stopped,
-            reads: Latency::of(history, OpKind::Get),
-            writes: Latency::of(history, OpKind::Put),
+            reads: Latency::of(history, false),
+            writes: Latency::of(history, true),
         }
     }
 }

@@ -120,6 +120,14 @@ pub struct CommitEntry {
     pub superseded: bool,
 }
 
+impl CommitEntry {
+    /// Whether applying it changed the replica's store: a put, append or successful
+    /// compare-and-set that last-writer-wins did not supersede.
+    pub fn changed_store(&self) -> bool {
+        self.op.may_write() && self.ok && !self.superseded
+    }
+}
+
 fn is_true(ok: &bool) -> bool {
     *ok
 }

@@ -87,7 +87,7 @@ impl<'a> Unseen<'a> {
                 let write = carried
                     .and_then(|c| c.op)
                     .and_then(|op| self.op(op))
-                    .is_some_and(|o| o.op == OpKind::Put);
+                    .is_some_and(Operation::may_have_written);
                 let ack = carried.is_some_and(|c| c.kind == MessageKind::MulticastAck);
                 let to = message.to.index();
                 if write {
@@ -129,7 +129,7 @@ impl<'a> Unseen<'a> {
                 if let Some(holding) = self.holding.get_mut(replica.index()) {
                     holding.remove(&entry.stamp);
                 }
-                if entry.op == OpKind::Put && !entry.superseded {
+                if entry.changed_store() {
                     if let (Some(store), Some(value)) =
                         (self.stores.get_mut(replica.index()), &entry.value)
                     {
@@ -142,7 +142,8 @@ impl<'a> Unseen<'a> {
     }
 
     /// For read `op` answered from its replica's store: whether `write` (a history index) stamped
-    /// `stamp` would have changed its answer — a put to its key, newer than what the store holds
+    /// `stamp` would have changed its answer — a write to its key (a put, an append, a
+    /// compare-and-set not known to have failed), newer than what the store holds
     /// (an older one loses to it, under last-writer-wins as in the multicast's order).
     fn would_show(&self, read: &Operation, write: Option<u32>, stamp: Stamp) -> bool {
         let stored = self
@@ -152,7 +153,7 @@ impl<'a> Unseen<'a> {
             .map(|&(_, s)| s);
         write
             .and_then(|w| self.op(w))
-            .is_some_and(|w| w.op == OpKind::Put && w.key == read.key)
+            .is_some_and(|w| w.may_have_written() && w.key == read.key)
             && stored.is_none_or(|s| stamp > s)
     }
 

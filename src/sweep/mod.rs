@@ -36,7 +36,6 @@ pub use summary::{merge, AnomalyCount, ModelSummary, Summary, SummaryError, FIRS
 
 use crate::check::{check_run, Property};
 use crate::history::Operation;
-use crate::op::OpKind;
 use crate::protocol::Model;
 use crate::run::Stop;
 use crate::scenario::Config;
@@ -299,10 +298,10 @@ pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
             Some(true) => {}
         }
     }
-    let total_latency = |kind: OpKind| -> u64 {
+    let total_latency = |writes: bool| -> u64 {
         run.history
             .iter()
-            .filter(|o| o.op == kind)
+            .filter(|o| o.op.may_write() == writes)
             .filter_map(Operation::latency)
             .sum()
     };
@@ -321,9 +320,9 @@ pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
         mean_read_latency: run.stats.reads.mean,
         mean_write_latency: run.stats.writes.mean,
         reads_answered: run.stats.reads.count,
-        read_latency_total: total_latency(OpKind::Get),
+        read_latency_total: total_latency(false),
         writes_answered: run.stats.writes.count,
-        write_latency_total: total_latency(OpKind::Put),
+        write_latency_total: total_latency(true),
     }
 }
 

@@ -3,7 +3,6 @@
 
 use std::fmt::Write;
 
-use crate::op::OpKind;
 use crate::run::Run;
 
 const WIDTH: f64 = 260.0;
@@ -20,14 +19,14 @@ pub(crate) fn plots(run: &Run) -> String {
 
 /// A histogram of answered operations' latencies: reads and writes side by side in each bin.
 fn latency(run: &Run) -> String {
-    let of = |kind: OpKind| -> Vec<u64> {
+    let of = |writes: bool| -> Vec<u64> {
         run.history
             .iter()
-            .filter(|o| o.op == kind)
+            .filter(|o| o.op.may_write() == writes)
             .filter_map(|o| o.latency())
             .collect()
     };
-    let (reads, writes) = (of(OpKind::Get), of(OpKind::Put));
+    let (reads, writes) = (of(false), of(true));
     let max = reads.iter().chain(&writes).copied().max().unwrap_or(0);
     let bin_width = (max / BINS as u64) + 1;
     let count = |values: &[u64]| {

@@ -153,7 +153,7 @@ fn changes(out: &mut String, run: &Run, times: &[u64]) {
                         continue;
                     };
                     let s = &mut state[r];
-                    if entry.op == crate::op::OpKind::Put && !entry.superseded {
+                    if entry.changed_store() {
                         let value = entry.value.as_deref().map_or("null".to_string(), quoted);
                         step.push(format_args!("[\"s\",{r},{},{value}]", quoted(&entry.key)));
                     }

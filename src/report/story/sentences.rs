@@ -252,7 +252,7 @@ impl<'a> Story<'a> {
         };
         let what = describe_commit(entry);
         line.text = format!("applies {what} ({})", entry.stamp);
-        if entry.op != OpKind::Put {
+        if !entry.op.may_write() || !entry.ok {
             return;
         }
         if entry.superseded {
