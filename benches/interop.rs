@@ -59,7 +59,7 @@ fn etcd_shaped(dir: &Path, seed: u64) -> HistoryFile {
             "workload": {{"clients": 5, "ops": {ops}, "keys": 1, "values": 5,
                           "reads": 0.34, "cas": 0.33, "think": {{"uniform": [0, 10]}}}}}}"#
     );
-    let model = if seed % 8 == 0 {
+    let model = if seed.is_multiple_of(8) {
         Model::Sequential
     } else {
         Model::Linearizable
