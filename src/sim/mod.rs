@@ -40,6 +40,7 @@ mod event;
 pub mod fault;
 pub mod nemesis;
 pub mod network;
+mod planted;
 pub mod queue;
 mod record;
 mod timers;
@@ -63,6 +64,8 @@ use crate::scenario::{Config, Limits};
 use event::{Event, Link};
 use fault::{Fault, FaultState, TimedFault};
 use network::{Delay, Network};
+#[doc(hidden)]
+pub use planted::plant_nondeterminism;
 use queue::EventQueue;
 
 /// The most events that may wait in the queue at once. Each message in flight is an event, and the
@@ -218,6 +221,10 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             Record::Events | Record::Everything => operations,
             Record::VerdictsOnly => 0,
         };
+        let mut network_rng = rng(config.seed, NETWORK_STREAM);
+        if planted::skews(config.seed) {
+            let _: u64 = network_rng.random();
+        }
         Simulation {
             work: queue.len(),
             queue,
@@ -225,7 +232,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             client_delay: net.client_delay,
             drop: net.drop,
             duplicate: net.duplicate,
-            network_rng: rng(config.seed, NETWORK_STREAM),
+            network_rng,
             control_rng: rng(config.seed, CONTROL_STREAM),
             loss_rng: rng(config.seed, LOSS_STREAM),
             limits: config.limits,

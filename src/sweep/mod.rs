@@ -15,9 +15,16 @@
 //! summary is the same byte for byte whatever `--jobs` is, and summaries of the shards of a sweep
 //! (`--shard K/N`) add up to exactly the summary of the whole sweep ([`merge`]). Each record is what
 //! `kvsim run --seed N --model M` would judge.
+//!
+//! Around that: [`sweep_checking_determinism`] runs every seed a second time and compares
+//! (determinism.rs); a shard can be read from a cluster scheduler's environment (scheduler.rs) and
+//! written into a results directory that `--merge DIR` reads back whole (shard_dir.rs).
 
+mod determinism;
+mod scheduler;
 mod seed_set;
 mod seeds;
+mod shard_dir;
 mod spread;
 mod summary;
 
@@ -29,17 +36,23 @@ use std::thread;
 use indexmap::IndexMap;
 use serde::Serialize;
 
+pub use determinism::{
+    run_hash, trace_hash, traced_run, Determinism, Difference, TraceHash, BLOCK,
+};
+pub use scheduler::{shard_from_env, ScheduledShard, Scheduler, SchedulerError, SHARDS_VARIABLE};
 pub use seed_set::{SeedSet, MAX_PIECES};
 pub use seeds::{SeedRange, Seeds, Shard, MAX_SEEDS};
+pub use shard_dir::{read_shard_dir, shard_file_name, write_shard_file, ShardDirError};
 pub use spread::{Figures, Spread};
 pub use summary::{merge, AnomalyCount, ModelSummary, Summary, SummaryError, FIRST_SEEDS};
 
-use crate::check::{check_run, Property};
+use crate::check::{check_run, Property, Verdicts};
 use crate::history::Operation;
 use crate::protocol::Model;
-use crate::run::Stop;
+use crate::run::{Run, Stop};
 use crate::scenario::Config;
 use crate::sim::{simulate_recording, Record};
+use determinism::Recheck;
 
 /// What one (seed, model) run came to: the small part of it a summary needs, and what `--per-run`
 /// prints.
@@ -117,7 +130,67 @@ pub fn sweep(
     seeds: Seeds,
     models: &[Model],
     jobs: usize,
+    sink: impl FnMut(Vec<RunRecord>) -> ControlFlow<()>,
+) -> Result<(), SweepError> {
+    let work = |seed| {
+        models
+            .iter()
+            .map(|&model| record(config, seed, model))
+            .collect()
+    };
+    in_seed_order(seeds, jobs, work, sink)
+}
+
+/// As [`sweep`], and checks that every run is deterministic: each seed is run again, in another
+/// order and on another thread, and the two runs compared (see [`Determinism`]). The records are
+/// those of the first runs, so `sink` sees what [`sweep`] would give it.
+pub fn sweep_checking_determinism(
+    config: &Config,
+    seeds: Seeds,
+    models: &[Model],
+    jobs: usize,
     mut sink: impl FnMut(Vec<RunRecord>) -> ControlFlow<()>,
+) -> Result<Determinism, SweepError> {
+    let threads = |err: std::io::Error| SweepError::Threads {
+        jobs,
+        reason: err.to_string(),
+    };
+    let mut recheck = Recheck::new(config, models, jobs);
+    let mut failed = None;
+    let work = |seed| -> (u64, Vec<(RunRecord, TraceHash)>) {
+        let runs = models
+            .iter()
+            .map(|&model| {
+                let (run, verdicts) = traced_run(config, seed, model);
+                (
+                    record_of(seed, &run, &verdicts),
+                    trace_hash(&run, &verdicts),
+                )
+            })
+            .collect();
+        (seed, runs)
+    };
+    in_seed_order(seeds, jobs, work, |(seed, runs)| {
+        let (records, hashes) = runs.into_iter().unzip();
+        if let Err(err) = recheck.add(seed, hashes) {
+            failed = Some(err);
+            return ControlFlow::Break(());
+        }
+        sink(records)
+    })?;
+    if let Some(err) = failed {
+        return Err(threads(err));
+    }
+    recheck.finish().map_err(threads)
+}
+
+/// Calls `work` on every seed on `jobs` threads, and hands the results to `sink` on the calling
+/// thread, in seed order, as they are ready; stops early when `sink` says `Break`.
+fn in_seed_order<T: Send>(
+    seeds: Seeds,
+    jobs: usize,
+    work: impl Fn(u64) -> T + Sync,
+    mut sink: impl FnMut(T) -> ControlFlow<()>,
 ) -> Result<(), SweepError> {
     let jobs = jobs.max(1);
     // Many batches a worker, so that while the last ones finish the other threads are not idle long.
@@ -132,7 +205,7 @@ pub fn sweep(
         batches: seeds.len().div_ceil(batch),
         window: (REORDER_WINDOW / batch).max(1),
     };
-    let (sender, receiver) = mpsc::channel::<(u64, Vec<Vec<RunRecord>>)>();
+    let (sender, receiver) = mpsc::channel::<(u64, Vec<T>)>();
     thread::scope(|scope| {
         // However this thread leaves the scope (done, `Break`, an error, a panic in `sink`), the
         // workers must stop waiting for it, or the scope would wait for them for ever.
@@ -140,22 +213,18 @@ pub fn sweep(
         for i in 0..jobs {
             let sender = sender.clone();
             let shared = &shared;
+            let work = &work;
             let spawned = thread::Builder::new()
                 .name(format!("sweep-{i}"))
                 .spawn_scoped(scope, move || {
                     let _stop = StopOnPanic(shared);
                     while let Some(number) = shared.claim() {
                         let first = number * batch;
-                        let records = (first..seeds.len().min(first + batch))
+                        let results = (first..seeds.len().min(first + batch))
                             .filter_map(|i| seeds.get(i))
-                            .map(|seed| {
-                                models
-                                    .iter()
-                                    .map(|&model| record(config, seed, model))
-                                    .collect()
-                            })
+                            .map(work)
                             .collect();
-                        if sender.send((number, records)).is_err() {
+                        if sender.send((number, results)).is_err() {
                             break;
                         }
                     }
@@ -169,14 +238,14 @@ pub fn sweep(
         }
         drop(sender);
         // Batches that finished ahead of an earlier one wait here for their turn.
-        let mut waiting: BTreeMap<u64, Vec<Vec<RunRecord>>> = BTreeMap::new();
+        let mut waiting: BTreeMap<u64, Vec<T>> = BTreeMap::new();
         let mut next = 0;
-        for (number, records) in receiver {
-            waiting.insert(number, records);
-            while let Some(records) = waiting.remove(&next) {
+        for (number, results) in receiver {
+            waiting.insert(number, results);
+            while let Some(results) = waiting.remove(&next) {
                 next += 1;
-                for seed in records {
-                    if sink(seed).is_break() {
+                for result in results {
+                    if sink(result).is_break() {
                         return Ok(());
                     }
                 }
@@ -283,6 +352,11 @@ pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
     // Verdicts need the history and final stores, not the committed orders.
     let run = simulate_recording(&config, model, Record::VerdictsOnly);
     let verdicts = check_run(&run);
+    record_of(seed, &run, &verdicts)
+}
+
+/// What a summary keeps of the run of `seed` and its verdicts.
+fn record_of(seed: u64, run: &Run, verdicts: &Verdicts) -> RunRecord {
     let mut broken = IndexMap::new();
     let mut unknown = Vec::new();
     for property in Property::ALL {
@@ -307,7 +381,7 @@ pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
     };
     RunRecord {
         seed,
-        model,
+        model: run.model,
         broken,
         unknown,
         messages: run.stats.messages,
