@@ -286,17 +286,9 @@ fn judge_determinism(found: &Determinism, scenario: &Path) -> Option<String> {
     };
     let scenario = kvsim::text::escape(&scenario.display().to_string()).into_owned();
     Some(format!(
-        "kvsim: determinism check failed: seed {} under {} gave a different run the second time \
-         (trace hash {}, then {}); {} of {} runs differed. Compare: kvsim run {scenario} --seed {} \
-         --model {} --trace --json",
-        first.seed,
-        first.model,
-        first.first,
-        first.second,
-        found.differed,
-        found.runs,
-        first.seed,
-        first.model,
+        "kvsim: determinism check failed: {first}; {} of {} runs differed. Compare: kvsim run \
+         {scenario} --seed {} --model {} --trace --json",
+        found.differed, found.runs, first.seed, first.model,
     ))
 }
 

@@ -135,9 +135,15 @@ pub fn simulate_recording(config: &Config, model: Model, record: Record) -> Run 
 /// that a run recording none carries no test for it in its inner loop.
 fn run<R: Replica>(config: &Config, model: Model, record: Record) -> Run {
     match record {
-        Record::Events => Simulation::<R, true>::new(config, record).run(model),
+        Record::Events => {
+            let mut simulation = Simulation::<R, true>::new(config, record);
+            planted::skew(&mut simulation.network_rng, config.seed, model);
+            simulation.run(model)
+        }
         Record::Everything | Record::VerdictsOnly => {
-            Simulation::<R, false>::new(config, record).run(model)
+            let mut simulation = Simulation::<R, false>::new(config, record);
+            planted::skew(&mut simulation.network_rng, config.seed, model);
+            simulation.run(model)
         }
     }
 }
@@ -221,10 +227,6 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             Record::Events | Record::Everything => operations,
             Record::VerdictsOnly => 0,
         };
-        let mut network_rng = rng(config.seed, NETWORK_STREAM);
-        if planted::skews(config.seed) {
-            let _: u64 = network_rng.random();
-        }
         Simulation {
             work: queue.len(),
             queue,
@@ -232,7 +234,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             client_delay: net.client_delay,
             drop: net.drop,
             duplicate: net.duplicate,
-            network_rng,
+            network_rng: rng(config.seed, NETWORK_STREAM),
             control_rng: rng(config.seed, CONTROL_STREAM),
             loss_rng: rng(config.seed, LOSS_STREAM),
             limits: config.limits,

@@ -2,33 +2,45 @@
 //! (`kvsim sweep --check-determinism`) catches one. Nothing in kvsim turns it on: only a test
 //! calling [`plant_nondeterminism`].
 //!
-//! Planted at one seed, every second run of that seed in the process draws one number more from the
-//! network's random stream before it starts — as a bug would that let a run depend on hidden state
-//! left by an earlier one — so every random delay after it moves. Off, it costs each run one relaxed
-//! atomic load.
+//! Planted at one seed, the first run of that seed under each model goes as it should, and every
+//! later one draws one number more from the network's random stream before it starts — as a bug
+//! would that let a run depend on state an earlier run left behind — so every random delay after
+//! it moves. Off, it costs each run one relaxed atomic load.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use crate::protocol::Model;
 
 static PLANTED: AtomicBool = AtomicBool::new(false);
 static SEED: AtomicU64 = AtomicU64::new(0);
-/// Runs of the planted seed so far, in this process.
-static RUNS: AtomicU64 = AtomicU64::new(0);
+/// The models the planted seed has run under so far, in this process.
+static SEEN: Mutex<Vec<Model>> = Mutex::new(Vec::new());
 
-/// For tests of the determinism self-check only: makes every second run of `seed` in this process
-/// differ from the first (`None`: no seed). Process-wide, so a test that plants must have its
-/// test binary to itself.
+/// For tests of the determinism self-check only: makes every run of `seed` after the first under
+/// the same model differ from it (`None`: no seed). Process-wide, so a test that plants must have
+/// its test binary to itself.
 #[doc(hidden)]
 pub fn plant_nondeterminism(seed: Option<u64>) {
+    SEEN.lock().unwrap_or_else(PoisonError::into_inner).clear();
     SEED.store(seed.unwrap_or(0), Ordering::SeqCst);
-    RUNS.store(0, Ordering::SeqCst);
     PLANTED.store(seed.is_some(), Ordering::SeqCst);
 }
 
-/// Whether this run of `seed` is one the planted nondeterminism skews.
+/// Skews `network`, the network stream of a run of `seed` under `model`, if the planted
+/// nondeterminism says so.
 #[inline]
-pub(super) fn skews(seed: u64) -> bool {
-    if !PLANTED.load(Ordering::Relaxed) {
-        return false;
+pub(super) fn skew(network: &mut ChaCha8Rng, seed: u64, model: Model) {
+    if !PLANTED.load(Ordering::Relaxed) || seed != SEED.load(Ordering::SeqCst) {
+        return;
     }
-    seed == SEED.load(Ordering::SeqCst) && RUNS.fetch_add(1, Ordering::SeqCst) % 2 == 1
+    let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+    if seen.contains(&model) {
+        let _: u64 = network.random();
+    } else {
+        seen.push(model);
+    }
 }

@@ -127,6 +127,16 @@ pub struct Difference {
     pub second: TraceHash,
 }
 
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "seed {} under {} gave a different run the second time (trace hash {}, then {})",
+            self.seed, self.model, self.first, self.second
+        )
+    }
+}
+
 /// What the self-check found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Determinism {
