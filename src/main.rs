@@ -4,6 +4,7 @@
 //! invalid, or bad arguments — clap uses 2 for those too). `kvsim check` also exits 1 when a property
 //! is broken, and 3 when none is broken but some could not be decided. 4: the output could not be
 //! written.
+//! 5: `kvsim sweep --check-determinism` found a run that came out different when run again.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -93,12 +94,18 @@ kvsim run scenarios/stale-read.json --json > run.json && kvsim check run.json"
     /// For each model: how many runs broke each property, the first seeds that show each named
     /// anomaly (replay one with `kvsim run SCENARIO --seed N --model M`), and the spread of messages
     /// and latencies. Runs in parallel; the output is the same whatever `--jobs` is.
+    ///
+    /// Exit status: 0, or 1 when a `--fail-on` gate fails, 2 on bad input, 4 when an output could not
+    /// be written, 5 when `--check-determinism` finds a run that differs when run again.
     #[command(
         after_help = "Examples:\n  kvsim sweep scenarios/causal-chain.json --seeds 0..1000\n  \
 kvsim sweep scenarios/largest.json --seeds 0..1000 --fail-on own   # for CI: exit 1 if a model breaks its guarantee\n  \
 kvsim sweep scenarios/largest.json --seeds 0..10000 --shard 0/2 --json > a.json\n  \
 kvsim sweep scenarios/largest.json --seeds 0..10000 --shard 1/2 --json > b.json\n  \
-kvsim sweep --merge a.json b.json"
+kvsim sweep --merge a.json b.json\n  \
+JOB_COMPLETION_INDEX=3 KVSIM_SHARDS=8 kvsim sweep scenarios/largest.json --seeds 0..80000 --shard auto --shard-dir results\n  \
+kvsim sweep --merge results          # every shard-K.json in results/, each shard once\n  \
+kvsim sweep scenarios/loss-duplication.json --seeds 0..1000 --check-determinism"
     )]
     Sweep(SweepArgs),
 }

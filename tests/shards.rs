@@ -428,8 +428,23 @@ fn the_deploy_files_and_the_readme_use_the_flags_and_variables_kvsim_knows() {
         yaml_value(&manifest, "claimName")
     );
 
+    let readme = read("README.md");
     let script = read("deploy/slurm/sweep.sbatch");
     assert!(script.contains("#SBATCH --array="));
+    // The commands each deploy file's header gives are the README's.
+    for file in [
+        "deploy/Dockerfile",
+        "deploy/kubernetes/sweep-job.yaml",
+        "deploy/kubernetes/merge-job.yaml",
+        "deploy/slurm/sweep.sbatch",
+    ] {
+        for command in read(file).lines().filter_map(|l| l.strip_prefix("#   ")) {
+            assert!(
+                readme.contains(command),
+                "the README lacks {file}'s {command:?}"
+            );
+        }
+    }
     assert!(script.contains(
         r#"kvsim sweep "$SCENARIO" --seeds "$SEEDS" --shard auto --shard-dir "$RESULTS""#
     ));
@@ -454,7 +469,6 @@ fn the_deploy_files_and_the_readme_use_the_flags_and_variables_kvsim_knows() {
     );
     assert!(dockerfile.contains("COPY scenarios /kvsim/scenarios"));
 
-    let readme = read("README.md");
     let deployment = readme
         .split("\n## Deployment")
         .nth(1)
@@ -467,7 +481,8 @@ fn the_deploy_files_and_the_readme_use_the_flags_and_variables_kvsim_knows() {
         "kubectl apply -f deploy/kubernetes/sweep-job.yaml",
         "kubectl apply -f deploy/kubernetes/merge-job.yaml",
         "kubectl logs job/kvsim-merge > summary.json",
-        "sbatch deploy/slurm/sweep.sbatch",
+        "jobid=$(sbatch --parsable deploy/slurm/sweep.sbatch)",
+        "sbatch --dependency=afterok:$jobid --wrap \"kvsim sweep --merge results/$jobid --json > results/$jobid.json\"",
         "kvsim sweep --merge",
         "JOB_COMPLETION_INDEX",
         "KVSIM_SHARDS",
