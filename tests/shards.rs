@@ -272,9 +272,12 @@ fn the_shard_count_comes_from_the_flag_before_the_environment() {
     );
 }
 
+/// Variables and their values.
+type Environment<'a> = &'a [(&'a str, &'a str)];
+
 #[test]
 fn a_bad_scheduler_environment_is_refused_naming_the_variable() {
-    let cases: [(&[(&str, &str)], Option<u64>, &str); 9] = [
+    let cases: [(Environment, Option<u64>, &str); 9] = [
         (&[], None, "neither a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) nor a Slurm job array (SLURM_ARRAY_TASK_ID)"),
         (&[("JOB_COMPLETION_INDEX", "2")], None, "JOB_COMPLETION_INDEX=2 is set, but not the number of shards: pass --shards N or set KVSIM_SHARDS=N"),
         (&[("JOB_COMPLETION_INDEX", "two"), ("KVSIM_SHARDS", "4")], None, "JOB_COMPLETION_INDEX=\"two\" is not a whole number"),
