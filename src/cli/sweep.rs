@@ -95,8 +95,11 @@ impl FromStr for ShardChoice {
         if text == "auto" {
             return Ok(ShardChoice::Auto);
         }
-        text.parse().map(ShardChoice::Fixed).map_err(|err: String| {
-            format!("{err}, or auto (from a Kubernetes Indexed Job or a Slurm job array)")
+        text.parse().map(ShardChoice::Fixed).map_err(|_: String| {
+            format!(
+                "expected a shard as K/N with K < N, like 0/4, or auto (from a Kubernetes Indexed \
+                 Job or a Slurm job array), got {text:?}"
+            )
         })
     }
 }
@@ -113,7 +116,7 @@ pub fn sweep(args: &SweepArgs) -> ExitCode {
         sweep_seeds(args)
     } else {
         match merge(&args.merge) {
-            Ok(summary) => finish(args, &summary),
+            Ok(summary) => finish(args, &summary, None),
             Err(status) => status,
         }
     }
@@ -217,7 +220,7 @@ fn sweep_seeds(args: &SweepArgs) -> ExitCode {
             ControlFlow::Continue(())
         });
         match determinism {
-            Ok(determinism) => (finish(args, &summary), determinism),
+            Ok(determinism) => (finish(args, &summary, Some(seeds.shard)), determinism),
             Err(err) => {
                 eprintln!("kvsim: {err}");
                 return ExitCode::from(2);
@@ -322,19 +325,14 @@ fn merge(paths: &[PathBuf]) -> Result<Summary, ExitCode> {
 }
 
 /// Writes a summary where it is asked for (the shard directory, the results folder, standard
-/// output), and applies the gates.
-fn finish(args: &SweepArgs, summary: &Summary) -> ExitCode {
+/// output), and applies the gates. `shard`: the shard swept, if the summary is of a sweep.
+fn finish(args: &SweepArgs, summary: &Summary, shard: Option<Shard>) -> ExitCode {
     let replay = match &args.scenario {
         Some(path) => format!("kvsim run {}", path.display()),
         None => "kvsim run SCENARIO".to_string(),
     };
     let json = serde_json::to_string_pretty(summary).expect("plain values serialize") + "\n";
-    if let Some(dir) = &args.shard_dir {
-        let shard = summary
-            .seed_ranges
-            .pieces()
-            .next()
-            .map_or(Shard::ALL, |seeds| seeds.shard);
+    if let (Some(dir), Some(shard)) = (&args.shard_dir, shard) {
         if let Err(err) = write_shard_file(dir, shard, &json) {
             let dir = dir.display().to_string();
             eprintln!(
