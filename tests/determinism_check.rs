@@ -1,6 +1,7 @@
 //! The determinism self-check (`kvsim sweep --check-determinism`): it passes a fault-heavy sweep,
-//! gives the summary a plain sweep gives, and its hash sees every part of a run. (That it catches a
-//! nondeterminism is shown in `planted_nondeterminism.rs`, which needs a test binary to itself.)
+//! gives the summary a plain sweep gives, its hash sees every part of a run, and the command line
+//! exits 5 naming the seed of a nondeterminism planted in a debug build. (That the library check
+//! catches one is shown in `planted_nondeterminism.rs`, which needs a test binary to itself.)
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -166,4 +167,58 @@ fn the_trace_hash_changes_with_every_part_of_a_run() {
     judged.linearizable.ok = Some(!judged.linearizable.ok.unwrap_or(true));
     assert_ne!(hash, trace_hash(&run, &judged), "a verdict");
     assert_eq!(check_run(&run), verdicts);
+}
+
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "only debug builds of kvsim read KVSIM_TEST_PLANT_NONDETERMINISM"
+)]
+fn the_command_line_exits_5_naming_the_seed_of_a_planted_nondeterminism() {
+    let (path, _) = fault_heavy();
+    let run = |plant: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kvsim"));
+        command.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+            "sweep",
+            path.to_str().unwrap(),
+            "--seeds",
+            "0..40",
+            "--check-determinism",
+            "--json",
+        ]);
+        if let Some(seed) = plant {
+            command.env("KVSIM_TEST_PLANT_NONDETERMINISM", seed);
+        }
+        command.output().unwrap()
+    };
+    let clean = run(None);
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    let planted = run(Some("17"));
+    let message = String::from_utf8_lossy(&planted.stderr);
+    assert_eq!(planted.status.code(), Some(5), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.starts_with(
+            "kvsim: determinism check failed: seed 17 under linearizable gave a different run the \
+             second time (trace hash "
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("; 4 of 160 runs differed. Compare: kvsim run "),
+        "{message}"
+    );
+    assert!(
+        message.contains(" --seed 17 --model linearizable --trace --json"),
+        "{message}"
+    );
+    assert_eq!(
+        planted.stdout, clean.stdout,
+        "the summary is printed all the same, and is of the first runs"
+    );
 }

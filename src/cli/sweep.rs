@@ -200,6 +200,7 @@ fn sweep_seeds(args: &SweepArgs) -> ExitCode {
         ProgressBar::hidden()
     };
     let models = args.model.models();
+    plant_for_tests();
     let started = Instant::now();
     let swept = Swept {
         config: &config,
@@ -251,6 +252,19 @@ fn sweep_seeds(args: &SweepArgs) -> ExitCode {
             None => status,
         },
         None => status,
+    }
+}
+
+/// In debug builds (which tests use), `KVSIM_TEST_PLANT_NONDETERMINISM=SEED` plants a
+/// nondeterminism at that seed ([`kvsim::sim::plant_nondeterminism`]), so that a test can watch
+/// `--check-determinism` fail end to end. Release builds do not read it: no user can trip it.
+fn plant_for_tests() {
+    #[cfg(debug_assertions)]
+    if let Some(seed) = std::env::var("KVSIM_TEST_PLANT_NONDETERMINISM")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+    {
+        kvsim::sim::plant_nondeterminism(Some(seed));
     }
 }
 
