@@ -11,10 +11,11 @@
 //! ```
 //!
 //! The second pass goes through the seeds in blocks of [`BLOCK`], each block backwards and dealt
-//! round-robin to threads started for it, so no seed runs after the same seed, nor on the same thread,
-//! as in the first: a run that leaned on what an earlier run left behind (a global counter, a
-//! thread-local cache, the order a hash map iterates in) shows as a seed whose hashes differ. Only a
-//! block's hashes are kept, so the check's memory does not grow with the seeds either.
+//! round-robin to threads started for it, so no seed follows the seed it followed in the first
+//! pass, nor runs on the thread it ran on then: a run that leaned on anything but its scenario and
+//! seed (a global counter, a thread-local cache, the order a hash map iterates in) shows as a seed
+//! whose hashes differ. Only a block's hashes are kept, so the check's memory does not grow with the
+//! seeds either.
 //!
 //! The hash is FNV-1a over a canonical writing of the run — its JSON (maps in it are ordered) and
 //! each recorded event's `Debug` form — so it is the same on every machine for the same kvsim: two
