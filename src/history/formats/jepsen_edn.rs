@@ -36,7 +36,7 @@ use super::edn::{field, forms, keyword, show, EdnError};
 use super::events::{pair, Event, EventType, PairError};
 use super::jepsen_values::Decoder;
 use crate::check::file::LoadedHistory;
-use crate::check::history::CheckHistory;
+use crate::check::history::{CheckHistory, RawOp};
 use crate::history::Operation;
 use crate::ids::Time;
 use crate::op::OpKind;
@@ -59,26 +59,35 @@ pub enum JepsenEdnError {
 
 /// Reads a Jepsen EDN history; `maelstrom` requires every operation to be keyed by a tuple.
 pub fn read(text: &str, maelstrom: bool) -> Result<Vec<LoadedHistory>, JepsenEdnError> {
+    Ok(read_ops(text, maelstrom)?
+        .into_iter()
+        .map(|(label, ops)| LoadedHistory {
+            label,
+            history: CheckHistory::new(ops),
+            stores: None,
+        })
+        .collect())
+}
+
+/// Reads a Jepsen EDN history into each of its histories' label and operations, in the order they
+/// were invoked.
+pub fn read_ops(text: &str, maelstrom: bool) -> Result<Vec<(String, Vec<RawOp>)>, JepsenEdnError> {
     let default_label = if maelstrom {
         "maelstrom history"
     } else {
         "jepsen history"
     };
-    let mut loaded = Vec::new();
+    let mut histories = Vec::new();
     let mut operations = 0;
     for (label, first_line, part) in parts(text) {
         let ops = pair(events(part, first_line, maelstrom)?)?;
         operations += ops.len();
-        loaded.push(LoadedHistory {
-            label: label.unwrap_or(default_label).to_string(),
-            history: CheckHistory::new(ops),
-            stores: None,
-        });
+        histories.push((label.unwrap_or(default_label).to_string(), ops));
     }
     if operations == 0 {
         return Err(JepsenEdnError::Empty);
     }
-    Ok(loaded)
+    Ok(histories)
 }
 
 /// Splits `text` at [`HISTORY_MARKER`] lines: each part's label (if it has a marker), the line it
