@@ -331,17 +331,17 @@ fn each_kind_of_malformed_jepsen_log_line_is_refused_at_its_line() {
         ),
         (
             "process",
-            format!("INFO  jepsen.util - zero\t:invoke\t:write\t1\n"),
+            "INFO  jepsen.util - zero\t:invoke\t:write\t1\n".to_string(),
             "line 1: process `zero`",
         ),
         (
             "type",
-            format!("INFO  jepsen.util - 0\t:begun\t:write\t1\n"),
+            "INFO  jepsen.util - 0\t:begun\t:write\t1\n".to_string(),
             "line 1: unknown type `:begun`",
         ),
         (
             "f",
-            format!("INFO  jepsen.util - 0\t:invoke\t:delete\t1\n"),
+            "INFO  jepsen.util - 0\t:invoke\t:delete\t1\n".to_string(),
             "line 1: unknown :f :delete",
         ),
         (
@@ -351,7 +351,7 @@ fn each_kind_of_malformed_jepsen_log_line_is_refused_at_its_line() {
         ),
         (
             "two-values",
-            format!("INFO  jepsen.util - 1\t:invoke\t:write\t3 4\n"),
+            "INFO  jepsen.util - 1\t:invoke\t:write\t3 4\n".to_string(),
             "line 1: the value `3 4`",
         ),
         (

@@ -10,15 +10,15 @@
 //!
 //! One map per line, or one vector of maps. Events whose `:process` is not an integer (the nemesis)
 //! are not client operations and are skipped; other fields (`:error`, `:node`, …) are ignored. What
-//! `:f` and `:value` mean is in [`super::jepsen_values`], how completions pair with invokes in
-//! [`super::events`]. **Time**: `:time` (nanoseconds) when every client event has it, else `:index`
+//! `:f` and `:value` mean is in `jepsen_values.rs`, how completions pair with invokes in
+//! `events.rs`. **Time**: `:time` (nanoseconds) when every client event has it, else `:index`
 //! when every one has it, else the order of the events in the file; taken as it is (nanoseconds
 //! stay nanoseconds), so real-time order is exactly the file's. Events must be in time order.
 //!
 //! kvsim's own files may hold several histories, each after a comment line
 //! `;; kvsim history: LABEL` (what `kvsim run --history-format edn` prints for several models).
 //!
-//! **Writing** ([`write`]): kvsim's simulated milliseconds become nanoseconds (× 1,000,000);
+//! **Writing** ([`write()`]): kvsim's simulated milliseconds become nanoseconds (× 1,000,000);
 //! `:process` is the client number; every operation is keyed by an independent tuple `[key value]`
 //! (what Jepsen's `independent` checkers, Knossos through them, and Maelstrom's lin-kv read); values
 //! that are integers in canonical form are written as integers, others as EDN strings. A

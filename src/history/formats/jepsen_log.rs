@@ -2,19 +2,19 @@
 //! `jepsen.util`, with tab-separated process, type, `:f` and value.
 //!
 //! ```text
-//! INFO  jepsen.util - 2	:invoke	:cas	[3 0]
-//! INFO  jepsen.util - 4	:info	:write	:timed-out
-//! INFO  jepsen.util - 0	:ok	:read	nil
-//! INFO  jepsen.util - :nemesis	:info	:start	nil
+//! INFO  jepsen.util - 2 → :invoke → :cas → [3 0]
+//! INFO  jepsen.util - 4 → :info → :write → :timed-out
+//! INFO  jepsen.util - 0 → :ok → :read → nil
+//! INFO  jepsen.util - :nemesis → :info → :start → nil
 //! ```
 //!
-//! A line is an event if it has `jepsen.util - `; it must then be well-formed, or the file is
+//! (→ stands for a tab.) A line is an event if it has `jepsen.util - `; it must then be well-formed, or the file is
 //! refused at that line. Other lines — other loggers, stack traces, blank lines — are not events and
 //! are skipped. The nemesis's events are skipped. A fifth field (the error, which Jepsen logs after
 //! the value) is ignored. The value is EDN, read with the `clojure-reader` crate, and means what it
-//! means in an EDN history ([`super::jepsen_values`]); `:fail` means the operation did not happen
+//! means in an EDN history (`jepsen_values.rs`); `:fail` means the operation did not happen
 //! (a `:fail :read :timed-out` is a read of unknown result, which constrains nothing), `:info` that
-//! it may have ([`super::events`]). The log has no times: lines are in real-time order, and each
+//! it may have (`events.rs`). The log has no times: lines are in real-time order, and each
 //! event's time is its position among the events.
 
 use clojure_reader::edn::{self, Edn};

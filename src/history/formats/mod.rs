@@ -7,11 +7,11 @@
 //! kvsim        {"client": 0, "op": "put", …}  or  {"runs": […]}   (crate::check::file)
 //! jepsen       {:type :invoke, :f :write, :value 3, :process 1, …}  (jepsen_edn.rs)
 //! maelstrom    {:type :invoke, :f :cas, :value [0 [3 4]], …}        (jepsen_edn.rs, tuples only)
-//! jepsen-log   INFO  jepsen.util - 2	:invoke	:cas	[3 0]           (jepsen_log.rs)
+//! jepsen-log   INFO  jepsen.util - 2 → :invoke → :cas → [3 0]           (jepsen_log.rs)
 //! porcupine    {:process 0, :type :invoke, :f :get, :key "5", …}    (porcupine.rs)
 //! ```
 //!
-//! **Detection** ([`detect`]), on the first character that is not white space (nor in an EDN `;`
+//! (→ stands for a tab.) **Detection** ([`detect`]), on the first character that is not white space (nor in an EDN `;`
 //! comment): `{` followed by `"` or `}` is kvsim's JSON; `{` followed by `:`, or `[`, is EDN — a
 //! Porcupine log if its first client event has `:f :get` or `:put`, or `:append` with a string `:key`,
 //! and otherwise a Jepsen history (Maelstrom's included: the shape of each value tells); anything
@@ -46,19 +46,6 @@ pub enum Format {
     Porcupine,
 }
 
-impl Format {
-    /// The name `--format` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Kvsim => "kvsim",
-            Format::Jepsen => "jepsen",
-            Format::Maelstrom => "maelstrom",
-            Format::JepsenLog => "jepsen-log",
-            Format::Porcupine => "porcupine",
-        }
-    }
-}
-
 /// How formats that need a choice are read.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReadOptions {
@@ -77,7 +64,7 @@ pub enum ReadError {
     JepsenLog(#[from] jepsen_log::JepsenLogError),
     #[error(transparent)]
     Porcupine(#[from] porcupine::PorcupineError),
-    #[error("the file is empty")]
+    #[error("the file holds no operations")]
     Empty,
     #[error("cannot tell the format from the first line; name it with --format (kvsim, jepsen, maelstrom, jepsen-log or porcupine)")]
     Unknown,
