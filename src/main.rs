@@ -70,7 +70,8 @@ kvsim run scenarios/causal-chain.json --model eventual\n  \
 kvsim run scenarios/largest.json --model causal --show committed\n  \
 kvsim run scenarios/partition.json --show all\n  \
 kvsim run scenarios/reordering.json --fail-on own      # exit 1: a model broke its own guarantee\n  \
-kvsim run scenarios/largest.json --seed 42 --json > run.json")]
+kvsim run scenarios/largest.json --seed 42 --json > run.json\n  \
+kvsim run scenarios/stale-read.json --model sequential --history-format edn > history.edn")]
     Run(RunArgs),
     /// Run the built-in teaching scenario under all four models, side by side.
     #[command(after_help = "Example:\n  kvsim demo")]
@@ -89,9 +90,9 @@ kvsim run scenarios/largest.json --seed 42 --json > run.json")]
     #[command(
         after_help = "Examples:\n  kvsim check history.jsonl --model linearizable\n  \
 kvsim run scenarios/stale-read.json --json > run.json && kvsim check run.json\n  \
-kvsim check store/latest/history.edn                 # a Jepsen or Maelstrom history\n  \
-kvsim check etcd_000.log --format jepsen-log         # Jepsen's text log\n  \
-kvsim check c01-ok.txt --format porcupine --empty value"
+kvsim check store/latest/history.edn        # a Jepsen or Maelstrom history (told from its first lines)\n  \
+kvsim check etcd.log --format jepsen-log    # Jepsen's text log\n  \
+kvsim check kv.txt --empty value            # a Porcupine kv log, \"\" read as an ordinary value"
     )]
     Check(CheckArgs),
     /// Run a scenario under many seeds, judge every run, and summarise.
@@ -142,7 +143,7 @@ enum FormatChoice {
     Jepsen,
     /// A Maelstrom lin-kv or lww-kv history: Jepsen EDN with every value an independent tuple.
     Maelstrom,
-    /// Jepsen's older text log: `INFO  jepsen.util - 2 <tab>:invoke<tab>:cas<tab>[3 0]`.
+    /// Jepsen's older text log: `INFO  jepsen.util - 2<tab>:invoke<tab>:cas<tab>[3 0]`.
     JepsenLog,
     /// Porcupine's key-value log: {:process 0, :type :invoke, :f :get, :key "5", :value nil}.
     Porcupine,

@@ -479,6 +479,20 @@ fn every_shipped_scenario_written_as_edn_and_read_back_gets_the_runs_verdicts() 
 }
 
 #[test]
+fn history_format_edn_replaces_the_report_and_is_refused_with_json_show_or_trace() {
+    for other in ["--json", "--trace", "--show=history"] {
+        let output = kvsim(&[
+            "run",
+            "scenarios/stale-read.json",
+            "--history-format",
+            "edn",
+            other,
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{other}");
+    }
+}
+
+#[test]
 fn run_prints_edn_that_check_reads_back_as_one_history_per_model() {
     let edn = kvsim(&[
         "run",
