@@ -83,6 +83,31 @@ fn a_vector_of_jepsen_maps_timed_by_index_shows_a_stale_read() {
 }
 
 #[test]
+fn newer_jepsen_records_are_read_as_their_maps() {
+    let path = file(
+        "records.edn",
+        "#jepsen.history.Op{:index 0, :time 0, :type :invoke, :process 0, :f :write, :value 3}\n\
+         #jepsen.history.Op{:index 1, :time 5, :type :ok, :process 0, :f :write, :value 3}\n\
+         #jepsen.history.Op{:index 2, :time 6, :type :invoke, :process 1, :f :read, :value nil}\n\
+         #jepsen.history.Op{:index 3, :time 9, :type :ok, :process 1, :f :read, :value nil}\n",
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(formats::detect(&text), Some(Format::Jepsen));
+    let (status, histories) = check(path.to_str().unwrap(), &[]);
+    assert_eq!(status, 1);
+    assert_eq!(
+        histories[0]["verdicts"]["linearizable"]["anomaly"],
+        "stale read"
+    );
+    // Another tag is not an event.
+    let path = file(
+        "other-tag.edn",
+        "#my.Rec{:type :invoke, :f :write, :value 1, :process 0}\n",
+    );
+    refused(&path, &[], "line 1: expected a map");
+}
+
+#[test]
 fn jepsen_operations_keyed_by_a_key_field_are_checked_per_key() {
     let (status, histories) = check("tests/formats/jepsen-keyed.edn", &[]);
     assert_eq!(status, 0);

@@ -8,7 +8,8 @@
 //! {:type :info, :f :start, :value nil, :process :nemesis, :time 3292200112, :index 3}
 //! ```
 //!
-//! One map per line, or one vector of maps. Events whose `:process` is not an integer (the nemesis)
+//! One map per line (or a `#jepsen.history.Op{…}` record, as newer Jepsen prints them), or one vector
+//! of maps. Events whose `:process` is not an integer (the nemesis)
 //! are not client operations and are skipped; other fields (`:error`, `:node`, …) are ignored. What
 //! `:f` and `:value` mean is in `jepsen_values.rs`, how completions pair with invokes in
 //! `events.rs`. **Time**: `:time` (nanoseconds) when every client event has it, else `:index`
@@ -121,7 +122,12 @@ fn events(text: &str, first_line: usize, maelstrom: bool) -> Result<Vec<Event>, 
     for form in forms(text, first_line)? {
         let line = form.line;
         let invalid = |message: String| JepsenEdnError::Invalid { line, message };
-        let Edn::Map(map) = &form.value else {
+        // Newer Jepsen prints each event as a record: `#jepsen.history.Op{:index 0, …}`.
+        let value = match &form.value {
+            Edn::Tagged(tag, inner) if tag == "jepsen.history.Op" => inner.as_ref(),
+            value => value,
+        };
+        let Edn::Map(map) = value else {
             return Err(invalid(format!(
                 "expected a map such as {{:type :invoke, :f :write, :value 3, :process 1}}, found {}",
                 show(&form.value)

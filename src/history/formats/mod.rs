@@ -12,7 +12,8 @@
 //! ```
 //!
 //! (→ stands for a tab.) **Detection** ([`detect`]), on the first character that is not white space (nor in an EDN `;`
-//! comment): `{` followed by `"` or `}` is kvsim's JSON; `{` followed by `:`, or `[`, is EDN — a
+//! comment): `{` followed by `"` or `}` is kvsim's JSON; `#` is a Jepsen history of records
+//! (`#jepsen.history.Op{…}`); `{` followed by `:`, or `[`, is EDN — a
 //! Porcupine log if its first client event has `:f :get` or `:put`, or `:append` with a string `:key`,
 //! and otherwise a Jepsen history (Maelstrom's included: the shape of each value tells); anything
 //! else is a Jepsen text log if some line has `jepsen.util - `. `--format` forces one.
@@ -106,6 +107,8 @@ pub fn detect(text: &str) -> Option<Format> {
             _ => Some(Format::Kvsim),
         },
         Some('[') => Some(edn_format(rest)),
+        // A tagged record, `#jepsen.history.Op{…}`: only Jepsen writes those.
+        Some('#') => Some(Format::Jepsen),
         _ if text.lines().any(jepsen_log::is_event_line) => Some(Format::JepsenLog),
         _ => None,
     }
