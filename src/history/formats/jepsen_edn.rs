@@ -8,13 +8,13 @@
 //! {:type :info, :f :start, :value nil, :process :nemesis, :time 3292200112, :index 3}
 //! ```
 //!
-//! One map per line (or a `#jepsen.history.Op{…}` record, as newer Jepsen prints them), or one vector
-//! of maps. Events whose `:process` is not an integer (the nemesis)
-//! are not client operations and are skipped; other fields (`:error`, `:node`, …) are ignored. What
-//! `:f` and `:value` mean is in `jepsen_values.rs`, how completions pair with invokes in
-//! `events.rs`. **Time**: `:time` (nanoseconds) when every client event has it, else `:index`
-//! when every one has it, else the order of the events in the file; taken as it is (nanoseconds
-//! stay nanoseconds), so real-time order is exactly the file's. Events must be in time order.
+//! One map per line (or a `#jepsen.history.Op{…}` record, as newer Jepsen prints them), or one
+//! vector of maps. Events whose `:process` is not an integer (the nemesis) are not client operations
+//! and are skipped; other fields (`:error`, `:node`, …) are ignored. What `:f` and `:value` mean is
+//! in `jepsen_values.rs`, how completions pair with invokes in `events.rs`. **Time**: `:time`
+//! (nanoseconds) when every client event has it, else `:index` when every one has it, else the
+//! order of the events in the file; taken as it is (nanoseconds stay nanoseconds), so real-time
+//! order is exactly the file's. Events must be in time order.
 //!
 //! kvsim's own files may hold several histories, each after a comment line
 //! `;; kvsim history: LABEL` (what `kvsim run --history-format edn` prints for several models).

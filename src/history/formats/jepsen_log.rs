@@ -8,9 +8,9 @@
 //! INFO  jepsen.util - :nemesis → :info → :start → nil
 //! ```
 //!
-//! (→ stands for a tab.) A line is an event if it has `jepsen.util - `; it must then be well-formed, or the file is
-//! refused at that line. Other lines — other loggers, stack traces, blank lines — are not events and
-//! are skipped. The nemesis's events are skipped. A fifth field (the error, which Jepsen logs after
+//! (→ stands for a tab.) A line is an event if it has `jepsen.util - `; it must then be
+//! well-formed, or the file is refused at that line. Other lines — other loggers, stack traces,
+//! blank lines — are not events and are skipped. The nemesis's events are skipped. A fifth field (the error, which Jepsen logs after
 //! the value) is ignored. The value is EDN, read with the `clojure-reader` crate, and means what it
 //! means in an EDN history (`jepsen_values.rs`); `:fail` means the operation did not happen
 //! (a `:fail :read :timed-out` is a read of unknown result, which constrains nothing), `:info` that
