@@ -22,7 +22,8 @@
 //! - [`sim`]: the engine — event queue, network, faults ([`sim::fault`], [`sim::nemesis`]), the loop
 //!   that drives everything.
 //! - [`history`] and [`run`]: what a run produces; [`events`]: the protocol events it records when
-//!   asked (`--trace`).
+//!   asked (`--trace`); [`history::formats`]: histories other tools record (Jepsen, Maelstrom,
+//!   Porcupine) read into the checkers' input, and kvsim's written as Jepsen EDN.
 //! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols;
 //!   [`check::glossary`] names every anomaly they find, with one plain sentence each.
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.

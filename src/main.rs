@@ -13,10 +13,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use indexmap::IndexMap;
-use kvsim::check::file::{HistoryFileError, LoadedHistory};
+use kvsim::check::file::LoadedHistory;
 use kvsim::check::glossary::Explained;
 use kvsim::check::lattice::{strongest, Strongest};
 use kvsim::check::{check_all, check_property, check_run, Property, Verdict, Verdicts};
+use kvsim::history::formats::{self, Empty, Format, ReadError, ReadOptions};
 use kvsim::protocol::Model;
 use kvsim::report::{render, render_selected, Show};
 use kvsim::run::Run;
@@ -70,7 +71,8 @@ kvsim run scenarios/causal-chain.json --model eventual\n  \
 kvsim run scenarios/largest.json --model causal --show committed\n  \
 kvsim run scenarios/partition.json --show all\n  \
 kvsim run scenarios/reordering.json --fail-on own      # exit 1: a model broke its own guarantee\n  \
-kvsim run scenarios/largest.json --seed 42 --json > run.json")]
+kvsim run scenarios/largest.json --seed 42 --json > run.json\n  \
+kvsim run scenarios/stale-read.json --model sequential --history-format edn > history.edn")]
     Run(RunArgs),
     /// Run the built-in teaching scenario under all four models, side by side.
     #[command(after_help = "Example:\n  kvsim demo")]
@@ -80,13 +82,18 @@ kvsim run scenarios/largest.json --seed 42 --json > run.json")]
     /// HISTORY is the JSON that `kvsim run --json` prints (every run in it is checked, convergence
     /// included), or JSON lines with one operation each:
     ///   {"client": 0, "op": "put", "key": "x", "value": "1", "invoked_at": 0, "returned_at": 12}
-    /// (`returned_at` null or absent: never returned; for a get, `value` is what was read).
+    /// (`returned_at` null or absent: never returned; for a get, `value` is what was read) — or a
+    /// history recorded by Jepsen (EDN or its text log), Maelstrom or Porcupine: the format is told
+    /// from the file's first lines, or named with --format.
     ///
     /// Exit status: 0 when every requested property holds, 1 when one is broken, 3 when none is
     /// broken but some could not be decided, 2 on bad input.
     #[command(
         after_help = "Examples:\n  kvsim check history.jsonl --model linearizable\n  \
-kvsim run scenarios/stale-read.json --json > run.json && kvsim check run.json"
+kvsim run scenarios/stale-read.json --json > run.json && kvsim check run.json\n  \
+kvsim check store/latest/history.edn        # a Jepsen or Maelstrom history (told from its first lines)\n  \
+kvsim check etcd.log --format jepsen-log    # Jepsen's text log\n  \
+kvsim check kv.txt --empty value            # a Porcupine kv log, \"\" read as an ordinary value"
     )]
     Check(CheckArgs),
     /// Run a scenario under many seeds, judge every run, and summarise.
@@ -121,6 +128,54 @@ struct CheckArgs {
     /// Print one JSON document instead of text.
     #[arg(long)]
     json: bool,
+    /// The history's format; `auto` tells it from the first lines (see the README, "History
+    /// formats").
+    #[arg(long, value_enum, default_value_t = FormatChoice::Auto)]
+    format: FormatChoice,
+    /// How a Porcupine log's empty string is read: `absent` (Porcupine's meaning: every key starts
+    /// as "", so reading "" is reading a key nothing was written to) or `value` (an ordinary value).
+    #[arg(long, value_enum, default_value_t = EmptyChoice::Absent)]
+    empty: EmptyChoice,
+}
+
+/// A value of `kvsim check --format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatChoice {
+    /// Tell the format from the file's first lines.
+    Auto,
+    /// kvsim's run document (`kvsim run --json`) or JSON lines.
+    Kvsim,
+    /// Jepsen's EDN history: one map per line or a vector of maps; a single register, a :key field,
+    /// or independent tuples [key value].
+    Jepsen,
+    /// A Maelstrom lin-kv or lww-kv history: Jepsen EDN with every value an independent tuple.
+    Maelstrom,
+    /// Jepsen's older text log: `INFO  jepsen.util - 2<tab>:invoke<tab>:cas<tab>[3 0]`.
+    JepsenLog,
+    /// Porcupine's key-value log: {:process 0, :type :invoke, :f :get, :key "5", :value nil}.
+    Porcupine,
+}
+
+impl FormatChoice {
+    fn format(self) -> Option<Format> {
+        match self {
+            FormatChoice::Auto => None,
+            FormatChoice::Kvsim => Some(Format::Kvsim),
+            FormatChoice::Jepsen => Some(Format::Jepsen),
+            FormatChoice::Maelstrom => Some(Format::Maelstrom),
+            FormatChoice::JepsenLog => Some(Format::JepsenLog),
+            FormatChoice::Porcupine => Some(Format::Porcupine),
+        }
+    }
+}
+
+/// A value of `kvsim check --empty`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum EmptyChoice {
+    /// "" is the initial value: the key is absent.
+    Absent,
+    /// "" is a value like any other.
+    Value,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -178,10 +233,15 @@ fn main() -> ExitCode {
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
-    let loaded: Result<Vec<LoadedHistory>, HistoryFileError> =
-        std::fs::read_to_string(&args.history)
-            .map_err(Into::into)
-            .and_then(|text| kvsim::check::file::parse(&text));
+    let options = ReadOptions {
+        empty: match args.empty {
+            EmptyChoice::Absent => Empty::Absent,
+            EmptyChoice::Value => Empty::Value,
+        },
+    };
+    let loaded: Result<Vec<LoadedHistory>, ReadError> = std::fs::read_to_string(&args.history)
+        .map_err(|err| ReadError::Kvsim(err.into()))
+        .and_then(|text| formats::read(&text, args.format.format(), &options));
     let loaded = match loaded {
         Ok(loaded) => loaded,
         Err(err) => return fail(&args.history, &err),

@@ -323,3 +323,111 @@ fn thirty_thousand_clients_run_in_little_memory() {
     let output = kvsim_within(1024, &["run", path.to_str().unwrap(), "--model", "causal"]);
     assert!(output.status.success(), "{output:?}");
 }
+
+/// Writes raw bytes (not necessarily UTF-8).
+fn bytes_file(name: &str, content: &[u8]) -> PathBuf {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-{name}"));
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+#[test]
+fn history_files_in_other_formats_that_are_empty_or_not_utf8_are_refused() {
+    for (name, content) in [
+        ("empty.edn", &b""[..]),
+        ("blank.edn", &b"  \n\n"[..]),
+        (
+            "latin1.edn",
+            &b"{:type :invoke, :f :write, :value \"caf\xe9\", :process 0}\n"[..],
+        ),
+        (
+            "latin1.log",
+            &b"INFO  jepsen.util - 0\t:invoke\t:write\t\xff\n"[..],
+        ),
+    ] {
+        let path = bytes_file(name, content);
+        refused(&kvsim(&["check", path.to_str().unwrap()]), &path);
+    }
+    // Comments only, or only the nemesis: no client operations.
+    let path = file(
+        "nemesis-only.edn",
+        "{:type :info, :f :start, :value nil, :process :nemesis}\n",
+    );
+    let err = refused(&kvsim(&["check", path.to_str().unwrap()]), &path);
+    assert!(err.contains("no client operations"), "{err}");
+}
+
+#[test]
+fn huge_numbers_in_edn_histories_are_refused_at_their_line() {
+    for (name, text, expected) in [
+        (
+            "huge-time.edn",
+            "{:type :invoke, :f :write, :value 1, :process 0, :time 1}\n\
+             {:type :ok, :f :write, :value 1, :process 0, :time 99999999999999999999999}\n",
+            "line 2, column 52: not EDN: an invalid number",
+        ),
+        (
+            "huge-process.edn",
+            "{:type :invoke, :f :write, :value 1, :process 4294967296}\n",
+            "line 1: process 4294967296 is out of range",
+        ),
+        (
+            "huge-value.log",
+            "INFO  jepsen.util - 0\t:invoke\t:write\t123456789012345678901234567890\n",
+            "line 1: the value `123456789012345678901234567890` is not one EDN value",
+        ),
+    ] {
+        let path = file(name, text);
+        let err = refused(&kvsim(&["check", path.to_str().unwrap()]), &path);
+        assert!(err.contains(expected), "{err}");
+    }
+}
+
+#[test]
+fn deeply_nested_edn_is_refused_without_overflowing_the_stack() {
+    // 200,000 nested vectors: a recursive parser, printer or drop would overflow the stack.
+    let depth = 200_000;
+    let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let cases = [
+        (
+            "nested-value.edn",
+            format!("{{:type :invoke, :f :write, :value {nested}, :process 0}}\n"),
+            "neither an integer nor a string",
+        ),
+        ("nested-form.edn", format!("{nested}\n"), "expected a map"),
+        (
+            "nested-unclosed.edn",
+            format!(
+                "{{:type :invoke, :f :write, :value {}}}\n",
+                "[".repeat(depth)
+            ),
+            "line 1",
+        ),
+        (
+            "nested-key.txt",
+            format!("{{:process 0, :type :invoke, :f :get, :key {nested}}}\n"),
+            "is not a string",
+        ),
+        (
+            "nested-value.log",
+            format!("INFO  jepsen.util - 0\t:invoke\t:write\t{nested}\n"),
+            "neither an integer nor a string",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let path = file(name, &text);
+        let err = refused(&kvsim(&["check", path.to_str().unwrap()]), &path);
+        assert!(err.contains(expected), "{name}: {err}");
+        assert!(err.len() < 400, "a short message: {err}");
+    }
+}
+
+#[test]
+fn control_characters_in_other_formats_stay_escaped_on_one_line() {
+    let path = file(
+        "control.log",
+        "INFO  jepsen.util - \u{1b}[31m\t:invoke\t:write\t1\n",
+    );
+    let err = refused(&kvsim(&["check", path.to_str().unwrap()]), &path);
+    assert!(err.contains(r"\u{1b}[31m"), "{err}");
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 use kvsim::check::{check_run, Verdicts};
+use kvsim::history::formats::jepsen_edn;
 use kvsim::report::{render, write_results, write_trace, Report, Section, Show};
 use kvsim::run::Run;
 use kvsim::scenario::Scenario;
@@ -49,11 +50,24 @@ pub struct RunArgs {
     #[arg(long, value_name = "PROPERTY", value_parser = gate::parser())]
     fail_on: Vec<Gate>,
     /// Also write a results folder: `index.html` (the report: diagrams, verdicts, a time cursor,
-    /// plots; one self-contained file), `<model>.svg`, `run.json` (as --json --trace) and
-    /// `history-<model>.jsonl` (for `kvsim check`). Created if missing; a non-empty folder that is
-    /// not a kvsim results folder is refused.
+    /// plots; one self-contained file), `<model>.svg`, `run.json` (as --json --trace),
+    /// `history-<model>.jsonl` (for `kvsim check`) and `history-<model>.edn` (Jepsen's format).
+    /// Created if missing; a non-empty folder that is not a kvsim results folder is refused.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Print each run's history in this format instead of the report: `edn` is Jepsen's history
+    /// format (one event a line; each model's history after a `;; kvsim history: run of MODEL`
+    /// comment line, which `kvsim check` reads back as one history per model).
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with_all = ["json", "show", "trace"])]
+    history_format: Option<HistoryFormat>,
+}
+
+/// A value of `--history-format`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum HistoryFormat {
+    /// Jepsen's EDN: invoke and completion events, keyed by independent tuples [key value], times
+    /// in nanoseconds.
+    Edn,
 }
 
 /// A value of `--show`.
@@ -122,7 +136,15 @@ pub fn run(args: &RunArgs) -> ExitCode {
             return ExitCode::from(if err.is_refusal() { 2 } else { 4 });
         }
     }
-    let status = if args.json {
+    let status = if let Some(HistoryFormat::Edn) = args.history_format {
+        emit_with(|out| {
+            for run in &runs {
+                let label = format!("run of {}", run.model.name());
+                out.write_all(jepsen_edn::write(&label, &run.history).as_bytes())?;
+            }
+            Ok(())
+        })
+    } else if args.json {
         let report = Report::new(&config, &runs, &verdicts);
         let report = if trace {
             report

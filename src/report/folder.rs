@@ -1,5 +1,5 @@
 //! The results folder of `kvsim run --out DIR` (and of `kvsim sweep --out DIR`, below): the report, each model's diagram, the run as JSON and
-//! each history as JSON lines, and a marker file that makes the folder recognisably kvsim's.
+//! each history as JSON lines and as Jepsen EDN, and a marker file that makes the folder recognisably kvsim's.
 //!
 //! ```text
 //! DIR/kvsim-results.json     the marker: {"kvsim": version, "kind": "run", "scenario", "seed", "files"}
@@ -7,6 +7,8 @@
 //! DIR/<model>.svg            the space-time diagram of each model run
 //! DIR/run.json               what `kvsim run --json --trace` prints
 //! DIR/history-<model>.jsonl  each history, in the JSON lines `kvsim check` reads
+//! DIR/history-<model>.edn    each history in Jepsen's EDN (history::formats::jepsen_edn), which
+//!                            `kvsim check` reads too
 //!
 //! kvsim sweep … --out DIR:
 //! DIR/kvsim-results.json     the marker: {"kvsim", "kind": "sweep", "scenario", "seeds", "files"}
@@ -27,6 +29,7 @@ use serde_json::json;
 use super::html::{render_html, render_sweep_html};
 use super::{render_svg, Report};
 use crate::check::Verdicts;
+use crate::history::formats::jepsen_edn;
 use crate::run::Run;
 use crate::scenario::Config;
 use crate::sweep::Summary;
@@ -187,6 +190,8 @@ fn draw(
             format!("history-{}.jsonl", run.model.name()),
             lines.as_bytes(),
         )?;
+        let edn = jepsen_edn::write(&format!("run of {}", run.model.name()), &run.history);
+        put(format!("history-{}.edn", run.model.name()), edn.as_bytes())?;
     }
     let page = render_html(config, runs, verdicts, &diagrams);
     put("index.html".to_string(), page.as_bytes())?;

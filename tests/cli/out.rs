@@ -63,7 +63,13 @@ fn out_writes_the_report_a_diagram_and_a_history_per_model_the_run_and_a_marker(
     let mut expected = vec!["index.html", "kvsim-results.json", "run.json"];
     let per_model: Vec<String> = MODELS
         .iter()
-        .flat_map(|m| [format!("{m}.svg"), format!("history-{m}.jsonl")])
+        .flat_map(|m| {
+            [
+                format!("{m}.svg"),
+                format!("history-{m}.jsonl"),
+                format!("history-{m}.edn"),
+            ]
+        })
         .collect();
     expected.extend(per_model.iter().map(String::as_str));
     expected.sort();
@@ -71,7 +77,7 @@ fn out_writes_the_report_a_diagram_and_a_history_per_model_the_run_and_a_marker(
     let marker: Value = serde_json::from_str(&read(&dir, "kvsim-results.json")).unwrap();
     assert_eq!(marker["kind"], "run");
     assert_eq!(marker["scenario"], "causal-chain");
-    assert_eq!(marker["files"].as_array().unwrap().len(), 10);
+    assert_eq!(marker["files"].as_array().unwrap().len(), 14);
     for model in MODELS {
         let svg = read(&dir, &format!("{model}.svg"));
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
@@ -123,6 +129,23 @@ fn out_histories_read_back_by_check_give_the_runs_verdicts() {
             assert_eq!(verdict, &verdicts[property], "{model}: {property}");
         }
         assert_eq!(history["strongest"], run["runs"][i]["strongest"], "{model}");
+        // The Jepsen EDN copy: the same verdicts (its witnesses give times in nanoseconds).
+        let path = dir.join(format!("history-{model}.edn"));
+        let output = kvsim(&["check", path.to_str().unwrap(), "--json"]);
+        let checked: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let edn = &checked["histories"][0];
+        assert_eq!(edn["label"], format!("run of {model}"));
+        assert_eq!(edn["operations"], history["operations"]);
+        for (property, verdict) in history["verdicts"].as_object().unwrap() {
+            assert_eq!(
+                edn["verdicts"][property]["ok"], verdict["ok"],
+                "{model}: {property}"
+            );
+            assert_eq!(
+                edn["verdicts"][property]["anomaly"], verdict["anomaly"],
+                "{model}: {property}"
+            );
+        }
     }
 }
 

@@ -1,7 +1,12 @@
 //! The history of a run: every operation a client invoked, with what it wrote or read and when it was
 //! invoked and answered. This is all a consistency checker gets to see.
+//!
+//! [`formats`] reads histories that other tools recorded (Jepsen, Maelstrom, Porcupine) and writes
+//! kvsim's in Jepsen's EDN.
 
 use serde::Serialize;
+
+pub mod formats;
 
 use crate::ids::{ClientId, ReplicaId, Time};
 use crate::op::{Key, Op, OpKind, Reply, Value};
