@@ -17,13 +17,22 @@
 //! same configuration twice (Lowe 2017); configurations are remembered by 128-bit fingerprint
 //! ([`super::fingerprint`]), so the memo costs 16 bytes a configuration, not a bit per operation.
 //! One reduction keeps it from trying every order of concurrent reads: a read that may go next and matches the register is linearized at once, never branched on —
-//! reads change nothing, so if any order works, one with that read placed now does. And when every
-//! value is written once, a write may not overwrite a value that a read not yet placed returns: that
-//! read could never be placed.
+//! reads change nothing, so if any order works, one with that read placed now does. (A compare-and-set
+//! that failed is such a read.) And when every value is written once and no append could make a value
+//! again, a write or update may not overwrite a value that a read not yet placed returns: that read
+//! could never be placed.
 //!
-//! A write that never returned may have taken effect at any time after its call, or never: its return
-//! is placed at infinity, and linearizing it last is the same as it never happening. It constrains no
-//! later operation of its client. Reads that never returned were dropped from the history.
+//! The register's state is a value, and the search applies each operation as
+//! [`crate::op::Op::evaluate`] does: a compare-and-set that succeeded goes only where the register
+//! holds its expected value, and an append makes a new string, interned as it is met
+//! ([`super::appended`]). So the search is exact for repeated values, compare-and-set and append: it
+//! needs no value to be unique.
+//!
+//! A write or update that never returned may have taken effect at any time after its call, or never:
+//! its return is placed at infinity. Once the first return left is at infinity, every operation that
+//! returned is linearized, and those that did not may all be taken never to have happened: the search
+//! has succeeded. Such an operation constrains no later operation of its client. Reads that never
+//! returned were dropped from the history.
 
 mod explain;
 mod groups;
@@ -32,6 +41,7 @@ mod witness;
 
 use std::collections::HashSet;
 
+use super::appended::Appended;
 use super::history::{CheckHistory, CheckOp, OpIndex};
 use super::{fingerprint, Verdict};
 use crate::ids::Time;
@@ -279,8 +289,10 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
         value.map_or(0, |v| fingerprint::tag(4, key as u64, u64::from(v)))
     };
     // How many reads of each (key, value) are not yet linearized. Only used to prune when every value
-    // is written once: a repeated value could come back after being overwritten.
-    let prune = history.repeated_writes().next().is_none();
+    // is written once: a repeated value could come back after being overwritten (and an append could
+    // make any value again).
+    let prune = !history.has_appends() && history.repeated_writes().next().is_none();
+    let mut appended = Appended::new(history);
     let mut waiting: std::collections::BTreeMap<(usize, Option<u32>), u32> =
         std::collections::BTreeMap::new();
     for k in 0..n {
@@ -305,12 +317,21 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
             let o = op(k);
             let key = local_key(k);
             let po_ok = po_pred[k].is_none_or(|p| is_set(&linearized, p));
-            let matching_read = o.is_read() && o.value == state[key];
+            let after = if po_ok {
+                o.apply(state[key], |current, element| {
+                    appended.append(current, element)
+                })
+            } else {
+                None
+            };
+            let matching_read = o.is_read() && after.is_some();
             // Overwriting a value some read still has to return would strand that read for ever
             // (values are written once), so such a write cannot go now.
-            let strands =
-                o.is_write() && prune && waiting.get(&(key, state[key])).is_some_and(|&n| n > 0);
-            if po_ok && (matching_read || (o.is_write() && !strands)) {
+            let strands = !o.is_read()
+                && prune
+                && after != Some(state[key])
+                && waiting.get(&(key, state[key])).is_some_and(|&n| n > 0);
+            if let Some(after) = after.filter(|_| !strands) {
                 if matching_read {
                     if let Some(n) = waiting.get_mut(&(key, o.value)) {
                         *n -= 1;
@@ -318,8 +339,8 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
                 }
                 linearized[k / 64] |= 1 << (k % 64);
                 let previous = state[key];
-                state[key] = o.value;
-                let change = linearized_tag(k) ^ value_tag(key, previous) ^ value_tag(key, o.value);
+                state[key] = after;
+                let change = linearized_tag(k) ^ value_tag(key, previous) ^ value_tag(key, after);
                 configuration ^= change;
                 if matching_read || seen.insert(configuration) {
                     stack.push((k, previous, matching_read));
@@ -334,8 +355,13 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
             }
             at = entry.next;
         } else {
-            // The first remaining return: its operation had to be linearized by now.
-            until = until.max(op(entry.op).returned_at.unwrap_or(Time::MAX));
+            // The first remaining return: its operation had to be linearized by now — unless it never
+            // returned: then every operation that did is linearized, and the rest may never have
+            // happened.
+            let Some(returned) = op(entry.op).returned_at else {
+                return Outcome::Linearizable;
+            };
+            until = until.max(returned);
             // Undo forced reads without trying alternatives, then the last real choice.
             loop {
                 let Some((k, previous, forced)) = stack.pop() else {

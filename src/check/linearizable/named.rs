@@ -1,7 +1,9 @@
 //! The real-time anomalies a student can name, found cheaply before the linearizability search: a
 //! read of a value never written, a read of a value written only after it, and stale reads — a value
 //! already overwritten by a write that completed before the read began, or an older value seen after
-//! a newer one. Each is a definite violation; the search in [`super`] catches everything else.
+//! a newer one; and two compare-and-sets that both succeeded from the same value, a lost update
+//! ([`crate::check::lost_update`]). Each is a definite violation; the search in [`super`] catches
+//! everything else.
 
 use super::super::history::{CheckHistory, OpIndex};
 use super::super::Verdict;
@@ -16,7 +18,15 @@ pub(super) fn named_anomaly(
     history: &CheckHistory,
     by_key: &[Vec<OpIndex>],
 ) -> Option<(Verdict, Vec<OpIndex>)> {
+    if let Some(found) = crate::check::lost_update::lost_update(history) {
+        return Some(found);
+    }
     for ops in by_key {
+        // A key with updates is left to the search: a value an append made, or one a
+        // compare-and-set wrote from what it read, is beyond these patterns of reads and writes.
+        if ops.iter().any(|&i| history.ops[i].is_update()) {
+            continue;
+        }
         // Completed writes by return time, with the running maximum of their invocation times: the
         // latest-invoked write that had completed before a given instant.
         let mut writes: Vec<(Time, Time, OpIndex)> = ops

@@ -24,6 +24,12 @@
 //! returned were dropped. A history in which some value is written twice to a key (so a read's
 //! source is ambiguous), or with so many clients that the clocks (operations × clients) would pass
 //! their budget, is judged by an older search over interleavings (`search.rs`), with a budget.
+//!
+//! So is a history with updates — compare-and-sets that succeeded (or never returned) and appends —
+//! since the graph knows only reads and writes: the search applies every operation as
+//! [`crate::op::Op::evaluate`] does, so it is exact on them, and needs no value to be unique. Two
+//! compare-and-sets that succeeded from a value written once are named at once: a lost update
+//! ([`super::lost_update`]).
 
 mod graph;
 mod saturation;
@@ -34,6 +40,7 @@ mod witness;
 use std::collections::BTreeMap;
 
 use super::history::{CheckHistory, OpIndex};
+use super::lost_update::lost_update;
 use super::order::{sources, CausalOrder, Source};
 use super::saturate::{saturate, MAX_OPS};
 use super::{budget, Verdict};
@@ -131,6 +138,11 @@ pub(super) enum Order {
 /// added to the graph: the linearizability checker's fallback when its search runs out of budget.
 /// Reads of a value written twice are beyond it (unknown). Broken verdicts carry a minimal witness.
 pub fn linearizable_by_solver(history: &CheckHistory) -> Verdict {
+    if history.has_updates() {
+        return Verdict::unknown(
+            "the search gave up, and the solver cannot judge compare-and-sets that succeeded or appends",
+        );
+    }
     if sources(history).contains(&Source::Ambiguous) {
         return Verdict::unknown(
             "the search gave up, and the solver cannot judge reads of a value written twice",
@@ -151,6 +163,9 @@ struct Proof {
 
 /// Decides one part (or any sub-history, for the witness).
 fn decide(history: &CheckHistory, order: Order) -> Decision {
+    if history.has_updates() {
+        return decide_updates(history, order);
+    }
     let sources = sources(history);
     if sources.contains(&Source::Nowhere) {
         return Decision::Broken(None);
@@ -217,6 +232,30 @@ fn decide(history: &CheckHistory, order: Order) -> Decision {
             pairs.len(),
             budget::HOW_TO_RAISE
         )),
+    }
+}
+
+/// A history with updates (compare-and-sets that succeeded or never returned, appends): the graph
+/// knows reads and writes only, so the search over interleavings, which applies every operation as
+/// [`crate::op::Op::evaluate`] does, judges it exactly, within its budget.
+fn decide_updates(history: &CheckHistory, order: Order) -> Decision {
+    if order == Order::RealTime {
+        return Decision::Unknown(
+            "the solver cannot judge compare-and-sets that succeeded or appends".to_string(),
+        );
+    }
+    if lost_update(history).is_some() {
+        return Decision::Broken(None);
+    }
+    if !history.has_appends() && sources(history).contains(&Source::Nowhere) {
+        return Decision::Broken(None);
+    }
+    match search(history, None) {
+        Search::Found => Decision::Holds,
+        Search::OutOfBudget { states, why } => Decision::Unknown(format!(
+            "the history has compare-and-sets or appends, so the search over interleavings judged it, and it gave up after exploring {states} states: {why}"
+        )),
+        Search::Impossible => Decision::Broken(None),
     }
 }
 

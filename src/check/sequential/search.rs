@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use super::SEARCH_BUDGET;
+use crate::check::appended::Appended;
 use crate::check::budget;
 use crate::check::fingerprint;
 use crate::check::history::{CheckHistory, OpIndex};
@@ -108,7 +109,8 @@ impl Readers {
                 }
             }
         }
-        let repeated = history.repeated_writes().next().is_some();
+        // An update may write a value back, and an append may make any value again.
+        let repeated = history.repeated_writes().next().is_some() || history.has_updates();
         Readers {
             of_write,
             of_initial,
@@ -169,6 +171,7 @@ fn undo(state: &mut State, frame: &Frame) {
 
 pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> Search {
     let sessions = &history.sessions;
+    let mut appended = Appended::new(history);
     let readers = Readers::new(history);
     let mut seen: HashSet<u128> = HashSet::new();
     let mut states = 0u64;
@@ -225,7 +228,16 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
         stacked -= 1;
         let w = sessions[s as usize][state.positions[s as usize] as usize];
         let op = &history.ops[w];
-        let applied = apply.then(|| (op.key, state.set(op.key, op.value.map(|v| (v, w)))));
+        let applied = apply.then(|| {
+            let current = state.store[op.key as usize].map(|(v, _)| v);
+            // `choices` offers only what can take effect here.
+            let after = op
+                .apply(current, |current, element| {
+                    appended.append(current, element)
+                })
+                .flatten();
+            (op.key, state.set(op.key, after.map(|v| (v, w))))
+        });
         state.advance(s);
         pending = Some(Some((s, applied)));
     }
@@ -275,9 +287,12 @@ fn choices(
             continue;
         };
         let op = &history.ops[w];
-        if !op.is_write() || saturated.is_some_and(|sat| !sat.ready(w, &state.positions)) {
+        if op.is_read() || saturated.is_some_and(|sat| !sat.ready(w, &state.positions)) {
             continue;
         }
+        // A compare-and-set takes effect only on the value it expected.
+        let held = state.store[op.key as usize].map(|(v, _)| v);
+        let fits = op.cas.is_none_or(|cas| cas.expected == held);
         // A write that never returned comes after what its client did before it.
         if let Some(before) = op.after {
             let b = &history.ops[before];
@@ -287,10 +302,12 @@ fn choices(
         }
         let is_wanted = op.value.is_some_and(|v| wanted.contains(&(op.key, v)));
         let when = op.returned_at.unwrap_or(u64::MAX);
-        if !op.completed() && readers.of_write[w].is_empty() {
+        // An update that never returned may always not have happened (applied last, a compare-and-set
+        // might not fit).
+        if !op.completed() && (op.is_update() || readers.of_write[w].is_empty()) {
             choices.push((is_wanted, when, s as u32, false));
         }
-        if value_consumed(history, readers, state, op.key) {
+        if fits && value_consumed(history, readers, state, op.key) {
             choices.push((is_wanted, when, s as u32, true));
         }
     }
