@@ -4,7 +4,6 @@
 
 use std::collections::HashSet;
 
-use super::SEARCH_BUDGET;
 use crate::check::appended::Appended;
 use crate::check::budget;
 use crate::check::fingerprint;
@@ -169,7 +168,8 @@ fn undo(state: &mut State, frame: &Frame) {
     }
 }
 
-pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> Search {
+/// Searches for a sequential order, exploring at most `budget` states (before `--budget` scales it).
+pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>, budget: u64) -> Search {
     let sessions = &history.sessions;
     let mut appended = Appended::new(history);
     let readers = Readers::new(history);
@@ -194,7 +194,7 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
             };
             if seen.insert(state.fingerprint) {
                 states += 1;
-                if states > budget::scaled(SEARCH_BUDGET) {
+                if states > budget::scaled(budget) {
                     return Search::OutOfBudget {
                         states,
                         why: "its budget of states is spent",
