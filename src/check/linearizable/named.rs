@@ -22,9 +22,14 @@ pub(super) fn named_anomaly(
         return Some(found);
     }
     for ops in by_key {
-        // A key with updates is left to the search: a value an append made, or one a
-        // compare-and-set wrote from what it read, is beyond these patterns of reads and writes.
-        if ops.iter().any(|&i| history.ops[i].is_update()) {
+        // A key with appends is left to the search: the values appends made are not in the history.
+        // A compare-and-set that succeeded (or never returned) counts among the writers of its new
+        // value, which is all these patterns ask of a write: each rests on a value's writers all
+        // being placed before (or after) some instant, and on no delete bringing absence back.
+        if ops
+            .iter()
+            .any(|&i| history.ops[i].kind == crate::op::OpKind::Append)
+        {
             continue;
         }
         // Completed writes by return time, with the running maximum of their invocation times: the

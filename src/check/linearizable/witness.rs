@@ -134,11 +134,13 @@ impl Shrink<'_> {
     /// `ops` without the reads of values that no write in `ops` wrote, nor the compare-and-sets
     /// expecting such values (on a key some append in `ops` touches, they stay: their value may be
     /// the append's).
-    fn close(&self, ops: Vec<OpIndex>) -> Vec<OpIndex> {
+    /// Repeated to a fixed point: dropping a compare-and-set drops a write, which may strand a read.
+    fn close(&self, mut ops: Vec<OpIndex>) -> Vec<OpIndex> {
         let h = self.history;
-        let written = written(h, &ops);
-        ops.into_iter()
-            .filter(|&i| {
+        loop {
+            let written = written(h, &ops);
+            let before = ops.len();
+            ops.retain(|&i| {
                 let op = &h.ops[i];
                 // What a read, or a compare-and-set that succeeded, needs to have been written.
                 let needs = match (op.is_read(), op.cas) {
@@ -147,8 +149,11 @@ impl Shrink<'_> {
                     _ => None,
                 };
                 needs.is_none() || written.contains(&(op.key, needs))
-            })
-            .collect()
+            });
+            if ops.len() == before {
+                return ops;
+            }
+        }
     }
 
     /// Cuts `ops` (sorted by invocation) to those invoked by `until`, if those still break — with the

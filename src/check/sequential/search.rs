@@ -33,15 +33,21 @@ struct State {
     /// How many operations are done (the sum of `positions`).
     done: usize,
     fingerprint: u128,
+    /// Whether states are told apart by the values the keys hold rather than by the writes that wrote
+    /// them: when some value is written twice (or an update may write it again), the pruning that
+    /// needs the writes is off, and what follows a state depends only on the values — so states that
+    /// differ only in which write made a value are one state.
+    by_value: bool,
 }
 
 impl State {
-    fn new(history: &CheckHistory) -> Self {
+    fn new(history: &CheckHistory, by_value: bool) -> Self {
         State {
             positions: vec![0; history.sessions.len()],
             store: vec![None; history.key_count()],
             done: 0,
             fingerprint: 0,
+            by_value,
         }
     }
 
@@ -54,9 +60,17 @@ impl State {
         }
     }
 
-    /// The tag of `key` holding what `write` wrote; the initial value is tagged 0.
-    fn store_tag(key: u32, write: Option<(u32, OpIndex)>) -> u128 {
-        write.map_or(0, |(_, w)| fingerprint::tag(2, u64::from(key), w as u64))
+    /// The tag of `key` holding what `write` wrote (or, `by_value`, its value); the initial value is
+    /// tagged 0.
+    fn store_tag(&self, key: u32, write: Option<(u32, OpIndex)>) -> u128 {
+        write.map_or(0, |(v, w)| {
+            let what = if self.by_value {
+                u64::from(v)
+            } else {
+                w as u64
+            };
+            fingerprint::tag(2, u64::from(key), what)
+        })
     }
 
     fn advance(&mut self, s: u32) {
@@ -76,7 +90,7 @@ impl State {
     /// Sets what `key` holds; returns what it held.
     fn set(&mut self, key: u32, write: Option<(u32, OpIndex)>) -> Option<(u32, OpIndex)> {
         let old = std::mem::replace(&mut self.store[key as usize], write);
-        self.fingerprint ^= State::store_tag(key, old) ^ State::store_tag(key, write);
+        self.fingerprint ^= self.store_tag(key, old) ^ self.store_tag(key, write);
         old
     }
 }
@@ -177,7 +191,7 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>, budg
     let mut states = 0u64;
     let mut work = 0u64;
     let mut stacked = 0usize;
-    let mut state = State::new(history);
+    let mut state = State::new(history, readers.repeated);
     let mut stack: Vec<Frame> = Vec::new();
     let mut pending = Some(None);
     loop {

@@ -114,7 +114,19 @@ impl Shrink<'_> {
 
     /// `ops` without the reads whose value no remaining operation writes — unless no operation of
     /// the whole history wrote it either: such a read is broken by itself, and may be the witness.
-    fn readable(&self, ops: Vec<OpIndex>) -> Vec<OpIndex> {
+    fn readable(&self, mut ops: Vec<OpIndex>) -> Vec<OpIndex> {
+        // Repeated to a fixed point: dropping a compare-and-set drops a write, which may strand a
+        // read.
+        loop {
+            let before = ops.len();
+            ops = self.readable_once(ops);
+            if ops.len() == before {
+                return ops;
+            }
+        }
+    }
+
+    fn readable_once(&self, ops: Vec<OpIndex>) -> Vec<OpIndex> {
         let h = self.history;
         let mut written = std::collections::BTreeSet::new();
         let mut appended = std::collections::BTreeSet::new();
