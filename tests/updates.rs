@@ -428,3 +428,81 @@ fn a_failed_compare_and_set_is_a_read_and_a_pending_one_may_not_have_happened() 
     assert_eq!(sequential::check(&h).ok, Some(true));
     assert_eq!(causal::check(&h).ok, Some(true));
 }
+
+/// A history file with compare-and-set and append lines is read into the same view as a run's, and
+/// judged: two compare-and-sets from the one 1 that both succeeded are a lost update.
+#[test]
+fn a_history_file_with_compare_and_set_and_append_is_judged() {
+    let text = r#"{"client": 0, "op": "put", "key": "x", "value": "1", "invoked_at": 0, "returned_at": 1}
+{"client": 1, "op": "cas", "key": "x", "expected": "1", "value": "2", "invoked_at": 2, "returned_at": 4, "ok": true}
+{"client": 2, "op": "cas", "key": "x", "expected": "1", "value": "3", "invoked_at": 3, "returned_at": 5, "ok": true}
+{"client": 3, "op": "cas", "key": "x", "expected": null, "value": "4", "invoked_at": 6, "returned_at": 7, "ok": false, "seen": "3"}
+{"client": 3, "op": "cas", "key": "x", "expected": "3", "value": "5", "invoked_at": 8}
+{"client": 4, "op": "append", "key": "log", "value": "a", "invoked_at": 0, "returned_at": 2}
+"#;
+    let h = kvsim::check::file::parse(text).unwrap().remove(0).history;
+    let words = words(&h);
+    for line in [
+        "client 1's cas x 1→2 -> ok (t=2..4)",
+        "client 3's cas x null→4 -> failed, saw 3 (t=6..7)",
+        "client 3's cas x 3→5 (t=8.., never returned)",
+        "client 4's append log += a (t=0..2)",
+    ] {
+        assert!(words.contains(line), "{line:?} not in\n{words}");
+    }
+    let verdicts = check_all(&h, None);
+    assert_eq!(verdicts.sequential.anomaly.as_deref(), Some("lost update"));
+    assert_eq!(verdicts.sequential.operations, vec![0, 1, 2]);
+}
+
+/// Each missing or contradictory compare-and-set field is refused at its line, in one sentence.
+#[test]
+fn a_history_file_refuses_missing_and_contradictory_compare_and_set_fields() {
+    let put = r#"{"client": 0, "op": "put", "key": "x", "value": "1", "invoked_at": 0, "returned_at": 1}"#;
+    let cases = [
+        (
+            r#"{"client": 1, "op": "cas", "key": "x", "value": "2", "invoked_at": 2, "returned_at": 3, "ok": true}"#,
+            "line 2: client 1's cas of x has no `expected`",
+        ),
+        (
+            r#"{"client": 1, "op": "cas", "key": "x", "expected": "1", "invoked_at": 2, "returned_at": 3, "ok": true}"#,
+            "line 2: client 1's cas of x has no value",
+        ),
+        (
+            r#"{"client": 1, "op": "cas", "key": "x", "expected": "1", "value": "2", "invoked_at": 2, "returned_at": 3}"#,
+            "line 2: client 1's cas of x returned but has no `ok`",
+        ),
+        (
+            r#"{"client": 1, "op": "cas", "key": "x", "expected": "1", "value": "2", "invoked_at": 2, "returned_at": 3, "ok": false}"#,
+            "line 2: client 1's cas of x failed (`ok` false) but has no `seen`",
+        ),
+        (
+            r#"{"client": 1, "op": "cas", "key": "x", "expected": "1", "value": "2", "invoked_at": 2, "returned_at": 3, "ok": true, "seen": "1"}"#,
+            "line 2: client 1's cas of x succeeded (`ok` true) but has `seen`",
+        ),
+        (
+            r#"{"client": 1, "op": "cas", "key": "x", "expected": "1", "value": "2", "invoked_at": 2, "returned_at": 3, "ok": false, "seen": "1"}"#,
+            "line 2: client 1's cas of x failed (`ok` false) but saw 1, the value it expected",
+        ),
+        (
+            r#"{"client": 1, "op": "cas", "key": "x", "expected": "1", "value": "2", "invoked_at": 2, "ok": true}"#,
+            "line 2: client 1's cas of x never returned",
+        ),
+        (
+            r#"{"client": 1, "op": "put", "key": "x", "value": "2", "expected": "1", "invoked_at": 2}"#,
+            "line 2: client 1's put of x has `expected`, which only a cas has",
+        ),
+        (
+            r#"{"client": 1, "op": "append", "key": "x", "invoked_at": 2}"#,
+            "line 2: client 1's append of x has no value",
+        ),
+    ];
+    for (line, expected) in cases {
+        let text = format!("{put}\n{line}\n");
+        let error = kvsim::check::file::parse(&text).unwrap_err().to_string();
+        assert!(
+            error.starts_with(expected),
+            "{error:?} does not start with {expected:?}"
+        );
+    }
+}
