@@ -384,7 +384,19 @@ fn a_lost_append_is_not_sequential_and_causal_says_why_it_cannot_tell() {
     assert!(!brute::sequential(&h));
     let all = check_all(&h, None);
     assert_eq!(all.linearizable.ok, Some(false));
+    assert_eq!(all.linearizable.anomaly.as_deref(), Some("lost update"));
+    assert_eq!(
+        all.linearizable.witness[0],
+        "client 0's append x += a (t=0..2) returned before client 0's get x -> b (t=4..5) began, yet that read lacks the element a"
+    );
     assert_eq!(all.sequential.ok, Some(false));
+    assert_eq!(
+        all.sequential.anomaly.as_deref(),
+        Some("lost update"),
+        "{:?}",
+        all.sequential
+    );
+    assert_eq!(all.sequential.operations, vec![0, 2]);
     assert_eq!(all.causal.ok, None);
     assert!(all.causal.anomaly.as_deref().unwrap().contains("append"));
     // The same appends, read in full: linearizable.

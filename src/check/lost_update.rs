@@ -9,11 +9,15 @@
 //! B: cas x 1→2 -> ok
 //! C: cas x 1→3 -> ok      B's and C's writes cannot both follow the one write of 1
 //! ```
+//!
+//! An append whose element a later read lacks is found too ([`lost_append`]), where nothing but
+//! appends wrote the key since: appends only add to the end, so every later value holds the element.
 
 use std::collections::BTreeMap;
 
-use super::history::{CheckHistory, OpIndex};
+use super::history::{CheckHistory, OpIndex, Role};
 use super::{glossary, Verdict};
+use crate::ids::Time;
 use crate::op::OpKind;
 
 /// The first lost update, with the operations that show it (they alone break sequential
@@ -81,6 +85,108 @@ pub fn lost_update(history: &CheckHistory) -> Option<(Verdict, Vec<OpIndex>)> {
         let verdict =
             Verdict::broken_by(glossary::LOST_UPDATE, witness, history, ops.iter().copied());
         return Some((verdict, ops));
+    }
+    None
+}
+
+/// How many of the latest appends before each read [`lost_append`] compares it with.
+const LOST_APPEND_WINDOW: usize = 8;
+
+/// The first append that succeeded while a later read of its key lacks its element, with the two
+/// operations (which break the property alone: without other writes, the read could only return the
+/// element). Later means, with `real_time` (linearizability), invoked after the append returned, on a
+/// key where every other kind of write (a put, a compare-and-set) returned before the append began;
+/// without (sequential consistency), after it in the same client, on a key only appends write. Only
+/// the last few appends before each read are compared, which keeps this linear.
+pub fn lost_append(history: &CheckHistory, real_time: bool) -> Option<(Verdict, Vec<OpIndex>)> {
+    // Per key: when the last put or compare-and-set returned (`Time::MAX`: one never did).
+    let mut last_reset: Vec<Option<Time>> = vec![None; history.key_count()];
+    for op in &history.ops {
+        if op.kind != OpKind::Append && !op.is_read() {
+            let returned = op.returned_at.unwrap_or(Time::MAX);
+            let slot = &mut last_reset[op.key as usize];
+            *slot = Some(slot.map_or(returned, |t| t.max(returned)));
+        }
+    }
+    let mut appends: Vec<OpIndex> = (0..history.ops.len())
+        .filter(|&i| {
+            let op = &history.ops[i];
+            let reset = last_reset[op.key as usize];
+            op.kind == OpKind::Append
+                && op.completed()
+                && match reset {
+                    None => true,
+                    Some(t) => real_time && t < op.invoked_at,
+                }
+        })
+        .collect();
+    if appends.is_empty() {
+        return None;
+    }
+    appends.sort_by_key(|&a| history.ops[a].returned_at);
+    let lacks = |a: OpIndex, r: OpIndex| {
+        let element = history.value_text(history.ops[a].value.expect("an element"));
+        history.ops[r]
+            .value
+            .is_none_or(|v| !history.value_text(v).contains(element.as_ref()))
+    };
+    for (r, read) in history.ops.iter().enumerate() {
+        if read.role != Role::Read {
+            continue;
+        }
+        let candidates: Vec<OpIndex> = if real_time {
+            let before = appends.partition_point(|&a| {
+                history.ops[a]
+                    .returned_at
+                    .is_some_and(|t| t < read.invoked_at)
+            });
+            appends[..before]
+                .iter()
+                .rev()
+                .filter(|&&a| history.ops[a].key == read.key)
+                .take(LOST_APPEND_WINDOW)
+                .copied()
+                .collect()
+        } else {
+            let session = &history.sessions[read.session as usize];
+            session[..read.seq as usize]
+                .iter()
+                .rev()
+                .filter(|&&a| {
+                    let op = &history.ops[a];
+                    op.key == read.key
+                        && op.kind == OpKind::Append
+                        && last_reset[op.key as usize].is_none()
+                })
+                .take(LOST_APPEND_WINDOW)
+                .copied()
+                .collect()
+        };
+        let Some(&a) = candidates.iter().find(|&&a| lacks(a, r)) else {
+            continue;
+        };
+        let element = history.value_name(history.ops[a].value);
+        let witness = if real_time {
+            vec![
+                format!(
+                    "{} returned before {} began, yet that read lacks the element {element}",
+                    history.describe(a),
+                    history.describe(r)
+                ),
+                "appends only add to the end, and nothing else wrote the key after the append began, so every later value holds the element".to_string(),
+            ]
+        } else {
+            vec![
+                format!(
+                    "{} and then, in the same client, {}, which lacks the element {element}",
+                    history.describe(a),
+                    history.describe(r)
+                ),
+                "appends only add to the end, and nothing else writes the key, so every value after the append holds the element".to_string(),
+            ]
+        };
+        let verdict = Verdict::broken_by(glossary::LOST_UPDATE, witness, history, [a, r]);
+        return Some((verdict, vec![a, r]));
     }
     None
 }

@@ -21,6 +21,9 @@ pub(super) fn named_anomaly(
     if let Some(found) = crate::check::lost_update::lost_update(history) {
         return Some(found);
     }
+    if let Some(found) = crate::check::lost_update::lost_append(history, true) {
+        return Some(found);
+    }
     for ops in by_key {
         // A key with appends is left to the search: the values appends made are not in the history.
         // A compare-and-set that succeeded (or never returned) counts among the writers of its new

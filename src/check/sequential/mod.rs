@@ -40,7 +40,7 @@ mod witness;
 use std::collections::BTreeMap;
 
 use super::history::{CheckHistory, OpIndex};
-use super::lost_update::lost_update;
+use super::lost_update::{lost_append, lost_update};
 use super::order::{sources, CausalOrder, Source};
 use super::saturate::{saturate, MAX_OPS};
 use super::{budget, Verdict};
@@ -250,7 +250,7 @@ fn decide_updates(history: &CheckHistory, order: Order) -> Decision {
             "the solver cannot judge compare-and-sets that succeeded or appends".to_string(),
         );
     }
-    if lost_update(history).is_some() {
+    if lost_update(history).is_some() || lost_append(history, false).is_some() {
         return Decision::Broken(None);
     }
     if !history.has_appends() && sources(history).contains(&Source::Nowhere) {

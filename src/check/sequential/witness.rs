@@ -19,7 +19,7 @@ use super::graph::{Edge, Reason};
 use super::{decide, opposite_orders, Decision, Order, Proof};
 use crate::check::glossary;
 use crate::check::history::{CheckHistory, OpIndex, Role};
-use crate::check::lost_update::lost_update;
+use crate::check::lost_update::{lost_append, lost_update};
 use crate::check::{budget, Verdict};
 
 /// How many sub-histories shrinking may decide before it stops where it is.
@@ -113,7 +113,8 @@ impl Shrink<'_> {
     }
 
     /// `ops` without the reads whose value no remaining operation writes — unless no operation of
-    /// the whole history wrote it either: such a read is broken by itself, and may be the witness.
+    /// the whole history wrote it either (and no append could have): such a read is broken by
+    /// itself, and may be the witness.
     fn readable(&self, mut ops: Vec<OpIndex>) -> Vec<OpIndex> {
         // Repeated to a fixed point: dropping a compare-and-set drops a write, which may strand a
         // read.
@@ -157,7 +158,8 @@ impl Shrink<'_> {
                 };
                 appended.contains(&op.key)
                     || needs.is_none_or(|v| {
-                        written.contains(&(op.key, v)) || h.writers(op.key, v).is_empty()
+                        written.contains(&(op.key, v))
+                            || (h.writers(op.key, v).is_empty() && !h.has_appends())
                     })
             })
             .collect()
@@ -201,7 +203,9 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool, order: Ord
     let mut lines = Vec::new();
     let mut anomaly;
     // The patterns of reads and writes know nothing of updates: a lost update has its own words.
-    let lost = lost_update(&part).filter(|_| order == Order::Program);
+    let lost = lost_update(&part)
+        .or_else(|| lost_append(&part, false))
+        .filter(|_| order == Order::Program);
     let classic = match order {
         Order::Program if !part.has_updates() => opposite_orders(&part),
         _ => None,
