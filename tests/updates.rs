@@ -518,3 +518,27 @@ fn a_history_file_refuses_missing_and_contradictory_compare_and_set_fields() {
         );
     }
 }
+
+/// Twelve concurrent appends of long elements can be ordered in billions of ways, each a new string:
+/// the searches stop at their budget of strings made and say unknown, naming it, rather than
+/// exhaust memory.
+#[test]
+fn appends_in_too_many_orders_stop_the_searches_at_their_budget() {
+    let mut rows: Vec<RawOp> = (0..12)
+        .map(|c| {
+            let element = format!("{c}{}", "y".repeat(100_000));
+            row(c, OpKind::Append, Some(&element), None, None, (0, 100))
+        })
+        .collect();
+    rows.push(row(99, OpKind::Get, Some("z"), None, None, (0, 100)));
+    let h = CheckHistory::new(rows);
+    let linearizable = linearizable::check(&h);
+    assert_eq!(linearizable.ok, None);
+    assert!(linearizable
+        .anomaly
+        .unwrap()
+        .contains("MiB of strings appends made"));
+    let sequential = sequential::check_alone(&h);
+    assert_eq!(sequential.ok, None);
+    assert!(sequential.anomaly.unwrap().contains("strings appends made"));
+}

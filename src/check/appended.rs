@@ -4,8 +4,13 @@
 
 use std::collections::HashMap;
 
+use super::budget;
 use super::history::CheckHistory;
 use crate::op::Value;
+
+/// How many bytes of strings a search may make before it gives up (256 MiB): appends to one key in
+/// many orders make a new string for each order, each as long as the elements together.
+pub const MAX_APPENDED_BYTES: usize = 1 << 28;
 
 /// The values of one history, extended by the strings appends make.
 pub struct Appended<'h> {
@@ -16,6 +21,8 @@ pub struct Appended<'h> {
     made: Vec<Value>,
     /// (what the key held, element) -> what it holds after the append.
     results: HashMap<(Option<u32>, u32), u32>,
+    /// How many bytes the made strings take.
+    bytes: usize,
 }
 
 impl<'h> Appended<'h> {
@@ -25,6 +32,7 @@ impl<'h> Appended<'h> {
             ids: HashMap::new(),
             made: Vec::new(),
             results: HashMap::new(),
+            bytes: 0,
         }
     }
 
@@ -35,6 +43,12 @@ impl<'h> Appended<'h> {
             Some(made) => &self.made[made],
             None => self.history.value_text(value),
         }
+    }
+
+    /// Whether the strings made are past [`MAX_APPENDED_BYTES`] (scaled by `--budget`): the search
+    /// that made them must give up.
+    pub fn exhausted(&self) -> bool {
+        self.bytes > budget::scaled_size(MAX_APPENDED_BYTES)
     }
 
     /// The value a key holds after appending `element` to `current` (`None`: absent, the empty
@@ -55,6 +69,7 @@ impl<'h> Appended<'h> {
         let next = (self.history.value_count() + self.made.len()) as u32;
         let id = *self.ids.entry(joined.clone()).or_insert(next);
         if id == next {
+            self.bytes += joined.len();
             self.made.push(joined);
         }
         self.results.insert((current, element), id);

@@ -68,8 +68,9 @@ pub fn check(history: &CheckHistory) -> Verdict {
             }
             // The solver's reason names the budget flag already.
             Verdict::unknown(format!(
-                "the search gave up after {start} steps on key {}, and then {}",
+                "the search gave up on key {} (its budget is {start} steps, and {} MiB of strings appends made), and then {}",
                 history.key_name(key),
+                super::budget::scaled_size(super::appended::MAX_APPENDED_BYTES) >> 20,
                 verdict.anomaly.unwrap_or_default(),
             ))
         }
@@ -307,7 +308,7 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
     let mut until: Time = 0;
     let mut at = entries[head].next;
     while entries[head].next != end {
-        if *budget == 0 {
+        if *budget == 0 || appended.exhausted() {
             return Outcome::OutOfBudget;
         }
         *budget -= 1;

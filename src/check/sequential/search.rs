@@ -219,10 +219,11 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>, budg
                 stacked += frame.choices.len();
                 if stacked > budget::scaled_size(MAX_STACKED_CHOICES)
                     || work > budget::scaled(MAX_WORK)
+                    || appended.exhausted()
                 {
                     return Search::OutOfBudget {
                         states,
-                        why: "its budget of work and memory for this many clients is spent",
+                        why: "its budget of work and memory for this many clients (or of strings appends made) is spent",
                     };
                 }
                 stack.push(frame);
