@@ -20,7 +20,8 @@
 //!
 //! A broken verdict's witness is a minimal set of operations with no sequential order (`witness.rs`).
 //!
-//! A write that never returned may be taken or skipped; one nobody read is skipped. Reads that never
+//! A write that never returned may be taken or skipped; one nobody read is skipped (the search
+//! over interleavings places it or not, and ends once every operation that returned is placed). Reads that never
 //! returned were dropped. A history in which some value is written twice to a key (so a read's
 //! source is ambiguous), or with so many clients that the clocks (operations × clients) would pass
 //! their budget, is judged by an older search over interleavings (`search.rs`), with a budget.

@@ -32,6 +32,9 @@ struct State {
     store: Vec<Option<(u32, OpIndex)>>,
     /// How many operations are done (the sum of `positions`).
     done: usize,
+    /// Which sessions are one operation that never returned, and how many of those are done.
+    loose: Vec<bool>,
+    loose_done: usize,
     fingerprint: u128,
     /// Whether states are told apart by the values the keys hold rather than by the writes that wrote
     /// them: when some value is written twice (or an update may write it again), the pruning that
@@ -46,6 +49,12 @@ impl State {
             positions: vec![0; history.sessions.len()],
             store: vec![None; history.key_count()],
             done: 0,
+            loose: history
+                .sessions
+                .iter()
+                .map(|session| session.iter().all(|&i| !history.ops[i].completed()))
+                .collect(),
+            loose_done: 0,
             fingerprint: 0,
             by_value,
         }
@@ -78,6 +87,7 @@ impl State {
         self.fingerprint ^= State::position_tag(s, p) ^ State::position_tag(s, p + 1);
         self.positions[s as usize] = p + 1;
         self.done += 1;
+        self.loose_done += usize::from(self.loose[s as usize]);
     }
 
     fn retreat(&mut self, s: u32) {
@@ -85,6 +95,7 @@ impl State {
         self.fingerprint ^= State::position_tag(s, p) ^ State::position_tag(s, p - 1);
         self.positions[s as usize] = p - 1;
         self.done -= 1;
+        self.loose_done -= usize::from(self.loose[s as usize]);
     }
 
     /// Sets what `key` holds; returns what it held.
@@ -157,16 +168,16 @@ const MAX_WORK: u64 = 1 << 28;
 /// What a key held: the value and the write that wrote it, or `None` for the initial value.
 type Held = Option<(u32, OpIndex)>;
 
-/// A write taken: its session, and, if it was applied, its key and what the key held before.
-type Step = (u32, Option<(u32, Held)>);
+/// A write taken: its session, its key, and what the key held before.
+type Step = (u32, u32, Held);
 
 /// One step down the search: the write taken to get here (its session, and what its key held
-/// before, if it was applied), the sessions then advanced by greedy reads, and the choices not yet
+/// before), the sessions then advanced by greedy reads, and the sessions whose next write is not yet
 /// tried from here.
 struct Frame {
     entered_by: Option<Step>,
     greedy: Vec<u32>,
-    choices: Vec<(u32, bool)>,
+    choices: Vec<u32>,
 }
 
 /// Undoes a frame's steps: its greedy reads, then the write that led to it.
@@ -174,11 +185,9 @@ fn undo(state: &mut State, frame: &Frame) {
     for &s in frame.greedy.iter().rev() {
         state.retreat(s);
     }
-    if let Some((s, applied)) = frame.entered_by {
+    if let Some((s, key, old)) = frame.entered_by {
         state.retreat(s);
-        if let Some((key, old)) = applied {
-            state.set(key, old);
-        }
+        state.set(key, old);
     }
 }
 
@@ -192,13 +201,16 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>, budg
     let mut work = 0u64;
     let mut stacked = 0usize;
     let mut state = State::new(history, readers.repeated);
+    let completed = history.ops.iter().filter(|op| op.completed()).count();
     let mut stack: Vec<Frame> = Vec::new();
     let mut pending = Some(None);
     loop {
         if let Some(entered_by) = pending.take() {
             let greedy = take_matching_reads(history, &mut state);
             work += sessions.len() as u64;
-            if state.done == history.ops.len() {
+            // Every operation that returned is placed; those that never did and are not placed
+            // never took effect.
+            if state.done - state.loose_done == completed {
                 return Search::Found;
             }
             let mut frame = Frame {
@@ -234,7 +246,7 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>, budg
         let Some(frame) = stack.last_mut() else {
             return Search::Impossible;
         };
-        let Some((s, apply)) = frame.choices.pop() else {
+        let Some(s) = frame.choices.pop() else {
             if let Some(frame) = stack.pop() {
                 undo(&mut state, &frame);
             }
@@ -243,18 +255,16 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>, budg
         stacked -= 1;
         let w = sessions[s as usize][state.positions[s as usize] as usize];
         let op = &history.ops[w];
-        let applied = apply.then(|| {
-            let current = state.store[op.key as usize].map(|(v, _)| v);
-            // `choices` offers only what can take effect here.
-            let after = op
-                .apply(current, |current, element| {
-                    appended.append(current, element)
-                })
-                .flatten();
-            (op.key, state.set(op.key, after.map(|v| (v, w))))
-        });
+        let current = state.store[op.key as usize].map(|(v, _)| v);
+        // `choices` offers only what can take effect here.
+        let after = op
+            .apply(current, |current, element| {
+                appended.append(current, element)
+            })
+            .flatten();
+        let old = state.set(op.key, after.map(|v| (v, w)));
         state.advance(s);
-        pending = Some(Some((s, applied)));
+        pending = Some(Some((s, op.key, old)));
     }
 }
 
@@ -276,16 +286,16 @@ fn take_matching_reads(history: &CheckHistory, state: &mut State) -> Vec<u32> {
     advanced
 }
 
-/// The writes that may come next: (session, apply?). A completed write must be applied, and only once
-/// every read of the value it overwrites has been taken; a write that never returned may also be
-/// skipped, if nobody reads its value. Popped from the end, so the earliest-invoked write is tried
-/// first.
+/// The sessions whose next operation, a write or update, may come next: only once every read of the
+/// value it overwrites has been taken, and a compare-and-set only on the value it expected. One that
+/// never returned is never skipped here: left unplaced at the end, it never took effect. Popped from
+/// the end, so the earliest-invoked write is tried first.
 fn choices(
     history: &CheckHistory,
     readers: &Readers,
     saturated: Option<&Saturated>,
     state: &State,
-) -> Vec<(u32, bool)> {
+) -> Vec<u32> {
     // Values that a session's next operation, a read, is waiting for.
     let mut wanted: HashSet<(u32, u32)> = HashSet::new();
     for (s, session) in history.sessions.iter().enumerate() {
@@ -296,7 +306,7 @@ fn choices(
             }
         }
     }
-    let mut choices: Vec<(bool, u64, u32, bool)> = Vec::new();
+    let mut choices: Vec<(bool, u64, u32)> = Vec::new();
     for (s, session) in history.sessions.iter().enumerate() {
         let Some(&w) = session.get(state.positions[s] as usize) else {
             continue;
@@ -317,19 +327,11 @@ fn choices(
         }
         let is_wanted = op.value.is_some_and(|v| wanted.contains(&(op.key, v)));
         let when = op.returned_at.unwrap_or(u64::MAX);
-        // An update that never returned may always not have happened (applied last, a compare-and-set
-        // might not fit).
-        if !op.completed() && (op.is_update() || readers.of_write[w].is_empty()) {
-            choices.push((is_wanted, when, s as u32, false));
-        }
         if fits && value_consumed(history, readers, state, op.key) {
-            choices.push((is_wanted, when, s as u32, true));
+            choices.push((is_wanted, when, s as u32));
         }
     }
     // Popped from the end: wanted values first, then the earliest to return.
     choices.sort_by(|a, b| (b.0, a.1, a.2).cmp(&(a.0, b.1, b.2)).reverse());
-    choices
-        .into_iter()
-        .map(|(_, _, s, apply)| (s, apply))
-        .collect()
+    choices.into_iter().map(|(_, _, s)| s).collect()
 }
