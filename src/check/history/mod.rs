@@ -22,31 +22,12 @@ use crate::op::{Key, OpKind, Value};
 use crate::text::escape;
 
 mod parts;
+mod role;
+
+pub use role::{Cas, Role};
 
 /// The position of an operation in [`CheckHistory::ops`].
 pub type OpIndex = usize;
-
-/// What an operation does to its key's value, as the checkers judge it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    /// Reads [`CheckOp::value`]: a get, or a compare-and-set that failed (it saw `value`).
-    Read,
-    /// Writes [`CheckOp::value`]: a put.
-    Write,
-    /// Reads and writes atomically, nothing in between: a compare-and-set that succeeded or never
-    /// returned (reads [`Cas::expected`], writes `value`), or an append (reads the string, writes it
-    /// with the element `value` at its end).
-    Update,
-}
-
-/// A compare-and-set's arguments, interned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cas {
-    /// The value it expected; `None`: the key absent.
-    pub expected: Option<u32>,
-    /// The value it asked to write.
-    pub new: u32,
-}
 
 /// One operation, as the checkers see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,22 +71,6 @@ impl CheckOp {
     /// A compare-and-set that succeeded or never returned, or an append.
     pub fn is_update(&self) -> bool {
         self.role == Role::Update
-    }
-
-    /// The value this operation leaves in its key when it takes effect on `current`, or `None` when it
-    /// cannot take effect there (a read of another value, a compare-and-set expecting another value).
-    /// An append's result is not interned in the history: `append` interns it.
-    pub fn apply(
-        &self,
-        current: Option<u32>,
-        append: impl FnOnce(Option<u32>, u32) -> u32,
-    ) -> Option<Option<u32>> {
-        match (self.role, self.cas) {
-            (Role::Read, _) => (current == self.value).then_some(current),
-            (Role::Write, _) => Some(self.value),
-            (Role::Update, Some(cas)) => (current == cas.expected).then_some(Some(cas.new)),
-            (Role::Update, None) => Some(Some(append(current, self.value?))),
-        }
     }
 
     pub fn completed(&self) -> bool {
