@@ -5,7 +5,10 @@
 //! restriction to each key is, so each key is searched alone, which keeps the search small. Locality
 //! rests on program order being implied by real time, which fails at one point here: a client's
 //! operation may start at the very instant its previous one returned, and equal times count as
-//! concurrent. So keys that a client moves between at such an instant are searched together.
+//! concurrent. So keys that a client moves between at such an instant are searched together. So are
+//! the keys of an operation that never returned and the one its client did before it, when that one
+//! returned only after it began (both invoked at one instant, say): program order puts them in an
+//! order real time does not.
 //!
 //! For one key, the search looks for an order of the operations that (1) respects real time — `a`
 //! must come before `b` when `a` returned strictly before `b` was invoked; equal times count as
@@ -45,7 +48,7 @@ use super::appended::Appended;
 use super::history::{CheckHistory, CheckOp, OpIndex};
 use super::{fingerprint, Verdict};
 use crate::ids::Time;
-use groups::{groups, program_pairs};
+use groups::{groups, overtaken_keys, program_pairs};
 
 use super::sequential;
 
@@ -118,8 +121,27 @@ fn judge(history: &CheckHistory, budget: &mut u64) -> Judgement {
         }
     }
     let mut exact_done = vec![false; exact.len()];
+    let overtaken = overtaken_keys(history);
     for ops in by_key.iter().filter(|ops| !ops.is_empty()) {
         let key = history.ops[ops[0]].key;
+        // Where program order is not real time even nudged, only the joined search is final.
+        if overtaken[key as usize] {
+            let g = group_of_key[key as usize];
+            if exact_done[g] {
+                continue;
+            }
+            exact_done[g] = true;
+            match search(history, &exact[g], Ties::Concurrent, budget) {
+                Outcome::Linearizable => continue,
+                Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
+                Outcome::Stuck { until } => {
+                    return Judgement::Broken {
+                        candidate: exact[g].clone(),
+                        until: Some(until),
+                    }
+                }
+            }
+        }
         let (failed, until) = match search(history, ops, Ties::Nudged, budget) {
             Outcome::Linearizable => continue,
             Outcome::OutOfBudget => return Judgement::OutOfBudget { key },
