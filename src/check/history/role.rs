@@ -17,7 +17,7 @@ pub enum Role {
 }
 
 /// A compare-and-set's arguments, interned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Cas {
     /// The value it expected; `None`: the key absent.
     pub expected: Option<u32>,
