@@ -92,12 +92,13 @@ pub fn lost_update(history: &CheckHistory) -> Option<(Verdict, Vec<OpIndex>)> {
 /// How many of the latest appends before each read [`lost_append`] compares it with.
 const LOST_APPEND_WINDOW: usize = 8;
 
-/// The first append that succeeded while a later read of its key lacks its element, with the two
-/// operations (which break the property alone: without other writes, the read could only return the
-/// element). Later means, with `real_time` (linearizability), invoked after the append returned, on a
-/// key where every other kind of write (a put, a compare-and-set) returned before the append began;
-/// without (sequential consistency), after it in the same client, on a key only appends write. Only
-/// the last few appends before each read are compared, which keeps this linear.
+/// The first append that succeeded while a later read of its key lacks its element, with the
+/// operations that show it (which break the property alone). Later means, with `real_time`
+/// (linearizability), invoked after the append returned — and then the read's value must also start
+/// with the value of none of the other writes (puts, compare-and-sets) that could come between the
+/// two, which are named too (at most a few); without (sequential consistency), after it in the same
+/// client, on a key only appends write. Only the last few appends before each read are compared,
+/// which keeps this linear.
 pub fn lost_append(history: &CheckHistory, real_time: bool) -> Option<(Verdict, Vec<OpIndex>)> {
     // Per key: when the last put or compare-and-set returned (`Time::MAX`: one never did).
     let mut last_reset: Vec<Option<Time>> = vec![None; history.key_count()];
@@ -108,16 +109,20 @@ pub fn lost_append(history: &CheckHistory, real_time: bool) -> Option<(Verdict, 
             *slot = Some(slot.map_or(returned, |t| t.max(returned)));
         }
     }
+    // Per key, the writes other than appends (puts, compare-and-sets that may have succeeded): after
+    // one, the key holds its value and then only what appends add.
+    let mut resets: Vec<Vec<OpIndex>> = vec![Vec::new(); history.key_count()];
+    for (i, op) in history.ops.iter().enumerate() {
+        if op.kind != OpKind::Append && !op.is_read() {
+            resets[op.key as usize].push(i);
+        }
+    }
     let mut appends: Vec<OpIndex> = (0..history.ops.len())
         .filter(|&i| {
             let op = &history.ops[i];
-            let reset = last_reset[op.key as usize];
             op.kind == OpKind::Append
                 && op.completed()
-                && match reset {
-                    None => true,
-                    Some(t) => real_time && t < op.invoked_at,
-                }
+                && (real_time || last_reset[op.key as usize].is_none())
         })
         .collect();
     if appends.is_empty() {
@@ -162,7 +167,39 @@ pub fn lost_append(history: &CheckHistory, real_time: bool) -> Option<(Verdict, 
                 .copied()
                 .collect()
         };
-        let Some(&a) = candidates.iter().find(|&&a| lacks(a, r)) else {
+        // With real time, the writes that could come between the append and the read: the read's
+        // value must start with one of theirs to lack the element.
+        let between = |a: OpIndex| -> Option<Vec<OpIndex>> {
+            if !real_time {
+                return Some(Vec::new());
+            }
+            let (append, read) = (&history.ops[a], &history.ops[r]);
+            let between: Vec<OpIndex> = resets[read.key as usize]
+                .iter()
+                .copied()
+                .filter(|&p| {
+                    let p = &history.ops[p];
+                    p.returned_at.is_none_or(|t| t >= append.invoked_at)
+                        && read.returned_at.is_none_or(|t| p.invoked_at <= t)
+                })
+                .collect();
+            let read_text = read.value.map(|v| history.value_text(v));
+            let explains = |p: OpIndex| {
+                let op = &history.ops[p];
+                let written = op.cas.map_or(op.value, |cas| Some(cas.new));
+                match (read_text, written) {
+                    (Some(text), Some(w)) => text.starts_with(history.value_text(w).as_ref()),
+                    _ => false,
+                }
+            };
+            (between.len() <= LOST_APPEND_WINDOW && !between.iter().any(|&p| explains(p)))
+                .then_some(between)
+        };
+        let Some((a, between)) = candidates
+            .iter()
+            .filter(|&&a| lacks(a, r))
+            .find_map(|&a| between(a).map(|between| (a, between)))
+        else {
             continue;
         };
         let element = history.value_name(history.ops[a].value);
@@ -173,7 +210,16 @@ pub fn lost_append(history: &CheckHistory, real_time: bool) -> Option<(Verdict, 
                     history.describe(a),
                     history.describe(r)
                 ),
-                "appends only add to the end, and nothing else wrote the key after the append began, so every later value holds the element".to_string(),
+                if between.is_empty() {
+                    "appends only add to the end, and nothing else wrote the key in between, so every later value holds the element".to_string()
+                } else {
+                    let writes: Vec<String> =
+                        between.iter().map(|&p| history.describe(p)).collect();
+                    format!(
+                        "appends only add to the end, and the read's value starts with the value of none of the writes that could come in between: {}",
+                        writes.join("; ")
+                    )
+                },
             ]
         } else {
             vec![
@@ -185,8 +231,10 @@ pub fn lost_append(history: &CheckHistory, real_time: bool) -> Option<(Verdict, 
                 "appends only add to the end, and nothing else writes the key, so every value after the append holds the element".to_string(),
             ]
         };
-        let verdict = Verdict::broken_by(glossary::LOST_UPDATE, witness, history, [a, r]);
-        return Some((verdict, vec![a, r]));
+        let ops: Vec<OpIndex> = [a, r].into_iter().chain(between).collect();
+        let verdict =
+            Verdict::broken_by(glossary::LOST_UPDATE, witness, history, ops.iter().copied());
+        return Some((verdict, ops));
     }
     None
 }
