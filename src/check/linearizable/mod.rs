@@ -42,7 +42,7 @@ mod groups;
 mod named;
 mod witness;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::appended::Appended;
 use super::history::{Cas, CheckHistory, CheckOp, OpIndex};
@@ -206,19 +206,12 @@ fn twins(
     ops: &[OpIndex],
     call_of: &[usize],
     local_key: impl Fn(usize) -> usize,
-) -> Twins {
+) -> Vec<Option<usize>> {
     let op = |k: usize| -> &CheckOp { &history.ops[ops[k]] };
     let mut by_call: Vec<usize> = (0..ops.len()).collect();
     by_call.sort_by_key(|&k| call_of[k]);
-    // What an operation does: (key, kind, value, compare-and-set arguments).
-    type Effect = (usize, OpKind, Option<u32>, Option<Cas>);
-    // What it does -> (its class, the last twin met).
-    let mut last: HashMap<Effect, (usize, usize)> = HashMap::new();
-    let mut twins = Twins {
-        before: vec![None; ops.len()],
-        class: vec![None; ops.len()],
-        classes: 0,
-    };
+    let mut last: HashMap<(usize, OpKind, Option<u32>, Option<Cas>), usize> = HashMap::new();
+    let mut twin = vec![None; ops.len()];
     for k in by_call {
         let o = op(k);
         // Program order to what its client did before it must be real time too.
@@ -228,35 +221,9 @@ fn twins(
         if o.completed() || !follows_in_time {
             continue;
         }
-        let next = last.len();
-        let entry = last
-            .entry((local_key(k), o.kind, o.value, o.cas))
-            .or_insert((next, usize::MAX));
-        twins.class[k] = Some(entry.0);
-        if entry.1 != usize::MAX {
-            twins.before[k] = Some(entry.1);
-        }
-        entry.1 = k;
+        twin[k] = last.insert((local_key(k), o.kind, o.value, o.cas), k);
     }
-    twins.classes = last.len();
-    if twins.classes > MAX_TWIN_CLASSES {
-        // Counting them would cost more memo than it saves: keep only the call order.
-        twins.class = vec![None; ops.len()];
-        twins.classes = 0;
-    }
-    twins
-}
-
-/// The most classes of twins counted in the memo (each configuration remembers a count per class).
-const MAX_TWIN_CLASSES: usize = 64;
-
-/// Operations that never returned, grouped into classes of twins.
-struct Twins {
-    /// Each one's twin called just before it.
-    before: Vec<Option<usize>>,
-    /// Each one's class.
-    class: Vec<Option<usize>>,
-    classes: usize,
+    twin
 }
 
 /// A call or return event in the doubly linked event list.
@@ -350,11 +317,7 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
         }
     }
     let end = entries.len();
-    let Twins {
-        before: twin_pred,
-        class,
-        classes,
-    } = twins(history, ops, &call_of, local_key);
+    let twin_pred = twins(history, ops, &call_of, local_key);
 
     let lift = |entries: &mut Vec<Entry>, at: usize| {
         let Entry { prev, next, .. } = entries[at];
@@ -376,32 +339,9 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
     let is_set = |bits: &[u64], k: usize| bits[k / 64] & (1 << (k % 64)) != 0;
     // Configurations explored, by fingerprint (see `super::fingerprint`): a copy of the linearized
     // set costs one bit per operation, which made the memo quadratic in the operations of a key.
-    //
-    // Operations that never returned and have twins are left out of the fingerprint: what of them is
-    // linearized is a count per class of twins (`used`). A configuration is skipped when one with the
-    // same fingerprint and no more of each class used was explored: having used fewer of the
-    // optional operations leaves at least the same choices, so if that one led nowhere, so does this.
-    let mut seen: HashMap<u128, Vec<Box<[u16]>>> = HashMap::new();
-    let mut used: Vec<u16> = vec![0; classes];
+    let mut seen: HashSet<u128> = HashSet::new();
     let mut configuration: u128 = 0;
-    let linearized_tag = |k: usize| {
-        if class[k].is_some() {
-            0
-        } else {
-            fingerprint::tag(3, k as u64, 0)
-        }
-    };
-    let mut fresh = |configuration: u128, used: &[u16]| -> bool {
-        let explored = seen.entry(configuration).or_default();
-        if explored
-            .iter()
-            .any(|fewer| fewer.iter().zip(used).all(|(a, b)| a <= b))
-        {
-            return false;
-        }
-        explored.push(used.into());
-        true
-    };
+    let linearized_tag = |k: usize| fingerprint::tag(3, k as u64, 0);
     let value_tag = |key: usize, value: Option<u32>| {
         value.map_or(0, |v| fingerprint::tag(4, key as u64, u64::from(v)))
     };
@@ -456,14 +396,11 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
                     }
                 }
                 linearized[k / 64] |= 1 << (k % 64);
-                if let Some(c) = class[k] {
-                    used[c] += 1;
-                }
                 let previous = state[key];
                 state[key] = after;
                 let change = linearized_tag(k) ^ value_tag(key, previous) ^ value_tag(key, after);
                 configuration ^= change;
-                if matching_read || fresh(configuration, &used) {
+                if matching_read || seen.insert(configuration) {
                     stack.push((k, previous, matching_read));
                     lift(&mut entries, call_of[k]);
                     lift(&mut entries, return_of[k]);
@@ -473,9 +410,6 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
                 configuration ^= change;
                 state[key] = previous;
                 linearized[k / 64] &= !(1 << (k % 64));
-                if let Some(c) = class[k] {
-                    used[c] -= 1;
-                }
             }
             at = entry.next;
         } else {
@@ -501,9 +435,6 @@ fn search(history: &CheckHistory, ops: &[OpIndex], ties: Ties, budget: &mut u64)
                     }
                 }
                 linearized[k / 64] &= !(1 << (k % 64));
-                if let Some(c) = class[k] {
-                    used[c] -= 1;
-                }
                 unlift(&mut entries, return_of[k]);
                 unlift(&mut entries, call_of[k]);
                 if !forced {
