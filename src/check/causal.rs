@@ -36,12 +36,14 @@ type Finding = Result<Verdict, Broken>;
 
 /// Causal consistency (CC).
 pub fn check(history: &CheckHistory) -> Verdict {
-    prove(history, judge_cc(history), |h| judge_cc(h).is_err())
+    super::on_reads_and_writes(history, |h| prove(h, judge_cc(h), |h| judge_cc(h).is_err()))
 }
 
 /// Causal convergence (CCv): CC, and one order of conflicting writes that all reads respect.
 pub fn check_convergence(history: &CheckHistory) -> Verdict {
-    prove(history, judge_ccv(history), |h| judge_ccv(h).is_err())
+    super::on_reads_and_writes(history, |h| {
+        prove(h, judge_ccv(h), |h| judge_ccv(h).is_err())
+    })
 }
 
 fn prove(

@@ -7,7 +7,16 @@
 //! ```
 //!
 //! `returned_at` null or absent: the operation never returned. For a get, `value` is what was read
-//! (null: nothing). `replica` and `gave_up_at` fields are allowed and ignored, so a run's history can be
+//! (null: nothing). A compare-and-set (`"op": "cas"`) has `value`, the new value, and `expected`
+//! (null: it expected the key absent); once it returned, `ok`, and if that is false, `seen`, the value
+//! it found instead (null: absent). An append (`"op": "append"`) has `value`, the element appended.
+//!
+//! ```text
+//! {"client": 0, "op": "cas", "key": "x", "expected": "1", "value": "2", "invoked_at": 14, "returned_at": 20, "ok": true}
+//! {"client": 1, "op": "cas", "key": "x", "expected": null, "value": "3", "invoked_at": 15, "returned_at": 19, "ok": false, "seen": "1"}
+//! {"client": 2, "op": "append", "key": "log", "value": "a", "invoked_at": 16, "returned_at": 18}
+//! ```
+//! `replica` and `gave_up_at` fields are allowed and ignored, so a run's history can be
 //! pasted as is.
 //! Program order is each client's lines in order of `invoked_at`, then of `returned_at` (an operation
 //! that returned at the instant it was invoked comes before another invoked then; one that never
@@ -59,6 +68,13 @@ struct LineOp {
     key: Key,
     #[serde(default)]
     value: Option<Value>,
+    /// A compare-and-set's expected value: absent (`None`) or present, maybe null (`Some(None)`).
+    #[serde(default, deserialize_with = "present")]
+    expected: Option<Option<Value>>,
+    #[serde(default)]
+    ok: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    seen: Option<Option<Value>>,
     invoked_at: Time,
     #[serde(default)]
     returned_at: Option<Time>,
@@ -74,6 +90,12 @@ struct LineOp {
         reason = "accepted so a run's history entries can be checked as they are; an operation its client gave up on has no `returned_at`, which is all the checkers need"
     )]
     gave_up_at: Option<Time>,
+}
+
+/// A field that may be null, read so that null (`Some(None)`) differs from absent (`None`, by
+/// `#[serde(default)]`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Value>>, D::Error> {
+    Option::<Value>::deserialize(d).map(Some)
 }
 
 /// The parts of a `kvsim run --json` document the checkers need; other fields are ignored, so newer
@@ -174,6 +196,59 @@ fn parse_lines(text: &str) -> Result<Vec<LoadedHistory>, HistoryFileError> {
     }])
 }
 
+/// Checks a line's compare-and-set fields: only a compare-and-set has `expected`, `ok` and `seen`;
+/// it has `expected`, a new value, and once it returned, `ok`; `seen` exactly when `ok` is false, and
+/// not the value it expected. Returns what it saw, as [`RawOp::seen`] holds it.
+fn compare_and_set(op: &LineOp) -> Result<Option<Option<Value>>, String> {
+    let key = crate::text::escape(&op.key);
+    let who = format!("client {}'s {} of {key}", op.client, op.op);
+    if op.op != OpKind::Cas {
+        let field = [
+            ("expected", op.expected.is_some()),
+            ("ok", op.ok.is_some()),
+            ("seen", op.seen.is_some()),
+        ]
+        .into_iter()
+        .find(|&(_, there)| there);
+        if let Some((field, _)) = field {
+            return Err(format!("{who} has `{field}`, which only a cas has"));
+        }
+        if op.op == OpKind::Append && op.value.is_none() {
+            return Err(format!("{who} has no value (the element appended)"));
+        }
+        return Ok(None);
+    }
+    if op.value.is_none() {
+        return Err(format!("{who} has no value (the new value it sets)"));
+    }
+    let Some(expected) = &op.expected else {
+        return Err(format!(
+            "{who} has no `expected` (the value it expects; null: the key absent)"
+        ));
+    };
+    match (op.returned_at, op.ok, &op.seen) {
+        (None, Some(_), _) | (None, _, Some(_)) => Err(format!(
+            "{who} never returned (no `returned_at`) but has `ok` or `seen`"
+        )),
+        (None, None, None) => Ok(None),
+        (Some(_), None, _) => Err(format!(
+            "{who} returned but has no `ok` (true: it set the value; false: it found another, `seen`)"
+        )),
+        (Some(_), Some(true), Some(_)) => Err(format!(
+            "{who} succeeded (`ok` true) but has `seen`, which only a failed cas has"
+        )),
+        (Some(_), Some(true), None) => Ok(None),
+        (Some(_), Some(false), None) => Err(format!(
+            "{who} failed (`ok` false) but has no `seen` (the value it found; null: the key absent)"
+        )),
+        (Some(_), Some(false), Some(seen)) if seen == expected => Err(format!(
+            "{who} failed (`ok` false) but saw {}, the value it expected",
+            crate::history::show(seen)
+        )),
+        (Some(_), Some(false), Some(seen)) => Ok(Some(seen.clone())),
+    }
+}
+
 /// Checks what serde cannot: a put has a value, an operation does not return before it starts, and a
 /// client does not start an operation while its previous one is still waiting for an answer.
 fn validate(ops: impl Iterator<Item = (usize, LineOp)>) -> Result<Vec<RawOp>, HistoryFileError> {
@@ -202,12 +277,7 @@ fn validate(ops: impl Iterator<Item = (usize, LineOp)>) -> Result<Vec<RawOp>, Hi
                 ));
             }
         }
-        if matches!(op.op, OpKind::Cas | OpKind::Append) {
-            return Err(invalid(
-                line,
-                format!("`{}` operations cannot be checked yet", op.op),
-            ));
-        }
+        let seen = compare_and_set(&op).map_err(|message| invalid(line, message))?;
         by_client
             .entry(op.client)
             .or_default()
@@ -217,8 +287,8 @@ fn validate(ops: impl Iterator<Item = (usize, LineOp)>) -> Result<Vec<RawOp>, Hi
             kind: op.op,
             key: op.key,
             value: op.value,
-            expected: None,
-            seen: None,
+            expected: op.expected,
+            seen,
             invoked_at: op.invoked_at,
             returned_at: op.returned_at,
         });

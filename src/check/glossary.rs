@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 pub const STALE_READ: &str = "stale read";
+pub const LOST_UPDATE: &str = "lost update";
 pub const READ_FROM_NOWHERE: &str = "value read from nowhere";
 pub const THIN_AIR_READ: &str = "value read from nowhere (ThinAirRead)";
 pub const READ_FROM_THE_FUTURE: &str = "read from the future";
@@ -27,10 +28,14 @@ pub const DIVERGENCE: &str = "divergence";
 /// Every anomaly name and its sentence, in the order a course would meet them: real time first, then
 /// one order for everyone, then cause and effect, then one client's own view, then the stores. Each
 /// sentence stands alone, since an output may explain any of them first.
-pub const ANOMALIES: [(&str, &str); 16] = [
+pub const ANOMALIES: [(&str, &str); 17] = [
     (
         STALE_READ,
         "a read returns an older value than a write that had been answered before the read began.",
+    ),
+    (
+        LOST_UPDATE,
+        "two updates (compare-and-sets or appends) read the same value and both took effect, so whichever came second wiped out the change of the first.",
     ),
     (
         READ_FROM_NOWHERE,

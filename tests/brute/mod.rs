@@ -3,6 +3,7 @@
 
 use kvsim::check::order::{sources, Source};
 use kvsim::check::{CheckHistory, OpIndex};
+use kvsim::op::{Key, Op, OpKind, Value};
 
 /// Calls `visit` with every permutation of `items` (Heap's algorithm); stops when it returns true.
 fn any_permutation(items: &mut Vec<OpIndex>, visit: &mut dyn FnMut(&[OpIndex]) -> bool) -> bool {
@@ -28,15 +29,49 @@ fn subsets(pending: usize) -> impl Iterator<Item = u32> {
     0..(1u32 << pending)
 }
 
-/// Whether `order` gives every read the value of the last write to its key before it.
+/// Whether `order` gives every read the value of the last write to its key before it: each operation
+/// applied to the store as `Op::evaluate` does — a get must answer its value, a put writes, a
+/// compare-and-set must succeed (or, one that failed, fail and see its value), an append appends.
 fn legal(h: &CheckHistory, order: &[OpIndex]) -> bool {
-    let mut store = vec![None; h.key_count()];
+    let mut store: Vec<Option<Value>> = vec![None; h.key_count()];
     for &i in order {
         let op = &h.ops[i];
-        if op.is_write() {
-            store[op.key as usize] = op.value;
-        } else if store[op.key as usize] != op.value {
+        let text = |v: Option<u32>| v.map(|v| h.value_text(v).clone());
+        let key: Key = h.key_name(op.key).as_ref().into();
+        let current = &mut store[op.key as usize];
+        // A compare-and-set split into a read and a write (`CheckHistory::split_updates`) is judged
+        // as that read and that write.
+        let half = op
+            .cas
+            .is_some_and(|cas| op.is_write() || op.value == cas.expected);
+        let asked = match (op.kind, op.cas) {
+            (OpKind::Cas, Some(cas)) if !half => Op::Cas {
+                key,
+                expected: text(cas.expected),
+                new: text(Some(cas.new)).expect("a new value"),
+            },
+            (OpKind::Append, _) => Op::Append {
+                key,
+                value: text(op.value).expect("an element"),
+            },
+            _ if op.is_write() => Op::Put {
+                key,
+                value: text(op.value).expect("a value"),
+            },
+            _ => Op::Get { key },
+        };
+        let effect = asked.evaluate(current.as_ref());
+        // A failed compare-and-set answers what it saw; everything else but a get must succeed.
+        let answered = match &asked {
+            Op::Get { .. } => effect.value == text(op.value),
+            Op::Cas { .. } if op.is_read() => !effect.ok && effect.value == text(op.value),
+            _ => effect.ok,
+        };
+        if !answered {
             return false;
+        }
+        if let Some(write) = effect.write {
+            *current = Some(write);
         }
     }
     true

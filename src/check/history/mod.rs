@@ -6,6 +6,12 @@
 //! moved on. So such a write constrains nothing its client did later, and it is given a session of its
 //! own (with [`CheckOp::after`] naming what its client did before it), rather than a place in its
 //! client's program order. A session is therefore a client's completed operations, or one loose write.
+//!
+//! Compare-and-set and append take one of three [`Role`]s. A compare-and-set that failed changed
+//! nothing: it is exactly a read of the value it saw. One that succeeded read its expected value and
+//! wrote its new one with nothing in between — an *update* — and so is every append (it read the
+//! string and wrote it longer). A compare-and-set or append that never returned may have done so, or
+//! not: an update that never returned, loose like a write.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -16,6 +22,9 @@ use crate::op::{Key, OpKind, Value};
 use crate::text::escape;
 
 mod parts;
+mod role;
+
+pub use role::{Cas, Role};
 
 /// The position of an operation in [`CheckHistory::ops`].
 pub type OpIndex = usize;
@@ -29,9 +38,13 @@ pub struct CheckOp {
     /// The operation's position in its session (program order).
     pub seq: u32,
     pub kind: OpKind,
+    pub role: Role,
     pub key: u32,
-    /// The value written, or read; `None` is the initial value (nothing written).
+    /// The value written, or read; `None` is the initial value (nothing written). For an update: a
+    /// compare-and-set's new value, an append's element.
     pub value: Option<u32>,
+    /// For a compare-and-set, its arguments (a failed one's `value` is what it saw instead).
+    pub cas: Option<Cas>,
     pub invoked_at: Time,
     /// `None`: the operation never returned (only writes are kept so).
     pub returned_at: Option<Time>,
@@ -45,12 +58,19 @@ pub struct CheckOp {
 }
 
 impl CheckOp {
+    /// A put.
     pub fn is_write(&self) -> bool {
-        self.kind == OpKind::Put
+        self.role == Role::Write
     }
 
+    /// A get, or a compare-and-set that failed.
     pub fn is_read(&self) -> bool {
-        self.kind == OpKind::Get
+        self.role == Role::Read
+    }
+
+    /// A compare-and-set that succeeded or never returned, or an append.
+    pub fn is_update(&self) -> bool {
+        self.role == Role::Update
     }
 
     pub fn completed(&self) -> bool {
@@ -74,6 +94,28 @@ pub struct RawOp {
     pub seen: Option<Option<Value>>,
     pub invoked_at: Time,
     pub returned_at: Option<Time>,
+}
+
+impl RawOp {
+    /// The role the operation takes ([`Role`]), `None` for a read that never returned (which
+    /// constrains nothing). A compare-and-set with no expected value is taken as expecting absence.
+    pub fn role(&self) -> Option<Role> {
+        match self.kind {
+            OpKind::Get => self.returned_at.map(|_| Role::Read),
+            OpKind::Put => Some(Role::Write),
+            OpKind::Append => Some(Role::Update),
+            OpKind::Cas => match (&self.seen, self.returned_at) {
+                (Some(_), Some(_)) => Some(Role::Read),
+                _ => Some(Role::Update),
+            },
+        }
+    }
+
+    /// Whether it never returned but may have taken effect: a loose operation with a session of its
+    /// own.
+    fn is_loose(&self) -> bool {
+        self.returned_at.is_none() && self.kind != OpKind::Get
+    }
 }
 
 impl From<&Operation> for RawOp {
@@ -100,8 +142,12 @@ pub struct CheckHistory {
     pub sessions: Vec<Vec<OpIndex>>,
     keys: Vec<Key>,
     values: Vec<Value>,
-    /// The writes of each (key, value), in history order.
+    /// The writes of each (key, value), in history order: puts, and compare-and-sets that succeeded
+    /// or never returned (appends write values the history does not show).
     writers: BTreeMap<(u32, u32), Vec<OpIndex>>,
+    /// How many operations are updates ([`Role::Update`]), and how many of them appends.
+    updates: usize,
+    appends: usize,
     /// How many operations at the end of `ops` are phantom writes
     /// ([`CheckHistory::with_phantom_writes`]).
     phantoms: usize,
@@ -118,7 +164,7 @@ impl CheckHistory {
         let mut session_of: BTreeMap<ClientId, u32> = BTreeMap::new();
         let mut by_client: Vec<Vec<(usize, RawOp)>> = Vec::new();
         for (origin, op) in raw.into_iter().enumerate() {
-            if op.kind == OpKind::Get && op.returned_at.is_none() {
+            if op.role().is_none() {
                 continue;
             }
             let next = session_of.len() as u32;
@@ -130,15 +176,15 @@ impl CheckHistory {
         }
         for mut ops in by_client {
             ops.sort_by_key(|(_, op)| program_position(op.invoked_at, op.returned_at));
-            // The client's session holds its operations in program order, except writes that never
-            // returned: each of those gets a session of its own, remembering what came before it.
+            // The client's session holds its operations in program order, except writes and updates
+            // that never returned: each gets a session of its own, remembering what came before it.
             let mut main = Vec::with_capacity(ops.len());
             let mut loose: Vec<((usize, RawOp), Option<OpIndex>)> = Vec::new();
             let main_session = history.sessions.len() as u32;
             history.sessions.push(Vec::new());
             let mut last: Option<OpIndex> = None;
             for op in ops {
-                if op.1.kind == OpKind::Put && op.1.returned_at.is_none() {
+                if op.1.is_loose() {
                     loose.push((op, last));
                     continue;
                 }
@@ -172,25 +218,82 @@ impl CheckHistory {
         key_ids: &mut HashMap<Key, u32>,
         value_ids: &mut HashMap<Key, u32>,
     ) -> OpIndex {
+        let role = op.role().unwrap_or(Role::Read);
         let key = intern(key_ids, &mut self.keys, op.key);
-        let value = op.value.map(|v| intern(value_ids, &mut self.values, v));
+        let mut intern_value = |v: Value| intern(value_ids, &mut self.values, v);
+        let cas = match (op.kind, &op.value) {
+            (OpKind::Cas, Some(new)) => Some(Cas {
+                expected: op.expected.clone().flatten().map(&mut intern_value),
+                new: intern_value(new.clone()),
+            }),
+            _ => None,
+        };
+        // A failed compare-and-set is a read of what it saw.
+        let value = match role {
+            Role::Read if op.kind == OpKind::Cas => op.seen.flatten(),
+            _ => op.value,
+        };
+        let value = value.map(&mut intern_value);
         let index = self.ops.len();
-        if let (OpKind::Put, Some(value)) = (op.kind, value) {
-            self.writers.entry((key, value)).or_default().push(index);
-        }
+        self.note_writer(index, role, op.kind, key, value);
         self.ops.push(CheckOp {
             client: op.client,
             session,
             seq,
             kind: op.kind,
+            role,
             key,
             value,
+            cas,
             invoked_at: op.invoked_at,
             returned_at: op.returned_at,
             after,
             origin,
         });
         index
+    }
+
+    /// Counts an operation that `push` or a part adds: a write of `value`, or an update.
+    fn note_writer(
+        &mut self,
+        index: OpIndex,
+        role: Role,
+        kind: OpKind,
+        key: u32,
+        value: Option<u32>,
+    ) {
+        if role == Role::Update {
+            self.updates += 1;
+            if kind == OpKind::Append {
+                self.appends += 1;
+                return;
+            }
+        }
+        if let (Role::Write | Role::Update, Some(value)) = (role, value) {
+            self.writers.entry((key, value)).or_default().push(index);
+        }
+    }
+
+    /// Whether some operation is an update ([`Role::Update`]): a compare-and-set that succeeded or
+    /// never returned, or an append. The checkers built on reads-from (causal, session, the
+    /// sequential solver) do not take updates as they are.
+    pub fn has_updates(&self) -> bool {
+        self.updates > 0
+    }
+
+    /// Whether some operation is an append, whose written value the history does not show.
+    pub fn has_appends(&self) -> bool {
+        self.appends > 0
+    }
+
+    /// A value's text, unescaped (`None`: the initial value).
+    pub fn value_text(&self, value: u32) -> &Value {
+        &self.values[value as usize]
+    }
+
+    /// How many distinct values are interned.
+    pub fn value_count(&self) -> usize {
+        self.values.len()
     }
 
     /// The checkers' view of a simulated run's history.
@@ -216,7 +319,8 @@ impl CheckHistory {
         }
     }
 
-    /// The writes of `value` to `key`.
+    /// The writes of `value` to `key`: puts and compare-and-sets that succeeded or never returned
+    /// (not appends).
     pub fn writers(&self, key: u32, value: u32) -> &[OpIndex] {
         self.writers.get(&(key, value)).map_or(&[], Vec::as_slice)
     }
@@ -252,20 +356,26 @@ impl CheckHistory {
                 self.value_name(op.value)
             );
         }
-        let what = match op.kind {
-            OpKind::Put => format!(
-                "put {} = {}",
-                self.key_name(op.key),
-                self.value_name(op.value)
-            ),
-            OpKind::Get => format!(
-                "get {} -> {}",
-                self.key_name(op.key),
-                self.value_name(op.value)
-            ),
-            OpKind::Cas | OpKind::Append => {
-                unreachable!("compare-and-set and append are not in the checkers' view yet")
+        let key = self.key_name(op.key);
+        let what = match (op.kind, op.cas) {
+            (OpKind::Cas, Some(cas)) => {
+                let asked = format!(
+                    "cas {key} {}→{}",
+                    self.value_name(cas.expected),
+                    self.value_name(Some(cas.new))
+                );
+                match (op.role, op.returned_at) {
+                    // (A read of what it expected is the first half of one that succeeded, split.)
+                    (Role::Read, _) if op.value != cas.expected => {
+                        format!("{asked} -> failed, saw {}", self.value_name(op.value))
+                    }
+                    (_, Some(_)) => format!("{asked} -> ok"),
+                    (_, None) => asked,
+                }
             }
+            (OpKind::Append, _) => format!("append {key} += {}", self.value_name(op.value)),
+            (OpKind::Put, _) => format!("put {key} = {}", self.value_name(op.value)),
+            _ => format!("get {key} -> {}", self.value_name(op.value)),
         };
         let when = match op.returned_at {
             Some(t) => format!("t={}..{t}", op.invoked_at),

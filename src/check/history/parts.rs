@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::{intern, CheckHistory, CheckOp, OpIndex, RawOp};
+use super::{intern, Cas, CheckHistory, CheckOp, OpIndex, RawOp, Role};
 use crate::ids::ClientId;
 use crate::op::{Key, OpKind};
 
@@ -85,14 +85,24 @@ impl CheckHistory {
                     self.values[v as usize].clone(),
                 )
             });
+            let mut intern_value = |v: u32| {
+                intern(
+                    &mut value_ids,
+                    &mut part.values,
+                    self.values[v as usize].clone(),
+                )
+            };
+            let cas = op.cas.map(|cas| Cas {
+                expected: cas.expected.map(&mut intern_value),
+                new: intern_value(cas.new),
+            });
             let index = part.ops.len();
-            if let (OpKind::Put, Some(value)) = (op.kind, value) {
-                part.writers.entry((key, value)).or_default().push(index);
-            }
+            part.note_writer(index, op.role, op.kind, key, value);
             part.ops.push(CheckOp {
                 session,
                 key,
                 value,
+                cas,
                 after: op.after,
                 ..op
             });
@@ -137,8 +147,10 @@ impl CheckHistory {
                 session,
                 seq: 0,
                 kind: OpKind::Put,
+                role: Role::Write,
                 key,
                 value: Some(value),
+                cas: None,
                 invoked_at: 0,
                 returned_at: None,
                 after: None,
@@ -158,16 +170,129 @@ impl CheckHistory {
     /// An operation as it was given to [`CheckHistory::new`] (a phantom write as it would be).
     pub fn raw_op(&self, index: OpIndex) -> RawOp {
         let op = &self.ops[index];
+        let text = |v: Option<u32>| v.map(|v| self.values[v as usize].clone());
+        // A half of a compare-and-set split by `split_updates` is the read or write it stands for.
+        let expected = op.cas.map(|cas| cas.expected);
+        let half = match op.role {
+            Role::Write => op.cas.is_some(),
+            Role::Read => expected.is_some_and(|expected| op.value == expected),
+            Role::Update => false,
+        };
+        if half {
+            return RawOp {
+                client: op.client,
+                kind: if op.role == Role::Write {
+                    OpKind::Put
+                } else {
+                    OpKind::Get
+                },
+                key: self.keys[op.key as usize].clone(),
+                value: text(op.value),
+                expected: None,
+                seen: None,
+                invoked_at: op.invoked_at,
+                returned_at: op.returned_at,
+            };
+        }
+        let failed = op.role == Role::Read && op.cas.is_some();
         RawOp {
             client: op.client,
             kind: op.kind,
             key: self.keys[op.key as usize].clone(),
-            value: op.value.map(|v| self.values[v as usize].clone()),
-            expected: None,
-            seen: None,
+            value: match op.cas {
+                Some(cas) => text(Some(cas.new)),
+                None => text(op.value),
+            },
+            expected: op.cas.map(|cas| text(cas.expected)),
+            seen: failed.then(|| text(op.value)),
             invoked_at: op.invoked_at,
             returned_at: op.returned_at,
         }
+    }
+
+    /// The history with each compare-and-set that succeeded split into a read of its expected value
+    /// and then, in the same session, a write of its new value: the view of the checkers built on
+    /// reads and writes (causal, session), for which a compare-and-set is evaluated at one replica,
+    /// on the value it holds, like a read followed by a write. A compare-and-set that never returned
+    /// and whose new value nobody read is left out (it may never have happened, and nothing follows
+    /// it); one whose value was read becomes a write that never returned, without its read — a
+    /// relaxation, so the second part of the answer says whether the split history only bounds the
+    /// real one (a broken verdict stands, a holding one is unknown). Each half keeps the
+    /// compare-and-set's input position and words. An error names why there is no such view: an
+    /// append's written value is not in the history.
+    pub fn split_updates(&self) -> Result<(CheckHistory, bool), String> {
+        if self.has_appends() {
+            return Err("the history has appends, and the causal and session checkers need the value each write wrote, which the history does not show for an append".to_string());
+        }
+        // What is read: by reads, and by updates (what a compare-and-set expected).
+        let read: BTreeSet<(u32, Option<u32>)> = self
+            .ops
+            .iter()
+            .filter_map(|op| match (op.role, op.cas) {
+                (Role::Read, _) => Some((op.key, op.value)),
+                (Role::Update, Some(cas)) => Some((op.key, cas.expected)),
+                _ => None,
+            })
+            .collect();
+        let mut order: Vec<OpIndex> = (0..self.ops.len())
+            .filter(|&i| !self.is_phantom(i))
+            .collect();
+        order.sort_by_key(|&i| self.ops[i].origin);
+        let text = |v: Option<u32>| v.map(|v| self.values[v as usize].clone());
+        let mut rows: Vec<(RawOp, OpIndex)> = Vec::new();
+        let mut relaxed = false;
+        for i in order {
+            let op = &self.ops[i];
+            let raw = self.raw_op(i);
+            match (op.role, op.cas) {
+                (Role::Update, Some(cas)) if op.completed() => {
+                    let half = |kind, value| RawOp {
+                        kind,
+                        value,
+                        expected: None,
+                        seen: None,
+                        ..raw.clone()
+                    };
+                    rows.push((half(OpKind::Get, text(cas.expected)), i));
+                    rows.push((half(OpKind::Put, text(Some(cas.new))), i));
+                }
+                (Role::Update, Some(cas)) => {
+                    if read.contains(&(op.key, Some(cas.new))) {
+                        relaxed = true;
+                        let write = RawOp {
+                            kind: OpKind::Put,
+                            expected: None,
+                            seen: None,
+                            ..raw
+                        };
+                        rows.push((write, i));
+                    }
+                }
+                _ => rows.push((raw, i)),
+            }
+        }
+        let mut split = CheckHistory::new(rows.iter().map(|(raw, _)| raw.clone()));
+        let mut ids: HashMap<Key, u32> = split
+            .values
+            .iter()
+            .enumerate()
+            .map(|(id, v)| (v.clone(), id as u32))
+            .collect();
+        for k in 0..split.ops.len() {
+            let original = &self.ops[rows[split.ops[k].origin].1];
+            split.ops[k].origin = original.origin;
+            if let Some(cas) = original.cas {
+                let mut id =
+                    |v: u32| intern(&mut ids, &mut split.values, self.values[v as usize].clone());
+                let cas = Cas {
+                    expected: cas.expected.map(&mut id),
+                    new: id(cas.new),
+                };
+                split.ops[k].kind = OpKind::Cas;
+                split.ops[k].cas = Some(cas);
+            }
+        }
+        Ok((split, relaxed))
     }
 
     /// The history of just some operations, as if the input had held only their rows (in input

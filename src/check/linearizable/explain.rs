@@ -122,7 +122,14 @@ fn real_time_violation(part: &CheckHistory, history: &CheckHistory, ops: &[OpInd
             Some(v) => {
                 let writers: Vec<String> =
                     part.writers(op.key, v).iter().map(|&w| label(w)).collect();
-                format!("the value of {}", writers.join(" or "))
+                if writers.is_empty() {
+                    format!(
+                        "{}, which only appends could have made",
+                        part.value_name(Some(v))
+                    )
+                } else {
+                    format!("the value of {}", writers.join(" or "))
+                }
             }
         };
         sources.push(format!("{} returned {seen}", label(r)));

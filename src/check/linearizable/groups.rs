@@ -32,6 +32,17 @@ pub(super) fn groups(history: &CheckHistory) -> Vec<Vec<OpIndex>> {
                 .push((a.client, a.key, b.key));
         }
     }
+    // A pair whose second operation began before the first returned (a write that never returned is
+    // placed after what its client did before it, which may have been invoked at the same instant
+    // and returned later): program order there is no real-time order at all, so the two keys are
+    // searched together.
+    for (a, b) in program_pairs(history) {
+        if overtakes(history, a, b) {
+            let (ka, kb) = (history.ops[a].key as usize, history.ops[b].key as usize);
+            let (x, y) = (root(&mut parent, ka), root(&mut parent, kb));
+            parent[x] = y;
+        }
+    }
     for pairs in touching.values() {
         let first = pairs[0].0;
         if pairs.iter().all(|&(client, _, _)| client == first) {
@@ -52,6 +63,24 @@ pub(super) fn groups(history: &CheckHistory) -> Vec<Vec<OpIndex>> {
     }
     groups.retain(|g| !g.is_empty());
     groups
+}
+
+/// Whether `b`, after `a` in program order, began before `a` returned.
+fn overtakes(history: &CheckHistory, a: OpIndex, b: OpIndex) -> bool {
+    history.ops[b].invoked_at < history.ops[a].returned_at.unwrap_or(Time::MAX)
+}
+
+/// The keys of the program-order pairs whose second operation began before the first returned: for
+/// them, searching each key alone with ties nudged is not stricter than the definition.
+pub(super) fn overtaken_keys(history: &CheckHistory) -> Vec<bool> {
+    let mut keys = vec![false; history.key_count()];
+    for (a, b) in program_pairs(history) {
+        if overtakes(history, a, b) {
+            keys[history.ops[a].key as usize] = true;
+            keys[history.ops[b].key as usize] = true;
+        }
+    }
+    keys
 }
 
 /// Each operation with the one just before it in its client's program order: consecutive operations

@@ -1,7 +1,9 @@
 //! The real-time anomalies a student can name, found cheaply before the linearizability search: a
 //! read of a value never written, a read of a value written only after it, and stale reads — a value
 //! already overwritten by a write that completed before the read began, or an older value seen after
-//! a newer one. Each is a definite violation; the search in [`super`] catches everything else.
+//! a newer one; and two compare-and-sets that both succeeded from the same value, a lost update
+//! ([`crate::check::lost_update`]). Each is a definite violation; the search in [`super`] catches
+//! everything else.
 
 use super::super::history::{CheckHistory, OpIndex};
 use super::super::Verdict;
@@ -16,7 +18,23 @@ pub(super) fn named_anomaly(
     history: &CheckHistory,
     by_key: &[Vec<OpIndex>],
 ) -> Option<(Verdict, Vec<OpIndex>)> {
+    if let Some(found) = crate::check::lost_update::lost_update(history) {
+        return Some(found);
+    }
+    if let Some(found) = crate::check::lost_update::lost_append(history, true) {
+        return Some(found);
+    }
     for ops in by_key {
+        // A key with appends is left to the search: the values appends made are not in the history.
+        // A compare-and-set that succeeded (or never returned) counts among the writers of its new
+        // value, which is all these patterns ask of a write: each rests on a value's writers all
+        // being placed before (or after) some instant, and on no delete bringing absence back.
+        if ops
+            .iter()
+            .any(|&i| history.ops[i].kind == crate::op::OpKind::Append)
+        {
+            continue;
+        }
         // Completed writes by return time, with the running maximum of their invocation times: the
         // latest-invoked write that had completed before a given instant.
         let mut writes: Vec<(Time, Time, OpIndex)> = ops

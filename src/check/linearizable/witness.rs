@@ -21,7 +21,7 @@
 
 use std::collections::HashSet;
 
-use super::super::history::{CheckHistory, OpIndex};
+use super::super::history::{CheckHistory, OpIndex, Role};
 use super::super::Verdict;
 use super::explain::explain;
 use super::{judge, Judgement, SEARCH_BUDGET};
@@ -78,6 +78,37 @@ fn shrunk(
     explain(history, &ops, minimal.then_some(()).ok_or(budget))
 }
 
+/// The (key, value) pairs that some of `ops` may have written: puts and compare-and-sets that may
+/// have succeeded; for a key some append among `ops` touches, every value read from it (the append
+/// may have made it).
+fn written(h: &CheckHistory, ops: &[OpIndex]) -> HashSet<(u32, Option<u32>)> {
+    let appended: HashSet<u32> = ops
+        .iter()
+        .filter(|&&i| h.ops[i].kind == crate::op::OpKind::Append)
+        .map(|&i| h.ops[i].key)
+        .collect();
+    let mut written = HashSet::new();
+    for &i in ops {
+        let op = &h.ops[i];
+        match (op.role, op.cas) {
+            (Role::Write, _) => {
+                written.insert((op.key, op.value));
+            }
+            (Role::Update, Some(cas)) => {
+                written.insert((op.key, Some(cas.new)));
+                if appended.contains(&op.key) {
+                    written.insert((op.key, cas.expected));
+                }
+            }
+            (Role::Read, _) if appended.contains(&op.key) => {
+                written.insert((op.key, op.value));
+            }
+            _ => {}
+        }
+    }
+    written
+}
+
 /// The shrink's budget, and the history it cuts.
 struct Shrink<'a> {
     history: &'a CheckHistory,
@@ -100,20 +131,29 @@ impl Shrink<'_> {
         }
     }
 
-    /// `ops` without the reads of values that no write in `ops` wrote.
-    fn close(&self, ops: Vec<OpIndex>) -> Vec<OpIndex> {
+    /// `ops` without the reads of values that no write in `ops` wrote, nor the compare-and-sets
+    /// expecting such values (on a key some append in `ops` touches, they stay: their value may be
+    /// the append's).
+    /// Repeated to a fixed point: dropping a compare-and-set drops a write, which may strand a read.
+    fn close(&self, mut ops: Vec<OpIndex>) -> Vec<OpIndex> {
         let h = self.history;
-        let written: HashSet<(u32, Option<u32>)> = ops
-            .iter()
-            .filter(|&&i| h.ops[i].is_write())
-            .map(|&i| (h.ops[i].key, h.ops[i].value))
-            .collect();
-        ops.into_iter()
-            .filter(|&i| {
+        loop {
+            let written = written(h, &ops);
+            let before = ops.len();
+            ops.retain(|&i| {
                 let op = &h.ops[i];
-                op.is_write() || op.value.is_none() || written.contains(&(op.key, op.value))
-            })
-            .collect()
+                // What a read, or a compare-and-set that succeeded, needs to have been written.
+                let needs = match (op.is_read(), op.cas) {
+                    (true, _) => op.value,
+                    (false, Some(cas)) if op.is_update() => cas.expected,
+                    _ => None,
+                };
+                needs.is_none() || written.contains(&(op.key, needs))
+            });
+            if ops.len() == before {
+                return ops;
+            }
+        }
     }
 
     /// Cuts `ops` (sorted by invocation) to those invoked by `until`, if those still break — with the
@@ -122,11 +162,7 @@ impl Shrink<'_> {
     fn cut_at(&mut self, ops: &mut Vec<OpIndex>, until: Time) -> bool {
         let h = self.history;
         let end = ops.partition_point(|&i| h.ops[i].invoked_at <= until);
-        let written: HashSet<(u32, Option<u32>)> = ops[..end]
-            .iter()
-            .filter(|&&i| h.ops[i].is_write())
-            .map(|&i| (h.ops[i].key, h.ops[i].value))
-            .collect();
+        let written = written(h, &ops[..end]);
         let mut part = ops[..end].to_vec();
         part.extend(ops[end..].iter().copied().filter(|&i| {
             let op = &h.ops[i];

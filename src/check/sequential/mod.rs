@@ -20,10 +20,17 @@
 //!
 //! A broken verdict's witness is a minimal set of operations with no sequential order (`witness.rs`).
 //!
-//! A write that never returned may be taken or skipped; one nobody read is skipped. Reads that never
+//! A write that never returned may be taken or skipped; one nobody read is skipped (the search
+//! over interleavings places it or not, and ends once every operation that returned is placed). Reads that never
 //! returned were dropped. A history in which some value is written twice to a key (so a read's
 //! source is ambiguous), or with so many clients that the clocks (operations × clients) would pass
 //! their budget, is judged by an older search over interleavings (`search.rs`), with a budget.
+//!
+//! So is a history with updates — compare-and-sets that succeeded (or never returned) and appends —
+//! since the graph knows only reads and writes: the search applies every operation as
+//! [`crate::op::Op::evaluate`] does, so it is exact on them, and needs no value to be unique. Two
+//! compare-and-sets that succeeded from a value written once are named at once: a lost update
+//! ([`super::lost_update`]).
 
 mod graph;
 mod saturation;
@@ -34,6 +41,7 @@ mod witness;
 use std::collections::BTreeMap;
 
 use super::history::{CheckHistory, OpIndex};
+use super::lost_update::{lost_append, lost_update};
 use super::order::{sources, CausalOrder, Source};
 use super::saturate::{saturate, MAX_OPS};
 use super::{budget, Verdict};
@@ -48,6 +56,12 @@ pub use witness::MAX_SHRINK_CHECKS;
 
 /// How many search states before the verdict becomes unknown (histories with repeated values).
 pub const SEARCH_BUDGET: u64 = 300_000;
+
+/// How many search states before the verdict becomes unknown, for a history with updates: without
+/// saturation to cut it down, a search that has not found an order in this many states rarely finds
+/// one later (appends make new strings, and updates that never returned may go anywhere), so it
+/// gives up in a few hundredths of a second instead of a second.
+pub const UPDATE_SEARCH_BUDGET: u64 = 30_000;
 
 /// How many conflicts the SAT solver may meet before the verdict becomes unknown.
 pub const CONFLICT_BUDGET: u64 = 100_000;
@@ -131,6 +145,11 @@ pub(super) enum Order {
 /// added to the graph: the linearizability checker's fallback when its search runs out of budget.
 /// Reads of a value written twice are beyond it (unknown). Broken verdicts carry a minimal witness.
 pub fn linearizable_by_solver(history: &CheckHistory) -> Verdict {
+    if history.has_updates() {
+        return Verdict::unknown(
+            "the search gave up, and the solver cannot judge compare-and-sets that succeeded or appends",
+        );
+    }
     if sources(history).contains(&Source::Ambiguous) {
         return Verdict::unknown(
             "the search gave up, and the solver cannot judge reads of a value written twice",
@@ -151,6 +170,9 @@ struct Proof {
 
 /// Decides one part (or any sub-history, for the witness).
 fn decide(history: &CheckHistory, order: Order) -> Decision {
+    if history.has_updates() {
+        return decide_updates(history, order);
+    }
     let sources = sources(history);
     if sources.contains(&Source::Nowhere) {
         return Decision::Broken(None);
@@ -220,6 +242,31 @@ fn decide(history: &CheckHistory, order: Order) -> Decision {
     }
 }
 
+/// A history with updates (compare-and-sets that succeeded or never returned, appends): the graph
+/// knows reads and writes only, so the search over interleavings, which applies every operation as
+/// [`crate::op::Op::evaluate`] does, judges it exactly, within its budget.
+fn decide_updates(history: &CheckHistory, order: Order) -> Decision {
+    if order == Order::RealTime {
+        return Decision::Unknown(
+            "the solver cannot judge compare-and-sets that succeeded or appends".to_string(),
+        );
+    }
+    if lost_update(history).is_some() || lost_append(history, false).is_some() {
+        return Decision::Broken(None);
+    }
+    if !history.has_appends() && sources(history).contains(&Source::Nowhere) {
+        return Decision::Broken(None);
+    }
+    match search(history, None, UPDATE_SEARCH_BUDGET) {
+        Search::Found => Decision::Holds,
+        Search::OutOfBudget { states, why } => Decision::Unknown(format!(
+            "the history has compare-and-sets or appends, so the search over interleavings judged it, and it gave up after exploring {states} states: {why} ({})",
+            budget::HOW_TO_RAISE
+        )),
+        Search::Impossible => Decision::Broken(None),
+    }
+}
+
 /// The older search, for histories with a value written twice to a key, and for those with too many
 /// clients for the graph's clocks.
 fn decide_by_search(history: &CheckHistory, sources: &[Source]) -> Decision {
@@ -231,7 +278,7 @@ fn decide_by_search(history: &CheckHistory, sources: &[Source]) -> Decision {
     } else {
         None
     };
-    match search(history, saturated.as_ref()) {
+    match search(history, saturated.as_ref(), SEARCH_BUDGET) {
         Search::Found => Decision::Holds,
         Search::OutOfBudget { states, why } => Decision::Unknown(format!(
             "a value is written twice to one key, so the search over interleavings judged this history, and it gave up after exploring {states} states: {why}"

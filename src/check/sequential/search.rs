@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::SEARCH_BUDGET;
+use crate::check::appended::Appended;
 use crate::check::budget;
 use crate::check::fingerprint;
 use crate::check::history::{CheckHistory, OpIndex};
@@ -32,16 +32,31 @@ struct State {
     store: Vec<Option<(u32, OpIndex)>>,
     /// How many operations are done (the sum of `positions`).
     done: usize,
+    /// Which sessions are one operation that never returned, and how many of those are done.
+    loose: Vec<bool>,
+    loose_done: usize,
     fingerprint: u128,
+    /// Whether states are told apart by the values the keys hold rather than by the writes that wrote
+    /// them: when some value is written twice (or an update may write it again), the pruning that
+    /// needs the writes is off, and what follows a state depends only on the values — so states that
+    /// differ only in which write made a value are one state.
+    by_value: bool,
 }
 
 impl State {
-    fn new(history: &CheckHistory) -> Self {
+    fn new(history: &CheckHistory, by_value: bool) -> Self {
         State {
             positions: vec![0; history.sessions.len()],
             store: vec![None; history.key_count()],
             done: 0,
+            loose: history
+                .sessions
+                .iter()
+                .map(|session| session.iter().all(|&i| !history.ops[i].completed()))
+                .collect(),
+            loose_done: 0,
             fingerprint: 0,
+            by_value,
         }
     }
 
@@ -54,9 +69,17 @@ impl State {
         }
     }
 
-    /// The tag of `key` holding what `write` wrote; the initial value is tagged 0.
-    fn store_tag(key: u32, write: Option<(u32, OpIndex)>) -> u128 {
-        write.map_or(0, |(_, w)| fingerprint::tag(2, u64::from(key), w as u64))
+    /// The tag of `key` holding what `write` wrote (or, `by_value`, its value); the initial value is
+    /// tagged 0.
+    fn store_tag(&self, key: u32, write: Option<(u32, OpIndex)>) -> u128 {
+        write.map_or(0, |(v, w)| {
+            let what = if self.by_value {
+                u64::from(v)
+            } else {
+                w as u64
+            };
+            fingerprint::tag(2, u64::from(key), what)
+        })
     }
 
     fn advance(&mut self, s: u32) {
@@ -64,6 +87,7 @@ impl State {
         self.fingerprint ^= State::position_tag(s, p) ^ State::position_tag(s, p + 1);
         self.positions[s as usize] = p + 1;
         self.done += 1;
+        self.loose_done += usize::from(self.loose[s as usize]);
     }
 
     fn retreat(&mut self, s: u32) {
@@ -71,12 +95,13 @@ impl State {
         self.fingerprint ^= State::position_tag(s, p) ^ State::position_tag(s, p - 1);
         self.positions[s as usize] = p - 1;
         self.done -= 1;
+        self.loose_done -= usize::from(self.loose[s as usize]);
     }
 
     /// Sets what `key` holds; returns what it held.
     fn set(&mut self, key: u32, write: Option<(u32, OpIndex)>) -> Option<(u32, OpIndex)> {
         let old = std::mem::replace(&mut self.store[key as usize], write);
-        self.fingerprint ^= State::store_tag(key, old) ^ State::store_tag(key, write);
+        self.fingerprint ^= self.store_tag(key, old) ^ self.store_tag(key, write);
         old
     }
 }
@@ -108,7 +133,8 @@ impl Readers {
                 }
             }
         }
-        let repeated = history.repeated_writes().next().is_some();
+        // An update may write a value back, and an append may make any value again.
+        let repeated = history.repeated_writes().next().is_some() || history.has_updates();
         Readers {
             of_write,
             of_initial,
@@ -142,16 +168,16 @@ const MAX_WORK: u64 = 1 << 28;
 /// What a key held: the value and the write that wrote it, or `None` for the initial value.
 type Held = Option<(u32, OpIndex)>;
 
-/// A write taken: its session, and, if it was applied, its key and what the key held before.
-type Step = (u32, Option<(u32, Held)>);
+/// A write taken: its session, its key, and what the key held before.
+type Step = (u32, u32, Held);
 
 /// One step down the search: the write taken to get here (its session, and what its key held
-/// before, if it was applied), the sessions then advanced by greedy reads, and the choices not yet
+/// before), the sessions then advanced by greedy reads, and the sessions whose next write is not yet
 /// tried from here.
 struct Frame {
     entered_by: Option<Step>,
     greedy: Vec<u32>,
-    choices: Vec<(u32, bool)>,
+    choices: Vec<u32>,
 }
 
 /// Undoes a frame's steps: its greedy reads, then the write that led to it.
@@ -159,29 +185,32 @@ fn undo(state: &mut State, frame: &Frame) {
     for &s in frame.greedy.iter().rev() {
         state.retreat(s);
     }
-    if let Some((s, applied)) = frame.entered_by {
+    if let Some((s, key, old)) = frame.entered_by {
         state.retreat(s);
-        if let Some((key, old)) = applied {
-            state.set(key, old);
-        }
+        state.set(key, old);
     }
 }
 
-pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> Search {
+/// Searches for a sequential order, exploring at most `budget` states (before `--budget` scales it).
+pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>, budget: u64) -> Search {
     let sessions = &history.sessions;
+    let mut appended = Appended::new(history);
     let readers = Readers::new(history);
     let mut seen: HashSet<u128> = HashSet::new();
     let mut states = 0u64;
     let mut work = 0u64;
     let mut stacked = 0usize;
-    let mut state = State::new(history);
+    let mut state = State::new(history, readers.repeated);
+    let completed = history.ops.iter().filter(|op| op.completed()).count();
     let mut stack: Vec<Frame> = Vec::new();
     let mut pending = Some(None);
     loop {
         if let Some(entered_by) = pending.take() {
             let greedy = take_matching_reads(history, &mut state);
             work += sessions.len() as u64;
-            if state.done == history.ops.len() {
+            // Every operation that returned is placed; those that never did and are not placed
+            // never took effect.
+            if state.done - state.loose_done == completed {
                 return Search::Found;
             }
             let mut frame = Frame {
@@ -191,7 +220,7 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
             };
             if seen.insert(state.fingerprint) {
                 states += 1;
-                if states > budget::scaled(SEARCH_BUDGET) {
+                if states > budget::scaled(budget) {
                     return Search::OutOfBudget {
                         states,
                         why: "its budget of states is spent",
@@ -202,10 +231,11 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
                 stacked += frame.choices.len();
                 if stacked > budget::scaled_size(MAX_STACKED_CHOICES)
                     || work > budget::scaled(MAX_WORK)
+                    || appended.exhausted()
                 {
                     return Search::OutOfBudget {
                         states,
-                        why: "its budget of work and memory for this many clients is spent",
+                        why: "its budget of work and memory for this many clients (or of strings appends made) is spent",
                     };
                 }
                 stack.push(frame);
@@ -216,7 +246,7 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
         let Some(frame) = stack.last_mut() else {
             return Search::Impossible;
         };
-        let Some((s, apply)) = frame.choices.pop() else {
+        let Some(s) = frame.choices.pop() else {
             if let Some(frame) = stack.pop() {
                 undo(&mut state, &frame);
             }
@@ -225,9 +255,16 @@ pub(super) fn search(history: &CheckHistory, saturated: Option<&Saturated>) -> S
         stacked -= 1;
         let w = sessions[s as usize][state.positions[s as usize] as usize];
         let op = &history.ops[w];
-        let applied = apply.then(|| (op.key, state.set(op.key, op.value.map(|v| (v, w)))));
+        let current = state.store[op.key as usize].map(|(v, _)| v);
+        // `choices` offers only what can take effect here.
+        let after = op
+            .apply(current, |current, element| {
+                appended.append(current, element)
+            })
+            .flatten();
+        let old = state.set(op.key, after.map(|v| (v, w)));
         state.advance(s);
-        pending = Some(Some((s, applied)));
+        pending = Some(Some((s, op.key, old)));
     }
 }
 
@@ -249,16 +286,16 @@ fn take_matching_reads(history: &CheckHistory, state: &mut State) -> Vec<u32> {
     advanced
 }
 
-/// The writes that may come next: (session, apply?). A completed write must be applied, and only once
-/// every read of the value it overwrites has been taken; a write that never returned may also be
-/// skipped, if nobody reads its value. Popped from the end, so the earliest-invoked write is tried
-/// first.
+/// The sessions whose next operation, a write or update, may come next: only once every read of the
+/// value it overwrites has been taken, and a compare-and-set only on the value it expected. One that
+/// never returned is never skipped here: left unplaced at the end, it never took effect. Popped from
+/// the end, so the earliest-invoked write is tried first.
 fn choices(
     history: &CheckHistory,
     readers: &Readers,
     saturated: Option<&Saturated>,
     state: &State,
-) -> Vec<(u32, bool)> {
+) -> Vec<u32> {
     // Values that a session's next operation, a read, is waiting for.
     let mut wanted: HashSet<(u32, u32)> = HashSet::new();
     for (s, session) in history.sessions.iter().enumerate() {
@@ -269,15 +306,18 @@ fn choices(
             }
         }
     }
-    let mut choices: Vec<(bool, u64, u32, bool)> = Vec::new();
+    let mut choices: Vec<(bool, u64, u32)> = Vec::new();
     for (s, session) in history.sessions.iter().enumerate() {
         let Some(&w) = session.get(state.positions[s] as usize) else {
             continue;
         };
         let op = &history.ops[w];
-        if !op.is_write() || saturated.is_some_and(|sat| !sat.ready(w, &state.positions)) {
+        if op.is_read() || saturated.is_some_and(|sat| !sat.ready(w, &state.positions)) {
             continue;
         }
+        // A compare-and-set takes effect only on the value it expected.
+        let held = state.store[op.key as usize].map(|(v, _)| v);
+        let fits = op.cas.is_none_or(|cas| cas.expected == held);
         // A write that never returned comes after what its client did before it.
         if let Some(before) = op.after {
             let b = &history.ops[before];
@@ -287,17 +327,11 @@ fn choices(
         }
         let is_wanted = op.value.is_some_and(|v| wanted.contains(&(op.key, v)));
         let when = op.returned_at.unwrap_or(u64::MAX);
-        if !op.completed() && readers.of_write[w].is_empty() {
-            choices.push((is_wanted, when, s as u32, false));
-        }
-        if value_consumed(history, readers, state, op.key) {
-            choices.push((is_wanted, when, s as u32, true));
+        if fits && value_consumed(history, readers, state, op.key) {
+            choices.push((is_wanted, when, s as u32));
         }
     }
     // Popped from the end: wanted values first, then the earliest to return.
     choices.sort_by(|a, b| (b.0, a.1, a.2).cmp(&(a.0, b.1, b.2)).reverse());
-    choices
-        .into_iter()
-        .map(|(_, _, s, apply)| (s, apply))
-        .collect()
+    choices.into_iter().map(|(_, _, s)| s).collect()
 }

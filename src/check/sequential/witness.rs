@@ -18,7 +18,8 @@
 use super::graph::{Edge, Reason};
 use super::{decide, opposite_orders, Decision, Order, Proof};
 use crate::check::glossary;
-use crate::check::history::{CheckHistory, OpIndex};
+use crate::check::history::{CheckHistory, OpIndex, Role};
+use crate::check::lost_update::{lost_append, lost_update};
 use crate::check::{budget, Verdict};
 
 /// How many sub-histories shrinking may decide before it stops where it is.
@@ -81,7 +82,12 @@ impl Shrink<'_> {
             let session = &h.sessions[op.session as usize];
             todo.extend(session[..op.seq as usize].iter().copied());
             todo.extend(op.after);
-            if let (true, Some(value)) = (op.is_read(), op.value) {
+            let read = match (op.role, op.cas) {
+                (Role::Read, _) => op.value,
+                (Role::Update, Some(cas)) => cas.expected,
+                _ => None,
+            };
+            if let Some(value) = read {
                 todo.extend(h.writers(op.key, value).iter().copied());
             }
         }
@@ -107,21 +113,53 @@ impl Shrink<'_> {
     }
 
     /// `ops` without the reads whose value no remaining operation writes — unless no operation of
-    /// the whole history wrote it either: such a read is broken by itself, and may be the witness.
-    fn readable(&self, ops: Vec<OpIndex>) -> Vec<OpIndex> {
+    /// the whole history wrote it either (and no append could have): such a read is broken by
+    /// itself, and may be the witness.
+    fn readable(&self, mut ops: Vec<OpIndex>) -> Vec<OpIndex> {
+        // Repeated to a fixed point: dropping a compare-and-set drops a write, which may strand a
+        // read.
+        loop {
+            let before = ops.len();
+            ops = self.readable_once(ops);
+            if ops.len() == before {
+                return ops;
+            }
+        }
+    }
+
+    fn readable_once(&self, ops: Vec<OpIndex>) -> Vec<OpIndex> {
         let h = self.history;
         let mut written = std::collections::BTreeSet::new();
+        let mut appended = std::collections::BTreeSet::new();
         for &i in &ops {
-            if let (true, Some(value)) = (h.ops[i].is_write(), h.ops[i].value) {
-                written.insert((h.ops[i].key, value));
+            let op = &h.ops[i];
+            match (op.role, op.cas, op.value) {
+                (Role::Write, _, Some(value)) => {
+                    written.insert((op.key, value));
+                }
+                (Role::Update, Some(cas), _) => {
+                    written.insert((op.key, cas.new));
+                }
+                // What an append made is not known: keep every read of its key.
+                (Role::Update, None, _) => {
+                    appended.insert(op.key);
+                }
+                _ => {}
             }
         }
         ops.into_iter()
             .filter(|&i| {
                 let op = &h.ops[i];
-                !op.is_read()
-                    || op.value.is_none_or(|v| {
-                        written.contains(&(op.key, v)) || h.writers(op.key, v).is_empty()
+                // What a read, or a compare-and-set that succeeded, needs to have been written.
+                let needs = match (op.is_read(), op.cas) {
+                    (true, _) => op.value,
+                    (false, Some(cas)) if op.is_update() => cas.expected,
+                    _ => return true,
+                };
+                appended.contains(&op.key)
+                    || needs.is_none_or(|v| {
+                        written.contains(&(op.key, v))
+                            || (h.writers(op.key, v).is_empty() && !h.has_appends())
                     })
             })
             .collect()
@@ -164,11 +202,18 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool, order: Ord
     let part = history.sub_history(core);
     let mut lines = Vec::new();
     let mut anomaly;
+    // The patterns of reads and writes know nothing of updates: a lost update has its own words.
+    let lost = lost_update(&part)
+        .or_else(|| lost_append(&part, false))
+        .filter(|_| order == Order::Program);
     let classic = match order {
-        Order::Program => opposite_orders(&part),
-        Order::RealTime => None,
+        Order::Program if !part.has_updates() => opposite_orders(&part),
+        _ => None,
     };
-    if let Some(classic) = classic {
+    if let Some((verdict, _)) = lost {
+        anomaly = glossary::LOST_UPDATE;
+        lines = verdict.witness;
+    } else if let Some(classic) = classic {
         anomaly = glossary::WRITES_IN_DIFFERENT_ORDERS;
         lines = classic;
     } else {
@@ -225,10 +270,14 @@ fn describe(history: &CheckHistory, core: &[OpIndex], complete: bool, order: Ord
             _ => {
                 let nowhere = (0..part.ops.len()).find(|&i| {
                     let op = &part.ops[i];
-                    op.is_read() && op.value.is_some_and(|v| part.writers(op.key, v).is_empty())
+                    op.is_read()
+                        && !part.has_appends()
+                        && op.value.is_some_and(|v| part.writers(op.key, v).is_empty())
                 });
                 lines.push(match nowhere {
                     Some(i) => format!("{} read a value that no operation wrote", label(i)),
+                    None if part.has_updates() => "whichever order the writes and updates to a key take, some read or update finds a value that is not the last one written"
+                        .to_string(),
                     None => "whichever order the writes to a key take, some read returns a value that is not the last one written"
                         .to_string(),
                 });
