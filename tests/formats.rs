@@ -151,7 +151,6 @@ fn a_porcupine_read_of_the_empty_string_is_a_read_of_an_absent_key_unless_told_o
 }
 
 #[test]
-#[ignore = "needs the cas checkers"]
 fn a_maelstrom_history_with_compare_and_set_shows_a_stale_read() {
     // The write of 3, the cas 3→4, the failed cas 3→5 (it did not happen): the read of 3 after
     // the cas succeeded is stale.
@@ -161,7 +160,6 @@ fn a_maelstrom_history_with_compare_and_set_shows_a_stale_read() {
 }
 
 #[test]
-#[ignore = "needs the cas checkers"]
 fn a_jepsen_log_with_compare_and_set_is_linearizable() {
     let (status, histories) = check("tests/formats/jepsen-cas.log", &[]);
     assert_eq!(status, 0);
@@ -169,7 +167,6 @@ fn a_jepsen_log_with_compare_and_set_is_linearizable() {
 }
 
 #[test]
-#[ignore = "needs the cas checkers"]
 fn a_porcupine_log_with_appends_is_linearizable() {
     let (status, histories) = check("tests/formats/porcupine-append.txt", &[]);
     assert_eq!(status, 0);
@@ -617,7 +614,6 @@ fn compare_and_set_and_append_survive_the_edn_round_trip_exactly() {
 }
 
 #[test]
-#[ignore = "needs the cas checkers"]
 fn a_history_with_compare_and_set_gets_the_same_verdicts_after_the_edn_round_trip() {
     let history = cas_history();
     let edn = jepsen_edn::write("cas", &history);
