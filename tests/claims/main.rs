@@ -15,6 +15,7 @@ mod log;
 mod messages;
 mod sessions;
 mod teaching;
+mod updates;
 
 use std::path::Path;
 
@@ -28,14 +29,16 @@ use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate;
 
 /// The scenarios the modules of this test cover, by file name without `.json`.
-const TESTED: [&str; 18] = [
+const TESTED: [&str; 20] = [
     "causal-chain",
     "concurrent-writes-orders",
     "crash-restart",
     "eventual-convergence",
     "largest",
     "loss-duplication",
+    "lost-append",
     "lost-own-write",
+    "lost-update",
     "monotonic-reads",
     "monotonic-writes",
     "partition",

@@ -220,6 +220,11 @@ impl<'a> Story<'a> {
                 }
                 match carried.op.and_then(|op| Some((op, self.op(op)?))) {
                     Some((op, o)) => {
+                        if carried.kind == MessageKind::Write && o.op != OpKind::Put {
+                            // A causal or eventual replica sends what a compare-and-set or an
+                            // append wrote, like a put: the commit line shows the value.
+                            text.push_str("result of ");
+                        }
                         let _ = write!(text, "{} from {}", self.asked(op), o.client);
                     }
                     None => text.push_str("an operation"),

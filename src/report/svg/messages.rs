@@ -328,6 +328,9 @@ impl<'a> Packets<'a> {
             (kind, Some(o)) => {
                 if kind == MessageKind::Multicast {
                     text.push_str("multicast ");
+                } else if o.op.may_write() && o.op != crate::op::OpKind::Put {
+                    // Causal and eventual replicas send what a compare-and-set or an append wrote.
+                    text.push_str("result of ");
                 }
                 let what = o.asked();
                 let _ = write!(text, "{what} from {}, stamp {}", o.client, carried.stamp);
