@@ -576,3 +576,44 @@ fn program_order_against_real_time_joins_the_keys_of_the_linearizability_search(
     assert!(!brute::linearizable(&h));
     assert_eq!(linearizable::check(&h).ok, Some(false));
 }
+
+/// On a key of puts and appends, a read that began after another returned must extend that read's
+/// value, or start from a put that could come between the two: one that does neither went back in
+/// time, a stale read, named before any search (the append is still running when the second read
+/// begins, so this is not a lost append).
+#[test]
+fn a_read_that_loses_appended_elements_seen_earlier_is_a_stale_read() {
+    let h = CheckHistory::new([
+        row(0, OpKind::Append, Some("a"), None, None, (0, 9)),
+        row(1, OpKind::Get, Some("a"), None, None, (4, 5)),
+        row(2, OpKind::Get, None, None, None, (6, 7)),
+    ]);
+    assert!(!brute::linearizable(&h));
+    let verdict = linearizable::check(&h);
+    assert_eq!(
+        verdict.anomaly.as_deref(),
+        Some("stale read"),
+        "{verdict:?}"
+    );
+    assert_eq!(verdict.operations, vec![0, 1, 2]);
+    assert!(verdict.witness[1].starts_with("but later client 2's get x -> null"));
+    // With a put in front, the same: the put of p returned before the first read began.
+    let h = CheckHistory::new([
+        row(0, OpKind::Put, Some("p"), None, None, (0, 1)),
+        row(0, OpKind::Append, Some("a"), None, None, (2, 8)),
+        row(1, OpKind::Get, Some("pa"), None, None, (4, 5)),
+        row(2, OpKind::Get, Some("p"), None, None, (6, 7)),
+    ]);
+    assert!(!brute::linearizable(&h));
+    assert_eq!(linearizable::check(&h).ok, Some(false));
+    // A put of p that may come between the two reads makes it linearizable.
+    let restarted = CheckHistory::new([
+        row(0, OpKind::Put, Some("p"), None, None, (0, 1)),
+        row(0, OpKind::Append, Some("a"), None, None, (2, 8)),
+        row(1, OpKind::Get, Some("pa"), None, None, (4, 5)),
+        row(3, OpKind::Put, Some("p"), None, None, (5, 6)),
+        row(2, OpKind::Get, Some("p"), None, None, (6, 7)),
+    ]);
+    assert!(brute::linearizable(&restarted));
+    assert_eq!(linearizable::check(&restarted).ok, Some(true));
+}

@@ -70,12 +70,17 @@ pub fn check(history: &CheckHistory) -> Verdict {
             if verdict.ok.is_some() {
                 return verdict;
             }
-            // The solver's reason names the budget flag already.
+            // The solver's reason names the budget flag, except when it cannot judge updates.
+            let reason = verdict.anomaly.unwrap_or_default();
+            let raise = if reason.contains("--budget") {
+                ""
+            } else {
+                "; raise both with --budget"
+            };
             Verdict::unknown(format!(
-                "the search gave up on key {} (its budget is {start} steps, and {} MiB of strings appends made), and then {}",
+                "the search gave up on key {} (its budget is {start} steps, and {} MiB of strings appends made), and then {reason}{raise}",
                 history.key_name(key),
                 super::budget::scaled_size(super::appended::MAX_APPENDED_BYTES) >> 20,
-                verdict.anomaly.unwrap_or_default(),
             ))
         }
         Judgement::Broken { candidate, until } => {

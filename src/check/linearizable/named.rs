@@ -33,6 +33,9 @@ pub(super) fn named_anomaly(
             .iter()
             .any(|&i| history.ops[i].kind == crate::op::OpKind::Append)
         {
+            if let Some(found) = shrank(history, ops) {
+                return Some(found);
+            }
             continue;
         }
         // Completed writes by return time, with the running maximum of their invocation times: the
@@ -144,6 +147,91 @@ fn found(
         Verdict::broken_by(anomaly, witness, history, ops.iter().copied()),
         ops,
     )
+}
+
+/// A stale read on a key of puts and appends: a read `r2` that began after a read `r1` returned, and
+/// whose value neither extends `r1`'s nor begins with the value of a put that could come between
+/// them (one that neither returned before `r1` began nor began after `r2` returned). Between the two
+/// reads, appends only add to the end and each put starts afresh, so `r2`'s value must be one of
+/// those; it is not, so `r2` went back in time. The witness is the two reads, the appends whose
+/// elements their values hold and the puts whose values begin theirs; those alone break
+/// linearizability. Like [`went_back`], each read is compared with the last few before it only.
+fn shrank(history: &CheckHistory, ops: &[OpIndex]) -> Option<(Verdict, Vec<OpIndex>)> {
+    use crate::op::OpKind;
+    let kinds_fit = ops.iter().all(|&i| {
+        matches!(
+            history.ops[i].kind,
+            OpKind::Append | OpKind::Get | OpKind::Put
+        )
+    });
+    if !kinds_fit {
+        return None;
+    }
+    let text = |i: OpIndex| -> &str { history.ops[i].value.map_or("", |v| history.value_text(v)) };
+    let puts: Vec<OpIndex> = ops
+        .iter()
+        .copied()
+        .filter(|&i| history.ops[i].kind == OpKind::Put)
+        .collect();
+    let mut reads: Vec<OpIndex> = ops
+        .iter()
+        .copied()
+        .filter(|&i| history.ops[i].kind == OpKind::Get)
+        .collect();
+    reads.sort_by_key(|&r| (history.ops[r].returned_at, r));
+    let returned: Vec<Time> = reads
+        .iter()
+        .map(|&r| history.ops[r].returned_at.unwrap_or(Time::MAX))
+        .collect();
+    for &r2 in &reads {
+        let (began, ended) = (
+            history.ops[r2].invoked_at,
+            history.ops[r2].returned_at.unwrap_or(Time::MAX),
+        );
+        let before = returned.partition_point(|&t| t < began);
+        for &r1 in reads[before.saturating_sub(WENT_BACK_WINDOW)..before]
+            .iter()
+            .rev()
+        {
+            if text(r2).starts_with(text(r1)) {
+                continue;
+            }
+            let r1_began = history.ops[r1].invoked_at;
+            let restarts = puts.iter().any(|&p| {
+                let put = &history.ops[p];
+                text(r2).starts_with(text(p))
+                    && put.returned_at.is_none_or(|t| t >= r1_began)
+                    && put.invoked_at <= ended
+            });
+            if restarts {
+                continue;
+            }
+            let named = |i: &OpIndex| {
+                let op = &history.ops[*i];
+                let piece = text(*i);
+                match op.kind {
+                    OpKind::Append => text(r1).contains(piece) || text(r2).contains(piece),
+                    OpKind::Put => text(r1).starts_with(piece) || text(r2).starts_with(piece),
+                    _ => false,
+                }
+            };
+            let writes: Vec<OpIndex> = ops.iter().copied().filter(named).collect();
+            return Some(found(
+                glossary::STALE_READ,
+                vec![
+                    history.describe(r1),
+                    format!(
+                        "but later {}: appends only add to the end, and no put that could come \
+                         between the two reads starts that value",
+                        history.describe(r2)
+                    ),
+                ],
+                history,
+                [r1, r2].into_iter().chain(writes),
+            ));
+        }
+    }
+    None
 }
 
 /// How many earlier reads [`went_back`] compares each read with.
