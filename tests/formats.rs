@@ -276,6 +276,21 @@ fn each_kind_of_malformed_jepsen_line_is_refused_at_its_line() {
             "line 1: process 0 completes an operation",
         ),
         (
+            "completion-writes-another-value",
+            "{:type :invoke, :f :write, :value 4, :process 0, :time 0}\n{:type :ok, :f :write, :value 5, :process 0, :time 1}\n",
+            "line 2: process 0's completion says 5, but its :invoke at line 1 says 4",
+        ),
+        (
+            "completion-of-another-cas",
+            "{:type :invoke, :f :cas, :value [1 2], :process 0, :time 0}\n{:type :ok, :f :cas, :value [3 4], :process 0, :time 1}\n",
+            "line 2: process 0's completion says [3 4], but its :invoke at line 1 says [1 2]",
+        ),
+        (
+            "cas-failed-on-its-expected-value",
+            "{:type :invoke, :f :cas, :value [1 2], :process 0, :time 0}\n{:type :fail, :f :cas, :value [1 2], :seen 1, :process 0, :time 1}\n",
+            "line 2: process 0's compare-and-set failed seeing 1, the very value it expected",
+        ),
+        (
             "overlap",
             &format!("{write}{{:type :invoke, :f :read, :value nil, :process 0, :time 2}}\n"),
             "line 2: process 0 invokes an operation while its :invoke at line 1",

@@ -12,6 +12,15 @@ use crate::op::Value;
 /// many orders make a new string for each order, each as long as the elements together.
 pub const MAX_APPENDED_BYTES: usize = 1 << 28;
 
+/// The most bytes of strings any `--budget` lets a search make (2 GiB): past it, a bigger budget would
+/// only trade the verdict "unknown" for running out of memory.
+pub const CEILING_APPENDED_BYTES: usize = 1 << 31;
+
+/// How many bytes of strings a search may make under the current `--budget`.
+pub fn appended_bytes_budget() -> usize {
+    budget::scaled_size(MAX_APPENDED_BYTES).min(CEILING_APPENDED_BYTES)
+}
+
 /// The values of one history, extended by the strings appends make.
 pub struct Appended<'h> {
     history: &'h CheckHistory,
@@ -45,10 +54,10 @@ impl<'h> Appended<'h> {
         }
     }
 
-    /// Whether the strings made are past [`MAX_APPENDED_BYTES`] (scaled by `--budget`): the search
-    /// that made them must give up.
+    /// Whether the strings made are past [`MAX_APPENDED_BYTES`] (scaled by `--budget`, at most
+    /// [`CEILING_APPENDED_BYTES`]): the search that made them must give up.
     pub fn exhausted(&self) -> bool {
-        self.bytes > budget::scaled_size(MAX_APPENDED_BYTES)
+        self.bytes > appended_bytes_budget()
     }
 
     /// The value a key holds after appending `element` to `current` (`None`: absent, the empty

@@ -129,8 +129,11 @@ impl Operation {
 pub type History = Vec<Operation>;
 
 /// A value as shown to a person: escaped (see [`crate::text`]), or `null` for none.
+/// The empty string shows as `""`, so that it is not mistaken for nothing at all.
 pub fn show(value: &Option<Value>) -> std::borrow::Cow<'_, str> {
-    value
-        .as_deref()
-        .map_or(std::borrow::Cow::Borrowed("null"), escape)
+    match value.as_deref() {
+        None => std::borrow::Cow::Borrowed("null"),
+        Some("") => std::borrow::Cow::Borrowed("\"\""),
+        Some(text) => escape(text),
+    }
 }

@@ -314,6 +314,7 @@ impl CheckHistory {
     /// A value as shown to a person: escaped, or `null` for the initial value.
     pub fn value_name(&self, value: Option<u32>) -> Cow<'_, str> {
         match value {
+            Some(v) if self.values[v as usize].is_empty() => Cow::Borrowed("\"\""),
             Some(v) => escape(&self.values[v as usize]),
             None => Cow::Borrowed("null"),
         }

@@ -80,7 +80,7 @@ pub fn check(history: &CheckHistory) -> Verdict {
             Verdict::unknown(format!(
                 "the search gave up on key {} (its budget is {start} steps, and {} MiB of strings appends made), and then {reason}{raise}",
                 history.key_name(key),
-                super::budget::scaled_size(super::appended::MAX_APPENDED_BYTES) >> 20,
+                super::appended::appended_bytes_budget() >> 20,
             ))
         }
         Judgement::Broken { candidate, until } => {

@@ -106,6 +106,20 @@ pub enum PairError {
         invoked: usize,
         invoke: String,
     },
+    #[error("line {line}: process {process}'s completion says {completion}, but its :invoke at line {invoked} says {invoke}")]
+    OtherValue {
+        line: usize,
+        process: u32,
+        completion: String,
+        invoked: usize,
+        invoke: String,
+    },
+    #[error("line {line}: process {process}'s compare-and-set failed seeing {seen}, the very value it expected: a compare-and-set that sees its expected value succeeds")]
+    FailedOnExpected {
+        line: usize,
+        process: u32,
+        seen: String,
+    },
     #[error("line {line}: time {time} is before {previous}, the time at line {previous_line}: events must be in time order")]
     TimeGoesBack {
         line: usize,
@@ -186,6 +200,30 @@ pub(super) fn pair(events: Vec<Event>) -> Result<Vec<RawOp>, PairError> {
                 });
             }
         }
+        // A completion of a write repeats what was written: one that says something else contradicts
+        // its invoke, and which of the two happened cannot be told.
+        let says = |value: &Option<Value>, expected: &Option<Value>| match op.kind {
+            OpKind::Cas => format!(
+                "[{} {}]",
+                crate::history::show(expected),
+                crate::history::show(value)
+            ),
+            _ => crate::history::show(value).into_owned(),
+        };
+        let completion_differs = matches!(event.kind, EventType::Ok | EventType::Fail)
+            && op.kind != OpKind::Get
+            && event.value.is_some()
+            && (event.value != op.value
+                || (op.kind == OpKind::Cas && Some(&event.expected) != op.expected.as_ref()));
+        if completion_differs {
+            return Err(PairError::OtherValue {
+                line: event.line,
+                process: event.process,
+                completion: says(&event.value, &event.expected),
+                invoked,
+                invoke: says(&op.value, &op.expected.clone().flatten()),
+            });
+        }
         match event.kind {
             EventType::Ok => {
                 op.returned_at = Some(event.time);
@@ -195,6 +233,13 @@ pub(super) fn pair(events: Vec<Event>) -> Result<Vec<RawOp>, PairError> {
             }
             EventType::Fail => match event.seen {
                 Some(seen) if op.kind == OpKind::Cas => {
+                    if op.expected.as_ref() == Some(&seen) {
+                        return Err(PairError::FailedOnExpected {
+                            line: event.line,
+                            process: event.process,
+                            seen: crate::history::show(&seen).into_owned(),
+                        });
+                    }
                     op.returned_at = Some(event.time);
                     op.seen = Some(seen);
                 }

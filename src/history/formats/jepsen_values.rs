@@ -126,13 +126,15 @@ impl Decoder {
             None => REGISTER.into(),
         });
         match (kind, op) {
-            (EventType::Invoke, OpKind::Put | OpKind::Append) => {
+            // An `:ok` write repeats what its invoke wrote; [`super::events::pair`] holds the two
+            // to agreeing.
+            (EventType::Invoke | EventType::Ok, OpKind::Put | OpKind::Append) => {
                 decoded.value = self.name(inner, false)?;
                 if decoded.value.is_none() {
                     return Err(format!("{} of nil: there is nothing to write", show(f)));
                 }
             }
-            (EventType::Invoke, OpKind::Cas) => {
+            (EventType::Invoke | EventType::Ok, OpKind::Cas) => {
                 let Edn::Vector(pair) = inner else {
                     return Err(format!(
                         "a :cas value must be [expected new], not {}",
