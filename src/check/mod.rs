@@ -335,7 +335,12 @@ pub(crate) fn on_reads_and_writes(
     match history.split_updates() {
         Err(reason) => Verdict::unknown(reason),
         Ok((split, relaxed)) => {
-            let verdict = check(&split);
+            let mut verdict = check(&split);
+            if verdict.ok == Some(false) && history.has_appends() {
+                let extra = history.append_observers(&verdict.operations);
+                verdict.operations.extend(extra);
+                verdict.operations.sort_unstable();
+            }
             if relaxed && verdict.ok == Some(true) {
                 return Verdict::unknown(
                     "a compare-and-set that never returned was read, so it happened, but what it read cannot be placed: it was judged as a write alone, which holds, and that only bounds the history",

@@ -5,9 +5,10 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::appends::AppendSeen;
 use super::{intern, Cas, CheckHistory, CheckOp, OpIndex, RawOp, Role};
 use crate::ids::ClientId;
-use crate::op::{Key, OpKind};
+use crate::op::{Key, OpKind, Value};
 
 /// The client of a phantom write: none of the history's.
 const PHANTOM_CLIENT: ClientId = ClientId(u32::MAX);
@@ -221,9 +222,11 @@ impl CheckHistory {
     /// compare-and-set's input position and words. An error names why there is no such view: an
     /// append's written value is not in the history.
     pub fn split_updates(&self) -> Result<(CheckHistory, bool), String> {
-        if self.has_appends() {
-            return Err("the history has appends, and the causal and session checkers need the value each write wrote, which the history does not show for an append".to_string());
-        }
+        let appends = if self.has_appends() {
+            self.appends_seen()?
+        } else {
+            Vec::new()
+        };
         // What is read: by reads, and by updates (what a compare-and-set expected).
         let read: BTreeSet<(u32, Option<u32>)> = self
             .ops
@@ -266,6 +269,37 @@ impl CheckHistory {
                             ..raw
                         };
                         rows.push((write, i));
+                    }
+                }
+                (Role::Update, None) => {
+                    let half = |kind, value: Value| RawOp {
+                        kind,
+                        value: Some(value),
+                        expected: None,
+                        seen: None,
+                        ..raw.clone()
+                    };
+                    match &appends[i] {
+                        Some(AppendSeen::Observed { read, written }) if op.completed() => {
+                            let get = RawOp {
+                                value: read.clone(),
+                                ..half(OpKind::Get, written.clone())
+                            };
+                            rows.push((get, i));
+                            rows.push((half(OpKind::Put, written.clone()), i));
+                        }
+                        Some(AppendSeen::Observed { written, .. }) => {
+                            relaxed = true;
+                            rows.push((half(OpKind::Put, written.clone()), i));
+                        }
+                        // What it read is seen by nobody, so it is left out; what it wrote is its
+                        // element, which no value read is (else the element would be observed).
+                        _ if op.completed() => {
+                            let element =
+                                self.values[op.value.expect("an element") as usize].clone();
+                            rows.push((half(OpKind::Put, element), i));
+                        }
+                        _ => {}
                     }
                 }
                 _ => rows.push((raw, i)),
