@@ -212,15 +212,24 @@ impl CheckHistory {
     }
 
     /// The history with each compare-and-set that succeeded split into a read of its expected value
-    /// and then, in the same session, a write of its new value: the view of the checkers built on
+    /// and then, in the same session, a write of its new value, and each append the values read
+    /// observe into a read of the string it built on and a write of the string it made (see
+    /// `appends.rs`): the view of the checkers built on
     /// reads and writes (causal, session), for which a compare-and-set is evaluated at one replica,
     /// on the value it holds, like a read followed by a write. A compare-and-set that never returned
     /// and whose new value nobody read is left out (it may never have happened, and nothing follows
     /// it); one whose value was read becomes a write that never returned, without its read — a
     /// relaxation, so the second part of the answer says whether the split history only bounds the
     /// real one (a broken verdict stands, a holding one is unknown). Each half keeps the
-    /// compare-and-set's input position and words. An error names why there is no such view: an
-    /// append's written value is not in the history.
+    /// compare-and-set's input position and words.
+    ///
+    /// An append that returned but whose element no value read holds becomes a write, of its element,
+    /// that nobody reads, without its read: that read could have returned the newest write to its key
+    /// in its causal past (absence if none), which adds no causal edge and misses nothing the session
+    /// guarantees ask of it, so dropping it hides and invents no violation. An append that never
+    /// returned is treated as a compare-and-set that never returned: left out when unobserved, a
+    /// write alone (a relaxation) when observed. An error names why there is no such view: the values
+    /// read do not say what each append wrote.
     pub fn split_updates(&self) -> Result<(CheckHistory, bool), String> {
         let appends = if self.has_appends() {
             self.appends_seen()?
