@@ -25,7 +25,8 @@
 //! linearizability and sequential searches apply updates as the stores do ([`appended`] interns the
 //! strings appends make), and name a [`lost_update`] at once; the causal and session checkers judge a
 //! compare-and-set as a read and then a write at its replica ([`CheckHistory::split_updates`]), which is why a
-//! lost update is causal, and say unknown with appends, whose written values the history does not show.
+//! lost update is causal, and an append likewise, once the values read show what it read and wrote
+//! (each splits, one way, into the elements of the appends that made it).
 //!
 //! A checker never looks at protocol internals: the same checkers judge a history recorded elsewhere
 //! (`kvsim check`). A verdict is `holds`, `broken` or `unknown` (a search ran out of budget, or the
@@ -324,7 +325,9 @@ pub fn check_each(history: &CheckHistory, stores: Option<&[Store]>) -> Verdicts 
 /// its view with each compare-and-set that succeeded split into a read and a write
 /// ([`CheckHistory::split_updates`]), where the checker's definition applies as it is — so a lost
 /// update, which these properties allow, is not flagged. Unknown, with the reason, where there is no
-/// such view (appends), and where the view only relaxes the history and the checker found it holds.
+/// such view (the values read do not say what each append wrote), and where the view only relaxes the
+/// history and the checker found it holds. A broken verdict's operations include, for each append in
+/// them, what shows what it read ([`CheckHistory::append_observers`]), so they break it alone.
 pub(crate) fn on_reads_and_writes(
     history: &CheckHistory,
     check: impl FnOnce(&CheckHistory) -> Verdict,
@@ -335,7 +338,12 @@ pub(crate) fn on_reads_and_writes(
     match history.split_updates() {
         Err(reason) => Verdict::unknown(reason),
         Ok((split, relaxed)) => {
-            let verdict = check(&split);
+            let mut verdict = check(&split);
+            if verdict.ok == Some(false) && history.has_appends() {
+                let extra = history.append_observers(&verdict.operations);
+                verdict.operations.extend(extra);
+                verdict.operations.sort_unstable();
+            }
             if relaxed && verdict.ok == Some(true) {
                 return Verdict::unknown(
                     "a compare-and-set that never returned was read, so it happened, but what it read cannot be placed: it was judged as a write alone, which holds, and that only bounds the history",

@@ -21,6 +21,7 @@ use crate::ids::{ClientId, Time};
 use crate::op::{Key, OpKind, Value};
 use crate::text::escape;
 
+mod appends;
 mod parts;
 mod role;
 

@@ -5,9 +5,10 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use super::appends::AppendSeen;
 use super::{intern, Cas, CheckHistory, CheckOp, OpIndex, RawOp, Role};
 use crate::ids::ClientId;
-use crate::op::{Key, OpKind};
+use crate::op::{Key, OpKind, Value};
 
 /// The client of a phantom write: none of the history's.
 const PHANTOM_CLIENT: ClientId = ClientId(u32::MAX);
@@ -211,19 +212,30 @@ impl CheckHistory {
     }
 
     /// The history with each compare-and-set that succeeded split into a read of its expected value
-    /// and then, in the same session, a write of its new value: the view of the checkers built on
+    /// and then, in the same session, a write of its new value, and each append the values read
+    /// observe into a read of the string it built on and a write of the string it made (see
+    /// `appends.rs`): the view of the checkers built on
     /// reads and writes (causal, session), for which a compare-and-set is evaluated at one replica,
     /// on the value it holds, like a read followed by a write. A compare-and-set that never returned
     /// and whose new value nobody read is left out (it may never have happened, and nothing follows
     /// it); one whose value was read becomes a write that never returned, without its read — a
     /// relaxation, so the second part of the answer says whether the split history only bounds the
     /// real one (a broken verdict stands, a holding one is unknown). Each half keeps the
-    /// compare-and-set's input position and words. An error names why there is no such view: an
-    /// append's written value is not in the history.
+    /// compare-and-set's input position and words.
+    ///
+    /// An append that returned but whose element no value read holds becomes a write, of its element,
+    /// that nobody reads, without its read: that read could have returned the newest write to its key
+    /// in its causal past (absence if none), which adds no causal edge and misses nothing the session
+    /// guarantees ask of it, so dropping it hides and invents no violation. An append that never
+    /// returned is treated as a compare-and-set that never returned: left out when unobserved, a
+    /// write alone (a relaxation) when observed. An error names why there is no such view: the values
+    /// read do not say what each append wrote.
     pub fn split_updates(&self) -> Result<(CheckHistory, bool), String> {
-        if self.has_appends() {
-            return Err("the history has appends, and the causal and session checkers need the value each write wrote, which the history does not show for an append".to_string());
-        }
+        let appends = if self.has_appends() {
+            self.appends_seen()?
+        } else {
+            Vec::new()
+        };
         // What is read: by reads, and by updates (what a compare-and-set expected).
         let read: BTreeSet<(u32, Option<u32>)> = self
             .ops
@@ -266,6 +278,37 @@ impl CheckHistory {
                             ..raw
                         };
                         rows.push((write, i));
+                    }
+                }
+                (Role::Update, None) => {
+                    let half = |kind, value: Value| RawOp {
+                        kind,
+                        value: Some(value),
+                        expected: None,
+                        seen: None,
+                        ..raw.clone()
+                    };
+                    match &appends[i] {
+                        Some(AppendSeen::Observed { read, written }) if op.completed() => {
+                            let get = RawOp {
+                                value: read.clone(),
+                                ..half(OpKind::Get, written.clone())
+                            };
+                            rows.push((get, i));
+                            rows.push((half(OpKind::Put, written.clone()), i));
+                        }
+                        Some(AppendSeen::Observed { written, .. }) => {
+                            relaxed = true;
+                            rows.push((half(OpKind::Put, written.clone()), i));
+                        }
+                        // What it read is seen by nobody, so it is left out; what it wrote is its
+                        // element, which no value read is (else the element would be observed).
+                        _ if op.completed() => {
+                            let element =
+                                self.values[op.value.expect("an element") as usize].clone();
+                            rows.push((half(OpKind::Put, element), i));
+                        }
+                        _ => {}
                     }
                 }
                 _ => rows.push((raw, i)),
