@@ -35,7 +35,7 @@ pub const ANOMALIES: [(&str, &str); 17] = [
     ),
     (
         LOST_UPDATE,
-        "two updates (compare-and-sets or appends) read the same value and both took effect, so whichever came second wiped out the change of the first.",
+        "an update (a compare-and-set or an append) took effect, yet its change is gone: two updates read the same value and both took effect, so whichever came second wiped out the change of the first, or a later read lacks an element appended before it.",
     ),
     (
         READ_FROM_NOWHERE,

@@ -111,10 +111,7 @@ fn lost_append_causal_and_eventual_keep_only_one_element() {
             outcome.witness_ops(Property::Sequential).contains(&(0, 0)),
             "{model}: the witness names the lost append"
         );
-        assert_ne!(
-            outcome.verdicts.get(Property::Causal).ok,
-            Some(false),
-            "{model}: causal consistency allows a lost append"
-        );
+        outcome.holds(Property::Causal);
+        outcome.holds(Property::CausalConvergence);
     }
 }
