@@ -134,8 +134,9 @@ struct CheckArgs {
     format: FormatChoice,
     /// How a Porcupine log's empty string is read: `absent` (Porcupine's meaning: every key starts
     /// as "", so reading "" is reading a key nothing was written to) or `value` (an ordinary value).
-    #[arg(long, value_enum, default_value_t = EmptyChoice::Absent)]
-    empty: EmptyChoice,
+    /// Default: `absent`. Refused for files of other formats.
+    #[arg(long, value_enum)]
+    empty: Option<EmptyChoice>,
 }
 
 /// A value of `kvsim check --format`.
@@ -234,10 +235,10 @@ fn main() -> ExitCode {
 
 fn check(args: &CheckArgs) -> ExitCode {
     let options = ReadOptions {
-        empty: match args.empty {
+        empty: args.empty.map(|choice| match choice {
             EmptyChoice::Absent => Empty::Absent,
             EmptyChoice::Value => Empty::Value,
-        },
+        }),
     };
     let loaded: Result<Vec<LoadedHistory>, ReadError> = std::fs::read_to_string(&args.history)
         .map_err(|err| ReadError::Kvsim(err.into()))

@@ -673,3 +673,20 @@ fn events_at_one_instant_are_written_invokes_first_but_a_client_completes_before
     let read = jepsen_edn::read_ops(&edn, false).unwrap();
     assert_eq!(read[0].1.len(), 3);
 }
+
+/// `--empty` only means something for a Porcupine log: given with another format, it is refused
+/// rather than silently ignored.
+#[test]
+fn empty_is_refused_for_files_that_are_not_porcupine_logs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/formats");
+    refused(
+        &dir.join("jepsen-cas.log"),
+        &["--empty", "value"],
+        "--empty is for Porcupine kv logs, and this file is read as a Jepsen text log",
+    );
+    refused(
+        &dir.join("jepsen-register.edn"),
+        &["--empty", "absent"],
+        "this file is read as a Jepsen EDN history",
+    );
+}

@@ -50,8 +50,9 @@ pub enum Format {
 /// How formats that need a choice are read.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReadOptions {
-    /// How Porcupine's empty string is read.
-    pub empty: Empty,
+    /// How Porcupine's empty string is read; `None`: as Porcupine means it (absent). Given for a
+    /// file of another format, it is refused rather than ignored.
+    pub empty: Option<Empty>,
 }
 
 /// What is wrong with a history file, in whichever format. Messages leave out the file name.
@@ -67,6 +68,8 @@ pub enum ReadError {
     Porcupine(#[from] porcupine::PorcupineError),
     #[error("the file holds no operations")]
     Empty,
+    #[error("--empty is for Porcupine kv logs, and this file is read as {0}; leave --empty out")]
+    EmptyNotPorcupine(&'static str),
     #[error("cannot tell the format from the first line; name it with --format (kvsim, jepsen, maelstrom, jepsen-log or porcupine)")]
     Unknown,
 }
@@ -85,12 +88,21 @@ pub fn read(
         Some(format) => format,
         None => detect(text).ok_or(ReadError::Unknown)?,
     };
+    if options.empty.is_some() && format != Format::Porcupine {
+        return Err(ReadError::EmptyNotPorcupine(match format {
+            Format::Kvsim => "kvsim JSON",
+            Format::Jepsen => "a Jepsen EDN history",
+            Format::Maelstrom => "a Maelstrom history",
+            Format::JepsenLog => "a Jepsen text log",
+            Format::Porcupine => "a Porcupine kv log",
+        }));
+    }
     Ok(match format {
         Format::Kvsim => crate::check::file::parse(text)?,
         Format::Jepsen => jepsen_edn::read(text, false)?,
         Format::Maelstrom => jepsen_edn::read(text, true)?,
         Format::JepsenLog => jepsen_log::read(text)?,
-        Format::Porcupine => porcupine::read(text, options.empty)?,
+        Format::Porcupine => porcupine::read(text, options.empty.unwrap_or_default())?,
     })
 }
 
