@@ -9,6 +9,7 @@
 //! validation finds.
 
 mod config;
+mod faults;
 
 use std::fmt;
 use std::path::Path;
