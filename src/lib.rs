@@ -69,6 +69,7 @@ pub mod check;
 pub mod client;
 pub mod events;
 pub mod history;
+pub mod hunt;
 pub mod ids;
 pub mod json;
 pub mod op;

@@ -115,6 +115,22 @@ kvsim sweep --merge results          # every shard-K.json in results/, each shar
 kvsim sweep scenarios/loss-duplication.json --seeds 0..1000 --check-determinism"
     )]
     Sweep(SweepArgs),
+    /// Search seeds for a run that shows an anomaly, shrink it, and write it as a scenario.
+    ///
+    /// Runs the scenario under one model at each seed in turn (in parallel, as `sweep` does) until a
+    /// run breaks --property or shows --anomaly, then shrinks that run: its workload written out as
+    /// scripted clients, every message delay pinned (`network.schedule`), then clients, operations,
+    /// replicas, faults and pins dropped and sleeps shortened while the anomaly stays. The result
+    /// shows the anomaly by itself under `kvsim run FILE --model M`, and is 1-minimal: without any one
+    /// of its clients, operations, replicas or faults, it does not.
+    ///
+    /// Exit status: 0 when found, 1 when no seed in the range showed it, 2 on bad input, 4 when
+    /// --out could not be written.
+    #[command(after_help = "Examples:\n  \
+kvsim hunt scenarios/largest.json --model sequential --anomaly \"stale read\" > stale.json\n  \
+kvsim hunt scenarios/largest.json --model eventual --anomaly \"causal reversal\" --out reversal.json\n  \
+kvsim hunt scenarios/partition.json --model linearizable --property own --seeds 0..10000")]
+    Hunt(cli::hunt::HuntArgs),
 }
 
 #[derive(clap::Args)]
@@ -230,6 +246,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(&args),
         Command::Check(args) => check(&args),
         Command::Sweep(args) => sweep(&args),
+        Command::Hunt(args) => cli::hunt::hunt(&args),
     }
 }
 

@@ -23,7 +23,7 @@ pub enum Gate {
 
 impl Gate {
     /// The property this gate holds a run of `model` to.
-    fn property(self, model: Model) -> Property {
+    pub fn property(self, model: Model) -> Property {
         match self {
             Gate::Property(property) => property,
             Gate::Own => match model {

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::faults::{validate_faults, validate_nemesis};
+use super::schedule::validate_schedule;
 use super::{
     invalid, Scenario, ScenarioError, StepSpec, WorkloadSpec, MAX_EVENTS, MAX_REPLICAS, MAX_TIME,
     MAX_WORKLOAD_CLIENTS, MAX_WORKLOAD_OPS,
@@ -14,6 +15,7 @@ use crate::protocol::channel::ChannelConfig;
 use crate::sim::fault::TimedFault;
 use crate::sim::nemesis::Nemesis;
 use crate::sim::network::Delay;
+use crate::sim::schedule::Pin;
 
 /// A validated scenario: everything the simulation needs, known to be consistent.
 #[derive(Clone, Debug)]
@@ -52,6 +54,8 @@ pub struct NetworkConfig {
     pub drop: f64,
     /// The probability that a message between replicas arrives twice.
     pub duplicate: f64,
+    /// The pinned delays of individual messages (`network.schedule`), in the order given.
+    pub schedule: Vec<Pin>,
 }
 
 /// A validated scripted client.
@@ -83,7 +87,7 @@ pub const DEFAULT_DELAY: Delay = Delay::Uniform(1, 10);
 impl Scenario {
     /// Checks everything serde could not and builds the [`Config`]. `default_name` is used when the
     /// scenario has no `name`.
-    pub fn validate(self, default_name: &str) -> Result<Config, ScenarioError> {
+    pub fn validate(mut self, default_name: &str) -> Result<Config, ScenarioError> {
         if self.replicas == 0 {
             return Err(invalid(
                 "replicas",
@@ -114,7 +118,8 @@ impl Scenario {
             }
         };
 
-        let network = {
+        let pin_specs = std::mem::take(&mut self.network.schedule);
+        let mut network = {
             let spec = self.network;
             let delay = spec.delay.unwrap_or(DEFAULT_DELAY);
             check_delay("network.delay", delay)?;
@@ -162,6 +167,7 @@ impl Scenario {
                 client_delay,
                 drop,
                 duplicate,
+                schedule: Vec::new(),
             }
         };
 
@@ -197,6 +203,21 @@ impl Scenario {
                 "clients",
                 "a scenario needs `clients`, `workload`, or both: with neither, nothing happens",
             ));
+        }
+        if !pin_specs.is_empty() {
+            let mut operations: Vec<u64> = clients
+                .iter()
+                .map(|c| {
+                    c.steps
+                        .iter()
+                        .filter(|s| matches!(s, Step::Op { .. }))
+                        .count() as u64
+                })
+                .collect();
+            if let Some(workload) = &workload {
+                operations.extend((0..workload.clients).map(|_| u64::from(workload.ops)));
+            }
+            network.schedule = validate_schedule(&pin_specs, replicas, &operations)?;
         }
 
         if let Some(timeout) = self.timeout {

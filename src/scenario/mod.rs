@@ -10,11 +10,12 @@
 
 mod config;
 mod faults;
+mod schedule;
 
 use std::fmt;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use config::{ClientConfig, Config, Limits, NetworkConfig, DEFAULT_DELAY};
 
@@ -22,6 +23,7 @@ use crate::ids::Time;
 use crate::json::Located;
 use crate::op::{Key, Value};
 use crate::sim::network::Delay;
+use crate::sim::schedule::Hop;
 
 /// The most replicas a scenario may have. The totally-ordered multicast sends n² messages per
 /// operation and a vector clock has n entries, so beyond this a run is impractically slow anyway.
@@ -64,21 +66,28 @@ fn invalid(field: impl fmt::Display, message: impl fmt::Display) -> ScenarioErro
 }
 
 /// A scenario file as written. See the README for every field.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub seed: Option<u64>,
     pub replicas: u32,
     #[serde(default)]
     pub network: NetworkSpec,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub clients: Option<Vec<ClientSpec>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workload: Option<WorkloadSpec>,
     /// How long a client waits for an answer before it gives up, in ms.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Time>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<FaultSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nemesis: Option<NemesisSpec>,
     #[serde(default)]
     pub channels: ChannelsSpec,
@@ -87,22 +96,46 @@ pub struct Scenario {
 }
 
 /// `"network"`: delays between replicas and between clients and replicas.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delay: Option<Delay>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fifo: Option<bool>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_delay: Option<Delay>,
     /// The probability that a message between replicas is lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub drop: Option<f64>,
     /// The probability that a message between replicas arrives twice.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate: Option<f64>,
+    /// Pinned delays of individual messages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<PinSpec>,
+}
+
+/// One entry of `"network.schedule"`: the fixed delay of one message about client `client`'s
+/// `op`-th operation — between replicas `from` and `to`, or on the client's `hop`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinSpec {
+    pub client: u32,
+    pub op: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hop: Option<Hop>,
+    pub delay: Time,
 }
 
 /// One entry of `"network.links"`: the delay of one directed link.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
     pub from: u32,
@@ -111,57 +144,74 @@ pub struct LinkSpec {
 }
 
 /// One entry of `"clients"`: a scripted client.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
     pub replica: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<Time>,
     pub ops: Vec<StepSpec>,
 }
 
 /// One entry of a client's `"ops"`: exactly one of `put`, `get`, `cas`, `append`, `sleep`, and for the
 /// operations an optional `replica` to send this one operation to instead of the client's own.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub put: Option<(Key, Value)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub get: Option<Key>,
     /// `[key, expected, new]`; `expected` null: the key must be absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cas: Option<(Key, Option<Value>, Value)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub append: Option<(Key, Value)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sleep: Option<Time>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub replica: Option<u32>,
 }
 
 /// `"workload"`: clients whose operations are drawn from the seed.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
     pub clients: u32,
     pub ops: u32,
     pub keys: u32,
     pub reads: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub cas: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub append: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub values: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub think: Option<Delay>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub switch: Option<f64>,
 }
 
 /// One entry of `"faults"`: `at`, and exactly one of the others.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     pub at: Time,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partition: Option<Vec<Vec<u32>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partition_oneway: Option<OnewaySpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub heal: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub crash: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub restart: Option<u32>,
 }
 
 /// `"partition_oneway"`: messages from `from` to `to` are lost.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OnewaySpec {
     pub from: Vec<u32>,
@@ -169,17 +219,20 @@ pub struct OnewaySpec {
 }
 
 /// `"nemesis"`: random partitions and crashes drawn from the seed.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct NemesisSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<Time>,
     pub until: Time,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub partitions: Option<EpisodesSpec>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub crashes: Option<EpisodesSpec>,
 }
 
 /// `"nemesis.partitions"` and `"nemesis.crashes"`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EpisodesSpec {
     pub every: Delay,
@@ -187,18 +240,22 @@ pub struct EpisodesSpec {
 }
 
 /// `"channels"`: how replicas' channels retransmit and deliver.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelsSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub retransmit: Option<Time>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ordered: Option<bool>,
 }
 
 /// `"limits"`: when to stop a run that has not gone quiet by itself.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LimitsSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Time>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<u64>,
 }
 

@@ -43,12 +43,13 @@ pub mod network;
 mod planted;
 pub mod queue;
 mod record;
+pub mod schedule;
 mod timers;
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::client::{Client, ClientAction};
+use crate::client::{Client, ClientAction, Step};
 use crate::events::{EventLog, Loss, What};
 use crate::history::{History, Operation};
 use crate::ids::{ClientId, ReplicaId, Time};
@@ -67,6 +68,7 @@ use network::{Delay, Network};
 #[doc(hidden)]
 pub use planted::plant_nondeterminism;
 use queue::EventQueue;
+use schedule::{Pin, PinnedMessage, Pins};
 
 /// The most events that may wait in the queue at once. Each message in flight is an event, and the
 /// totally-ordered multicast sends n² messages per operation, so a large cluster with many clients can
@@ -103,6 +105,22 @@ pub fn fault_schedule(config: &Config) -> Vec<TimedFault> {
     faults
 }
 
+/// The clients `config.workload` generates from `config.seed`, numbered after the scripted ones: each
+/// one's id, home replica and script.
+pub fn generated_clients(config: &Config) -> Vec<(ClientId, ReplicaId, Vec<Step>)> {
+    match &config.workload {
+        None => Vec::new(),
+        Some(workload) => {
+            let mut workload_rng = rng(config.seed, WORKLOAD_STREAM);
+            workload.generate(
+                config.clients.len() as u32,
+                config.replicas,
+                &mut workload_rng,
+            )
+        }
+    }
+}
+
 /// What a run keeps besides the history, stores and statistics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Record {
@@ -123,25 +141,36 @@ pub fn simulate(config: &Config, model: Model) -> Run {
 
 /// Runs the scenario under one model, from `config.seed`, recording what `record` asks for.
 pub fn simulate_recording(config: &Config, model: Model, record: Record) -> Run {
+    simulate_with(config, model, record, false).0
+}
+
+/// Runs the scenario under one model, recording every committed order, and also returns the delay
+/// of every message about an operation (see [`schedule`]) as pins, in the order they were sent:
+/// a scenario whose `network.schedule` holds them all replays this run's interleaving.
+pub fn simulate_noting_delays(config: &Config, model: Model) -> (Run, Vec<Pin>) {
+    simulate_with(config, model, Record::Everything, true)
+}
+
+fn simulate_with(config: &Config, model: Model, record: Record, note: bool) -> (Run, Vec<Pin>) {
     match model {
-        Model::Linearizable => run::<LinearizableReplica>(config, model, record),
-        Model::Sequential => run::<SequentialReplica>(config, model, record),
-        Model::Causal => run::<CausalReplica>(config, model, record),
-        Model::Eventual => run::<EventualReplica>(config, model, record),
+        Model::Linearizable => run::<LinearizableReplica>(config, model, record, note),
+        Model::Sequential => run::<SequentialReplica>(config, model, record, note),
+        Model::Causal => run::<CausalReplica>(config, model, record, note),
+        Model::Eventual => run::<EventualReplica>(config, model, record, note),
     }
 }
 
 /// Runs a simulation of replicas `R`. Whether it records events is a constant of its type, so
 /// that a run recording none carries no test for it in its inner loop.
-fn run<R: Replica>(config: &Config, model: Model, record: Record) -> Run {
+fn run<R: Replica>(config: &Config, model: Model, record: Record, note: bool) -> (Run, Vec<Pin>) {
     match record {
         Record::Events => {
-            let mut simulation = Simulation::<R, true>::new(config, record);
+            let mut simulation = Simulation::<R, true>::new(config, record, note);
             planted::skew(&mut simulation.network_rng, config.seed, model);
             simulation.run(model)
         }
         Record::Everything | Record::VerdictsOnly => {
-            let mut simulation = Simulation::<R, false>::new(config, record);
+            let mut simulation = Simulation::<R, false>::new(config, record, note);
             planted::skew(&mut simulation.network_rng, config.seed, model);
             simulation.run(model)
         }
@@ -160,6 +189,9 @@ struct Simulation<R: Replica, const EVENTS: bool> {
     network_rng: ChaCha8Rng,
     control_rng: ChaCha8Rng,
     loss_rng: ChaCha8Rng,
+    /// The scenario's pinned delays, and the record of the delays used when asked; `None` when
+    /// there is neither.
+    pins: Option<Pins>,
     limits: Limits,
     replicas: Vec<R>,
     committed: Vec<Vec<CommitEntry>>,
@@ -192,7 +224,7 @@ struct Simulation<R: Replica, const EVENTS: bool> {
 }
 
 impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
-    fn new(config: &Config, record: Record) -> Self {
+    fn new(config: &Config, record: Record, note_delays: bool) -> Self {
         let n = config.replicas;
         let net = &config.network;
         let mut queue = EventQueue::default();
@@ -212,12 +244,9 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             ));
             queue.push(spec.start, Event::Wake(id));
         }
-        if let Some(workload) = &config.workload {
-            let mut workload_rng = rng(config.seed, WORKLOAD_STREAM);
-            for (id, home, steps) in workload.generate(clients.len() as u32, n, &mut workload_rng) {
-                clients.push(Client::new(id, home, steps, config.timeout));
-                queue.push(0, Event::Wake(id));
-            }
+        for (id, home, steps) in generated_clients(config) {
+            clients.push(Client::new(id, home, steps, config.timeout));
+            queue.push(0, Event::Wake(id));
         }
         // Each operation of a script is invoked at most once and committed at most once per replica,
         // so these are the records' final sizes (or bounds on them). Reserving them up front spares
@@ -237,6 +266,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             network_rng: rng(config.seed, NETWORK_STREAM),
             control_rng: rng(config.seed, CONTROL_STREAM),
             loss_rng: rng(config.seed, LOSS_STREAM),
+            pins: Pins::new(&net.schedule, note_delays),
             limits: config.limits,
             replicas: ReplicaId::all(n)
                 .map(|id| {
@@ -269,7 +299,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
     }
 
     /// Processes events until none is left or a limit is reached.
-    fn run(mut self, model: Model) -> Run {
+    fn run(mut self, model: Model) -> (Run, Vec<Pin>) {
         let mut now = 0;
         let stopped = loop {
             let Some((time, event)) = self.queue.peek() else {
@@ -347,14 +377,15 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             })
             .collect();
         self.schedule.truncate(self.faults_done);
-        Run {
+        let run = Run {
             model,
             replicas,
             history: self.history,
             faults: self.schedule,
             stats,
             events: self.log,
-        }
+        };
+        (run, self.pins.map(Pins::into_used).unwrap_or_default())
     }
 
     fn handle(&mut self, now: Time, event: Event<R::Message>) {
@@ -467,7 +498,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
                         };
                         self.push_work(deadline, give_up);
                     }
-                    let at = now.saturating_add(self.client_delay.sample(&mut self.network_rng));
+                    let at = now.saturating_add(self.hop_delay(request.id, PinnedMessage::Request));
                     self.push_work(at, Event::RequestArrives { replica, request });
                 }
             }
@@ -484,7 +515,7 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
                         let op = self.op_index(reply.id);
                         self.log_event(now, || What::Reply { op });
                     }
-                    let at = now.saturating_add(self.client_delay.sample(&mut self.network_rng));
+                    let at = now.saturating_add(self.hop_delay(reply.id, PinnedMessage::Reply));
                     self.push_work(at, Event::ReplyArrives(reply));
                 }
                 Output::Commit(entry) => {
@@ -505,6 +536,20 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             }
         }
         self.arm_timer(id, now);
+    }
+
+    /// How long a client hop of `request` takes: pinned by the schedule, or drawn.
+    fn hop_delay(&mut self, request: RequestId, hop: PinnedMessage) -> Time {
+        let Some(pins) = &mut self.pins else {
+            return self.client_delay.sample(&mut self.network_rng);
+        };
+        let key = (request.client, request.seq, hop);
+        let delay = match pins.delay(key) {
+            Some(delay) => delay,
+            None => self.client_delay.sample(&mut self.network_rng),
+        };
+        pins.note(key, delay);
+        delay
     }
 
     /// Whether the faults lose packet `msg` from `from` to `to`, as it is sent or as it is
@@ -548,6 +593,11 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             true => self.record_message(now, from, to, &msg, traffic),
             false => u32::MAX,
         };
+        // Looked up before any loss, so that an acknowledgement finds the multicast it is about.
+        let about = match &mut self.pins {
+            Some(pins) => pins.about(from, to, &msg),
+            None => None,
+        };
         if self.lost_to_faults(now, from, to, id, false) {
             return;
         }
@@ -565,13 +615,19 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
         if traffic != Traffic::Retransmission {
             self.progress += 1;
         }
-        let at = match traffic {
-            Traffic::Data => self.network.arrival(now, from, to, &mut self.network_rng),
-            Traffic::Retransmission | Traffic::Ack => {
+        let pinned = about.and_then(|key| self.pins.as_ref()?.delay(key));
+        let at = match (traffic, pinned) {
+            (Traffic::Data, Some(delay)) => self.network.arrival_pinned(now, from, to, delay),
+            (Traffic::Data, None) => self.network.arrival(now, from, to, &mut self.network_rng),
+            (Traffic::Retransmission | Traffic::Ack, Some(delay)) => now.saturating_add(delay),
+            (Traffic::Retransmission | Traffic::Ack, None) => {
                 self.network
                     .arrival_unordered(now, from, to, &mut self.control_rng)
             }
         };
+        if let (Traffic::Data, Some(key), Some(pins)) = (traffic, about, &mut self.pins) {
+            pins.note(key, at - now);
+        }
         if self.duplicate > 0.0 && self.loss_rng.random_bool(self.duplicate) {
             self.counters.duplicated += 1;
             self.log_event(now, || What::Duplicated { msg: id });

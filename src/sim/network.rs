@@ -2,12 +2,12 @@
 
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ids::{ReplicaId, Time};
 
 /// A distribution of message delays, in whole milliseconds, as written in scenario files.
-#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Delay {
     /// Always this many ms: `{"constant": 5}`.
@@ -78,8 +78,23 @@ impl Network {
         to: ReplicaId,
         rng: &mut ChaCha8Rng,
     ) -> Time {
+        let delay = self.delays[from.index() * self.replicas + to.index()].sample(rng);
+        self.arrival_pinned(now, from, to, delay)
+    }
+
+    /// When a message sent now from `from` to `to` with a pinned `delay` arrives: as [`arrival`]
+    /// without drawing, still behind any earlier message on a FIFO link.
+    ///
+    /// [`arrival`]: Network::arrival
+    pub fn arrival_pinned(
+        &mut self,
+        now: Time,
+        from: ReplicaId,
+        to: ReplicaId,
+        delay: Time,
+    ) -> Time {
         let link = from.index() * self.replicas + to.index();
-        let mut at = now.saturating_add(self.delays[link].sample(rng));
+        let mut at = now.saturating_add(delay);
         if self.fifo {
             at = at.max(self.last_arrival[link]);
             self.last_arrival[link] = at;

@@ -1,0 +1,222 @@
+//! `kvsim hunt`: search seeds for a run that shows an anomaly, shrink it, and write the shrunk
+//! scenario.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use kvsim::check::Property;
+use kvsim::hunt::{self, Shrunk, Sizes, Target};
+use kvsim::protocol::Model;
+use kvsim::scenario::{Config, Scenario};
+use kvsim::sim::simulate_noting_delays;
+use kvsim::sweep::{SeedRange, Seeds};
+
+use super::gate::{self, Gate};
+use crate::{fail, MAX_JOBS};
+
+#[derive(clap::Args)]
+pub struct HuntArgs {
+    /// The scenario file to search.
+    scenario: PathBuf,
+    /// The model to run.
+    #[arg(long, value_enum)]
+    model: SingleModel,
+    /// Hunt for a run in which this property is broken. `own` is the model's own guarantee.
+    #[arg(long, value_name = "PROPERTY", value_parser = gate::parser(),
+          required_unless_present = "anomaly")]
+    property: Option<Gate>,
+    /// Hunt for a run showing this anomaly (as the checkers name it: "stale read", "causal
+    /// reversal", …; the detail in parentheses may be left out).
+    #[arg(long, value_name = "NAME")]
+    anomaly: Option<String>,
+    /// The seeds to search, in order: A..B (B excluded) or A..=B.
+    #[arg(long, default_value = "0..1000")]
+    seeds: SeedRange,
+    /// Worker threads for the search (default: one per core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Write the shrunk scenario to FILE instead of standard output (the report then goes to
+    /// standard output).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+/// One model: a hunt runs one.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SingleModel {
+    Linearizable,
+    Sequential,
+    Causal,
+    Eventual,
+}
+
+impl SingleModel {
+    fn model(self) -> Model {
+        match self {
+            SingleModel::Linearizable => Model::Linearizable,
+            SingleModel::Sequential => Model::Sequential,
+            SingleModel::Causal => Model::Causal,
+            SingleModel::Eventual => Model::Eventual,
+        }
+    }
+}
+
+pub fn hunt(args: &HuntArgs) -> ExitCode {
+    let model = args.model.model();
+    let property: Option<Property> = args.property.map(|gate| gate.property(model));
+    let target = match Target::new(property, args.anomaly.as_deref()) {
+        Ok(target) => target,
+        Err(err) => {
+            eprintln!("kvsim: {}", kvsim::text::escape(&err));
+            return ExitCode::from(2);
+        }
+    };
+    let path = &args.scenario;
+    let (raw, mut config) = match load(path) {
+        Ok(loaded) => loaded,
+        Err(err) => return fail(path, &err),
+    };
+    let seeds = Seeds::new(args.seeds, None);
+    if seeds.is_empty() {
+        eprintln!("kvsim: the seed range {} holds no seed", args.seeds);
+        return ExitCode::from(2);
+    }
+    let jobs = args
+        .jobs
+        .map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            usize::from,
+        )
+        .min(MAX_JOBS);
+    let started = Instant::now();
+    let found = match hunt::search(&config, model, &target, seeds, jobs) {
+        Ok(Ok(found)) => found,
+        Ok(Err(runs)) => {
+            eprintln!(
+                "kvsim: no run of {} under {model} showed {} (seeds {}, {runs} runs)",
+                config.name,
+                target.describe(),
+                args.seeds
+            );
+            return ExitCode::from(1);
+        }
+        Err(err) => {
+            eprintln!("kvsim: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let searched = started.elapsed();
+    config.seed = found.seed;
+    let started = Instant::now();
+    let Some(mut shrunk) = hunt::shrink(&raw, &config, model, &target) else {
+        eprintln!(
+            "kvsim: seed {} showed {} in the search but not when run again: please report this",
+            found.seed,
+            target.describe()
+        );
+        return ExitCode::from(3);
+    };
+    let shrinking = started.elapsed();
+    let before = sizes(&config, model);
+    describe(&mut shrunk, &config, model, found.seed);
+    let Ok(shrunk_config) = shrunk.scenario.clone().validate(&config.name) else {
+        eprintln!("kvsim: the shrunk scenario does not validate: please report this");
+        return ExitCode::from(3);
+    };
+    let after = sizes(&shrunk_config, model);
+    let json = hunt::to_json(&shrunk.scenario);
+    let replay = match &args.out {
+        Some(out) => out.display().to_string(),
+        None => "FILE".to_string(),
+    };
+    let report = format!(
+        "found {} in {} under {model} at seed {} ({} seeds run, {:.1} s)\n\
+         shrank it in {:.1} s ({} candidates run and checked):\n{}\
+         replay it: kvsim run {} --model {model}\n",
+        shrunk.shown.anomaly,
+        config.name,
+        found.seed,
+        found.runs,
+        searched.as_secs_f64(),
+        shrinking.as_secs_f64(),
+        shrunk.candidates,
+        table(&before, &after),
+        kvsim::text::escape(&replay),
+    );
+    match &args.out {
+        Some(out) => {
+            if let Err(err) = std::fs::write(out, &json) {
+                eprintln!(
+                    "kvsim: {}: cannot write the shrunk scenario: {err}",
+                    kvsim::text::escape(&out.display().to_string())
+                );
+                return ExitCode::from(4);
+            }
+            print!("{report}");
+        }
+        None => {
+            eprint!("{report}");
+            print!("{json}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The scenario as written and validated (named after the file, as `kvsim run` names it).
+fn load(path: &Path) -> Result<(Scenario, Config), kvsim::scenario::ScenarioError> {
+    let text = std::fs::read_to_string(path)?;
+    let raw = Scenario::parse(&text)?;
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+    let config = raw
+        .clone()
+        .validate(stem.as_deref().unwrap_or("scenario"))?;
+    Ok((raw, config))
+}
+
+fn sizes(config: &Config, model: Model) -> Sizes {
+    let (run, used) = simulate_noting_delays(config, model);
+    Sizes::of(config, &run, &used)
+}
+
+/// Names the shrunk scenario and says in its description what it shows: a claim its replay checks.
+fn describe(shrunk: &mut Shrunk, config: &Config, model: Model, seed: u64) {
+    let scenario = &mut shrunk.scenario;
+    scenario.name = Some(format!("{}-shrunk", config.name));
+    let delays = if shrunk.pinned {
+        " The delays that matter are pinned in network.schedule; every other message takes the \
+         constant delay."
+    } else {
+        " Its losses or duplicates come from its seed, so its delays are left as they were drawn."
+    };
+    scenario.description = Some(format!(
+        "Found by kvsim hunt in {} at seed {seed} and shrunk: under {model}, {} breaks {}.{delays}",
+        config.name,
+        shrunk.shown.anomaly,
+        shrunk.shown.property.name(),
+    ));
+}
+
+/// Before and after, aligned.
+fn table(before: &Sizes, after: &Sizes) -> String {
+    let rows = [
+        ("clients", before.clients as u64, after.clients as u64),
+        ("operations", before.operations, after.operations),
+        (
+            "replicas",
+            u64::from(before.replicas),
+            u64::from(after.replicas),
+        ),
+        ("faults", before.faults as u64, after.faults as u64),
+        (
+            "random choices",
+            before.random_choices,
+            after.random_choices,
+        ),
+    ];
+    let mut out = format!("  {:<16}{:>8}{:>8}\n", "", "before", "after");
+    for (name, before, after) in rows {
+        out.push_str(&format!("  {name:<16}{before:>8}{after:>8}\n"));
+    }
+    out
+}

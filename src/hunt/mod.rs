@@ -1,0 +1,72 @@
+//! Hunting: search seeds for a run that shows an anomaly, then shrink that run's scenario to what the
+//! anomaly needs, and write it out as a scenario that shows it by itself.
+//!
+//! ```text
+//!   scenario ──► search seeds (a sweep that stops at the first match) ──► seed
+//!                                                                          │
+//!   shrunk scenario ◄── shrink: drop clients, operations, replicas, ◄── explicit: workload written
+//!   (replays alone)     faults, pins; shorten sleeps (ddmin)            out, every delay pinned
+//! ```
+//!
+//! Like any other user of the library, a hunt only validates, simulates and checks: it knows
+//! nothing of the protocols. `kvsim hunt` and `kvsim sweep --shrink` drive it.
+
+mod ddmin;
+pub mod edit;
+mod explicit;
+mod shrink;
+mod target;
+mod write;
+
+use std::ops::ControlFlow;
+
+pub use ddmin::ddmin;
+pub use explicit::{explicit, pinned, typical, Sizes};
+pub use shrink::{shrink, Judge, Shrunk};
+pub use target::{Shown, Target};
+pub use write::to_json;
+
+use crate::protocol::Model;
+use crate::scenario::Config;
+use crate::sweep::{sweep, Seeds, SweepError};
+
+/// The first run of a search that showed the target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub seed: u64,
+    /// How many seeds were run, the matching one included.
+    pub runs: u64,
+    pub property: String,
+    pub anomaly: String,
+}
+
+/// Runs `config` under `model` at each seed of `seeds`, in order, on `jobs` threads, until a run shows
+/// `target`. Returns the first such run (the smallest seed), or `None` and how many seeds ran.
+pub fn search(
+    config: &Config,
+    model: Model,
+    target: &Target,
+    seeds: Seeds,
+    jobs: usize,
+) -> Result<Result<Found, u64>, SweepError> {
+    let mut runs = 0;
+    let mut found = None;
+    sweep(config, seeds, &[model], jobs, |records| {
+        runs += 1;
+        for record in &records {
+            for (property, anomaly) in &record.broken {
+                if target.matches(property, anomaly) {
+                    found = Some(Found {
+                        seed: record.seed,
+                        runs,
+                        property: property.clone(),
+                        anomaly: anomaly.clone(),
+                    });
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok(found.ok_or(runs))
+}

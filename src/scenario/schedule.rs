@@ -1,0 +1,90 @@
+//! Validation of `network.schedule`, the pinned delays of individual messages (see
+//! [`crate::sim::schedule`] for what a pin names).
+
+use std::collections::BTreeSet;
+
+use super::config::check_time;
+use super::{invalid, PinSpec, ScenarioError};
+use crate::ids::{ClientId, ReplicaId};
+use crate::sim::schedule::{Hop, Pin, PinnedMessage};
+
+/// Checks every pin against the scenario: `operations[c]` is how many operations client `c` runs
+/// (scripted clients first, then generated ones, as the engine numbers them).
+pub(super) fn validate_schedule(
+    specs: &[PinSpec],
+    replicas: u32,
+    operations: &[u64],
+) -> Result<Vec<Pin>, ScenarioError> {
+    let mut pins = Vec::with_capacity(specs.len());
+    let mut seen = BTreeSet::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let field = format!("network.schedule[{i}]");
+        let Some(&ops) = operations.get(spec.client as usize) else {
+            return Err(invalid(
+                format!("{field}.client"),
+                format!(
+                    "client {}, but the scenario has {} clients",
+                    spec.client,
+                    operations.len()
+                ),
+            ));
+        };
+        if u64::from(spec.op) >= ops {
+            return Err(invalid(
+                format!("{field}.op"),
+                format!(
+                    "operation {} of client {} (counting from 0, sleeps not counted), but it runs {ops}",
+                    spec.op, spec.client
+                ),
+            ));
+        }
+        let message = match (spec.from, spec.to, spec.hop) {
+            (Some(from), Some(to), None) => {
+                for (end, id) in [("from", from), ("to", to)] {
+                    if id >= replicas {
+                        return Err(invalid(
+                            format!("{field}.{end}"),
+                            format!("replica {id}, but the scenario has {replicas} (0 to {})", replicas - 1),
+                        ));
+                    }
+                }
+                if from == to {
+                    return Err(invalid(
+                        &field,
+                        format!("a message goes between two different replicas, got {from} to itself"),
+                    ));
+                }
+                PinnedMessage::Between {
+                    from: ReplicaId(from),
+                    to: ReplicaId(to),
+                }
+            }
+            (None, None, Some(Hop::Request)) => PinnedMessage::Request,
+            (None, None, Some(Hop::Reply)) => PinnedMessage::Reply,
+            _ => {
+                return Err(invalid(
+                    &field,
+                    "a pin names either `from` and `to` (a message between replicas) or `hop` (\"request\" or \"reply\", a client's message), not both or neither",
+                ))
+            }
+        };
+        check_time(&format!("{field}.delay"), spec.delay)?;
+        let pin = Pin {
+            client: ClientId(spec.client),
+            op: spec.op,
+            message,
+            delay: spec.delay,
+        };
+        if !seen.insert(pin.key()) {
+            return Err(invalid(
+                &field,
+                format!(
+                    "the delay of this message of client {}'s operation {} is given twice",
+                    spec.client, spec.op
+                ),
+            ));
+        }
+        pins.push(pin);
+    }
+    Ok(pins)
+}
