@@ -7,6 +7,8 @@
 
 use std::collections::BTreeSet;
 
+use super::Property;
+
 pub const STALE_READ: &str = "stale read";
 pub const LOST_UPDATE: &str = "lost update";
 pub const READ_FROM_NOWHERE: &str = "value read from nowhere";
@@ -24,6 +26,28 @@ pub const MONOTONIC_READS_VIOLATION: &str = "monotonic-reads violation";
 pub const MONOTONIC_WRITES_VIOLATION: &str = "monotonic-writes violation";
 pub const WRITES_FOLLOW_READS_VIOLATION: &str = "writes-follow-reads violation";
 pub const DIVERGENCE: &str = "divergence";
+
+/// The properties whose own checker can name `anomaly` (a name above). Another property's verdict
+/// shows it only when the verdicts are made to agree ([`super::lattice::agree`]) and a broken verdict
+/// is copied from one of these — so a search for an anomaly needs to run only these checkers.
+/// Every property, for a name none of them uses.
+pub fn named_by(anomaly: &str) -> &'static [Property] {
+    use Property::*;
+    match anomaly {
+        STALE_READ | READ_FROM_NOWHERE | READ_FROM_THE_FUTURE => &[Linearizable],
+        LOST_UPDATE | REAL_TIME_VIOLATION => &[Linearizable, Sequential],
+        NO_SEQUENTIAL_ORDER | WRITES_IN_DIFFERENT_ORDERS => &[Sequential],
+        THIN_AIR_READ | CYCLIC_CF | CYCLIC_CO | WRITE_CO_INIT_READ | WRITE_CO_READ => {
+            &[Causal, CausalConvergence]
+        }
+        READ_YOUR_WRITES_VIOLATION => &[ReadYourWrites],
+        MONOTONIC_READS_VIOLATION => &[MonotonicReads],
+        MONOTONIC_WRITES_VIOLATION => &[MonotonicWrites],
+        WRITES_FOLLOW_READS_VIOLATION => &[WritesFollowReads],
+        DIVERGENCE => &[Convergent],
+        _ => &Property::ALL,
+    }
+}
 
 /// Every anomaly name and its sentence, in the order a course would meet them: real time first, then
 /// one order for everyone, then cause and effect, then one client's own view, then the stores. Each

@@ -28,7 +28,8 @@ pub use write::to_json;
 
 use crate::protocol::Model;
 use crate::scenario::Config;
-use crate::sweep::{sweep, Seeds, SweepError};
+use crate::sim::{simulate_recording, Record};
+use crate::sweep::{in_seed_order, Seeds, SweepError};
 
 /// The first run of a search that showed the target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +42,8 @@ pub struct Found {
 }
 
 /// Runs `config` under `model` at each seed of `seeds`, in order, on `jobs` threads, until a run shows
-/// `target`. Returns the first such run (the smallest seed), or `None` and how many seeds ran.
+/// `target` (judged as `kvsim run` judges, see [`Target::find_in_run`]). Returns the first such run
+/// (the smallest seed), or `None` and how many seeds ran.
 pub fn search(
     config: &Config,
     model: Model,
@@ -51,22 +53,26 @@ pub fn search(
 ) -> Result<Result<Found, u64>, SweepError> {
     let mut runs = 0;
     let mut found = None;
-    sweep(config, seeds, &[model], jobs, |records| {
+    let work = |seed| {
+        let mut config = config.clone();
+        config.seed = seed;
+        let run = simulate_recording(&config, model, Record::VerdictsOnly);
+        (seed, target.find_in_run(&run))
+    };
+    in_seed_order(seeds, jobs, work, |(seed, shown)| {
         runs += 1;
-        for record in &records {
-            for (property, anomaly) in &record.broken {
-                if target.matches(property, anomaly) {
-                    found = Some(Found {
-                        seed: record.seed,
-                        runs,
-                        property: property.clone(),
-                        anomaly: anomaly.clone(),
-                    });
-                    return ControlFlow::Break(());
-                }
+        match shown {
+            Some(shown) => {
+                found = Some(Found {
+                    seed,
+                    runs,
+                    property: shown.property.name().to_string(),
+                    anomaly: shown.anomaly,
+                });
+                ControlFlow::Break(())
             }
+            None => ControlFlow::Continue(()),
         }
-        ControlFlow::Continue(())
     })?;
     Ok(found.ok_or(runs))
 }

@@ -125,21 +125,26 @@ fn pass_faults(current: &mut Scenario, judge: &mut Judge) -> bool {
     replace_if_smaller(current, all.len(), &kept, edit::keep_faults)
 }
 
-/// Operations, each dropped one replaced by a sleep as long as it kept its client busy in the
-/// current run, so that removing an operation does not move the ones after it.
+/// Operations, twice: first each dropped one replaced by a sleep as long as it kept its client busy
+/// in the current run, so that removing an operation does not move the ones after it; then simply
+/// deleted, so that the result is 1-minimal in that plainer sense too.
 fn pass_operations(current: &mut Scenario, judge: &mut Judge) -> bool {
     let Some(busy) = judge.busy(current) else {
         return false;
     };
-    let all: Vec<OpAt> = edit::operations(current);
-    let kept = ddmin(all.clone(), |kept| {
-        judge
-            .shows(&edit::keep_operations(current, kept, &busy))
-            .is_some()
-    });
-    replace_if_smaller(current, all.len(), &kept, |s, kept| {
-        edit::keep_operations(s, kept, &busy)
-    })
+    let mut changed = false;
+    for busy in [busy, edit::Busy::new()] {
+        let all: Vec<OpAt> = edit::operations(current);
+        let kept = ddmin(all.clone(), |kept| {
+            judge
+                .shows(&edit::keep_operations(current, kept, &busy))
+                .is_some()
+        });
+        changed |= replace_if_smaller(current, all.len(), &kept, |s, kept| {
+            edit::keep_operations(s, kept, &busy)
+        });
+    }
+    changed
 }
 
 fn pass_pins(current: &mut Scenario, judge: &mut Judge) -> bool {

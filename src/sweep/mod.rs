@@ -186,7 +186,7 @@ pub fn sweep_checking_determinism(
 
 /// Calls `work` on every seed on `jobs` threads, and hands the results to `sink` on the calling
 /// thread, in seed order, as they are ready; stops early when `sink` says `Break`.
-fn in_seed_order<T: Send>(
+pub(crate) fn in_seed_order<T: Send>(
     seeds: Seeds,
     jobs: usize,
     work: impl Fn(u64) -> T + Sync,
