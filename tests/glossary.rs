@@ -7,7 +7,7 @@ mod random;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kvsim::check::glossary::{meaning, ANOMALIES};
+use kvsim::check::glossary::{meaning, named_by, ANOMALIES};
 use kvsim::check::{check_all, check_property, CheckHistory, Property};
 use kvsim::protocol::Store;
 use rand::SeedableRng;
@@ -21,10 +21,21 @@ fn every_anomaly_a_checker_names_has_a_sentence() {
         let history = CheckHistory::new(random::random_rows(&mut rng, 8, 0.15));
         let all = check_all(&history, None);
         for property in Property::ALL {
-            for verdict in [
-                check_property(&history, None, property),
-                all.get(property).clone(),
-            ] {
+            let own = check_property(&history, None, property);
+            for verdict in [own, all.get(property).clone()] {
+                // A hunt runs only the checkers that find what it looks for first-hand: one of them
+                // must find it whenever any verdict shows it.
+                if let (Some(false), Some(anomaly)) = (verdict.ok, &verdict.anomaly) {
+                    let first_hand = named_by(anomaly).iter().any(|&p| {
+                        check_property(&history, None, p).anomaly.as_ref() == Some(anomaly)
+                    });
+                    assert!(
+                        first_hand,
+                        "seed {seed}: {} shows {anomaly:?}, which none of {:?} finds first-hand",
+                        property.name(),
+                        named_by(anomaly)
+                    );
+                }
                 if verdict.ok == Some(false) {
                     let anomaly = verdict.anomaly.expect("a broken verdict names its anomaly");
                     assert!(

@@ -27,19 +27,21 @@ pub const MONOTONIC_WRITES_VIOLATION: &str = "monotonic-writes violation";
 pub const WRITES_FOLLOW_READS_VIOLATION: &str = "writes-follow-reads violation";
 pub const DIVERGENCE: &str = "divergence";
 
-/// The properties whose own checker can name `anomaly` (a name above). Another property's verdict
-/// shows it only when the verdicts are made to agree ([`super::lattice::agree`]) and a broken verdict
-/// is copied from one of these — so a search for an anomaly needs to run only these checkers.
-/// Every property, for a name none of them uses.
+/// The properties whose own checkers find `anomaly` (a name above) first-hand. Other verdicts show it
+/// only second-hand: the sequential checker passes on a broken causal verdict, and the verdicts made
+/// to agree ([`super::lattice::agree`]) copy a broken one to stronger properties. Whenever any
+/// verdict shows `anomaly`, one of these properties' own checkers finds it on the same history — so a
+/// search for an anomaly needs to run only these. Every property, for a name none of them uses.
 pub fn named_by(anomaly: &str) -> &'static [Property] {
     use Property::*;
     match anomaly {
         STALE_READ | READ_FROM_NOWHERE | READ_FROM_THE_FUTURE => &[Linearizable],
         LOST_UPDATE | REAL_TIME_VIOLATION => &[Linearizable, Sequential],
         NO_SEQUENTIAL_ORDER | WRITES_IN_DIFFERENT_ORDERS => &[Sequential],
-        THIN_AIR_READ | CYCLIC_CF | CYCLIC_CO | WRITE_CO_INIT_READ | WRITE_CO_READ => {
+        THIN_AIR_READ | CYCLIC_CO | WRITE_CO_INIT_READ | WRITE_CO_READ => {
             &[Causal, CausalConvergence]
         }
+        CYCLIC_CF => &[CausalConvergence],
         READ_YOUR_WRITES_VIOLATION => &[ReadYourWrites],
         MONOTONIC_READS_VIOLATION => &[MonotonicReads],
         MONOTONIC_WRITES_VIOLATION => &[MonotonicWrites],
