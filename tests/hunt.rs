@@ -9,7 +9,7 @@ use kvsim::hunt::{self, edit, Shrunk, Target};
 use kvsim::protocol::Model;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::{simulate, simulate_recording, Record};
-use kvsim::sweep::{SeedRange, Seeds};
+use kvsim::sweep::SeedRange;
 
 fn scenario(name: &str) -> (Scenario, Config) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,7 +30,7 @@ fn hunt(name: &str, model: Model, target: &Target, seeds: u64) -> (Config, Shrun
         start: 0,
         end: seeds,
     };
-    let found = hunt::search(&config, model, target, Seeds::new(range, None), 2)
+    let found = hunt::search(&config, model, target, range, 2)
         .unwrap()
         .unwrap_or_else(|runs| panic!("nothing in {runs} seeds"));
     config.seed = found.seed;
@@ -123,7 +123,7 @@ fn a_stale_read_in_largest_under_sequential_shrinks_to_two_clients_and_two_opera
 fn the_search_returns_the_smallest_seed_that_shows_the_target() {
     let (_, config) = scenario("largest.json");
     let target = Target::new(Some(Property::Linearizable), None).unwrap();
-    let seeds = Seeds::new(SeedRange { start: 0, end: 50 }, None);
+    let seeds = SeedRange { start: 0, end: 50 };
     let found = hunt::search(&config, Model::Sequential, &target, seeds, 2)
         .unwrap()
         .unwrap();

@@ -10,7 +10,7 @@ use kvsim::hunt::{self, Shrunk, Sizes, Target};
 use kvsim::protocol::Model;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate_noting_delays;
-use kvsim::sweep::{SeedRange, Seeds};
+use kvsim::sweep::SeedRange;
 
 use super::gate::{self, Gate};
 use crate::{fail, MAX_JOBS};
@@ -30,8 +30,9 @@ pub struct HuntArgs {
     /// reversal", …; the detail in parentheses may be left out).
     #[arg(long, value_name = "NAME")]
     anomaly: Option<String>,
-    /// The seeds to search, in order: A..B (B excluded) or A..=B.
-    #[arg(long, default_value = "0..1000")]
+    /// The seeds to search, in order: A..B (B excluded) or A..=B. The search stops at the first seed
+    /// that shows the target.
+    #[arg(long, default_value = "0..100000")]
     seeds: SeedRange,
     /// Worker threads for the search (default: one per core).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
@@ -77,8 +78,7 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(err) => return fail(path, &err),
     };
-    let seeds = Seeds::new(args.seeds, None);
-    if seeds.is_empty() {
+    if args.seeds.start >= args.seeds.end {
         eprintln!("kvsim: the seed range {} holds no seed", args.seeds);
         return ExitCode::from(2);
     }
@@ -90,7 +90,7 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
         )
         .min(MAX_JOBS);
     let started = Instant::now();
-    let found = match hunt::search(&config, model, &target, seeds, jobs) {
+    let found = match hunt::search(&config, model, &target, args.seeds, jobs) {
         Ok(Ok(found)) => found,
         Ok(Err(runs)) => {
             eprintln!(
@@ -131,13 +131,14 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
         None => "FILE".to_string(),
     };
     let report = format!(
-        "found {} in {} under {model} at seed {} ({} seeds run, {:.1} s)\n\
+        "found {} in {} under {model} at seed {} ({} {} run, {:.1} s)\n\
          shrank it in {:.1} s ({} candidates run and checked):\n{}\
          replay it: kvsim run {} --model {model}\n",
         shrunk.shown.anomaly,
         config.name,
         found.seed,
         found.runs,
+        if found.runs == 1 { "seed" } else { "seeds" },
         searched.as_secs_f64(),
         shrinking.as_secs_f64(),
         shrunk.candidates,

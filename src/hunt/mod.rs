@@ -29,7 +29,7 @@ pub use write::to_json;
 use crate::protocol::Model;
 use crate::scenario::Config;
 use crate::sim::{simulate_recording, Record};
-use crate::sweep::{in_seed_order, Seeds, SweepError};
+use crate::sweep::{in_seed_order, SeedRange, Seeds, SweepError};
 
 /// The first run of a search that showed the target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +41,12 @@ pub struct Found {
     pub anomaly: String,
 }
 
+/// The first seeds a search runs: so few that a target shown by the first seeds is found at once
+/// (each worker of a sweep takes a batch of seeds, and a batch is not interrupted), doubling from
+/// then on, up to [`MAX_ROUND`], so that a long search runs at a sweep's pace.
+const FIRST_ROUND: u64 = 8;
+const MAX_ROUND: u64 = 1 << 16;
+
 /// Runs `config` under `model` at each seed of `seeds`, in order, on `jobs` threads, until a run shows
 /// `target` (judged as `kvsim run` judges, see [`Target::find_in_run`]). Returns the first such run
 /// (the smallest seed), or `None` and how many seeds ran.
@@ -48,7 +54,7 @@ pub fn search(
     config: &Config,
     model: Model,
     target: &Target,
-    seeds: Seeds,
+    seeds: SeedRange,
     jobs: usize,
 ) -> Result<Result<Found, u64>, SweepError> {
     let mut runs = 0;
@@ -59,20 +65,28 @@ pub fn search(
         let run = simulate_recording(&config, model, Record::VerdictsOnly);
         (seed, target.find_in_run(&run))
     };
-    in_seed_order(seeds, jobs, work, |(seed, shown)| {
-        runs += 1;
-        match shown {
-            Some(shown) => {
-                found = Some(Found {
-                    seed,
-                    runs,
-                    property: shown.property.name().to_string(),
-                    anomaly: shown.anomaly,
-                });
-                ControlFlow::Break(())
+    let mut start = seeds.start;
+    let mut round = FIRST_ROUND;
+    while start < seeds.end && found.is_none() {
+        let end = start.saturating_add(round).min(seeds.end);
+        let chunk = Seeds::new(SeedRange { start, end }, None);
+        in_seed_order(chunk, jobs, work, |(seed, shown)| {
+            runs += 1;
+            match shown {
+                Some(shown) => {
+                    found = Some(Found {
+                        seed,
+                        runs,
+                        property: shown.property.name().to_string(),
+                        anomaly: shown.anomaly,
+                    });
+                    ControlFlow::Break(())
+                }
+                None => ControlFlow::Continue(()),
             }
-            None => ControlFlow::Continue(()),
-        }
-    })?;
+        })?;
+        start = end;
+        round = (round * 2).min(MAX_ROUND);
+    }
     Ok(found.ok_or(runs))
 }
