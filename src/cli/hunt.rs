@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use kvsim::check::Property;
-use kvsim::hunt::{self, Shrunk, Sizes, Target};
+use kvsim::hunt::{self, Sizes, Target};
 use kvsim::protocol::Model;
 use kvsim::scenario::{Config, Scenario};
 use kvsim::sim::simulate_noting_delays;
@@ -109,7 +109,7 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
     let searched = started.elapsed();
     config.seed = found.seed;
     let started = Instant::now();
-    let Some(mut shrunk) = hunt::shrink(&raw, &config, model, &target) else {
+    let Some(shrunk) = hunt::shrink(&raw, &config, model, &target) else {
         eprintln!(
             "kvsim: seed {} showed {} in the search but not when run again: please report this",
             found.seed,
@@ -119,7 +119,6 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
     };
     let shrinking = started.elapsed();
     let before = sizes(&config, model);
-    describe(&mut shrunk, &config, model, found.seed);
     let Ok(shrunk_config) = shrunk.scenario.clone().validate(&config.name) else {
         eprintln!("kvsim: the shrunk scenario does not validate: please report this");
         return ExitCode::from(3);
@@ -178,24 +177,6 @@ fn load(path: &Path) -> Result<(Scenario, Config), kvsim::scenario::ScenarioErro
 fn sizes(config: &Config, model: Model) -> Sizes {
     let (run, used) = simulate_noting_delays(config, model);
     Sizes::of(config, &run, &used)
-}
-
-/// Names the shrunk scenario and says in its description what it shows: a claim its replay checks.
-fn describe(shrunk: &mut Shrunk, config: &Config, model: Model, seed: u64) {
-    let scenario = &mut shrunk.scenario;
-    scenario.name = Some(format!("{}-shrunk", config.name));
-    let delays = if shrunk.pinned {
-        " The delays that matter are pinned in network.schedule; every other message takes the \
-         constant delay."
-    } else {
-        " Its losses or duplicates come from its seed, so its delays are left as they were drawn."
-    };
-    scenario.description = Some(format!(
-        "Found by kvsim hunt in {} at seed {seed} and shrunk: under {model}, {} breaks {}.{delays}",
-        config.name,
-        shrunk.shown.anomaly,
-        shrunk.shown.property.name(),
-    ));
 }
 
 /// Before and after, aligned.

@@ -101,12 +101,34 @@ pub fn shrink(raw: &Scenario, config: &Config, model: Model, target: &Target) ->
         }
     }
     let shown = judge.shows(&current)?;
+    describe(&mut current, config, model, &shown, is_pinned);
     Some(Shrunk {
         scenario: current,
         shown,
         pinned: is_pinned,
         candidates: judge.candidates,
     })
+}
+
+/// Names the shrunk scenario after the original and says in its description what it shows: a claim
+/// that replaying it checks.
+fn describe(scenario: &mut Scenario, original: &Config, model: Model, shown: &Shown, pinned: bool) {
+    scenario.name = Some(format!("{}-shrunk", original.name));
+    let delays = if !pinned {
+        " Its losses or duplicates come from its seed, so its delays are left as they were drawn."
+    } else if scenario.network.schedule.is_empty() {
+        " Every message takes the constant delay."
+    } else {
+        " The delays that matter are pinned in network.schedule; every other message takes the \
+         constant delay."
+    };
+    scenario.description = Some(format!(
+        "Found by kvsim hunt in {} at seed {} and shrunk: under {model}, {} breaks {}.{delays}",
+        original.name,
+        original.seed,
+        shown.anomaly,
+        shown.property.name(),
+    ));
 }
 
 fn pass_clients(current: &mut Scenario, judge: &mut Judge) -> bool {
