@@ -24,6 +24,7 @@ mod determinism;
 mod scheduler;
 mod seed_set;
 mod seeds;
+mod shape;
 mod shard_dir;
 mod spread;
 mod summary;
@@ -43,10 +44,11 @@ pub use determinism::{
 pub use scheduler::{shard_from_env, ScheduledShard, Scheduler, SchedulerError, SHARDS_VARIABLE};
 pub use seed_set::{SeedSet, MAX_PIECES};
 pub use seeds::{SeedRange, Seeds, Shard, MAX_SEEDS};
+pub use shape::Shape;
 pub use shard_dir::{read_shard_dir, shard_file_name, write_shard_file, ShardDirError};
 pub use spread::{Figures, Spread};
 pub use summary::{merge, AnomalyCount, ModelSummary, Summary, SummaryError, FIRST_SEEDS};
-pub use triage::{FailureGroup, Failures, Shape, MAX_SHAPES};
+pub use triage::{FailureGroup, Failures, MAX_SHAPES};
 
 use crate::check::{check_run, Property, Verdicts};
 use crate::history::Operation;
