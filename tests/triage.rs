@@ -46,7 +46,7 @@ fn hundreds_of_broken_runs_fall_into_a_few_kinds_each_replayed_by_its_first_seed
             let replayed = record(&config, group.first_seeds[0], model.model);
             assert_eq!(replayed.broken[&group.property], group.anomaly);
             assert_eq!(
-                replayed.shapes[&group.property].to_string(),
+                replayed.shapes[group.property.as_str()].to_string(),
                 group.shape,
                 "{} {}",
                 model.model,
@@ -97,7 +97,7 @@ fn many_shapes(seeds: std::ops::Range<u64>, shapes: usize) -> Vec<RunRecord> {
                 gets: i / 27 % 3 + 1,
                 ..Shape::default()
             };
-            record.shapes.insert("linearizable".to_string(), shape);
+            record.shapes.insert("linearizable", shape);
             record
         })
         .collect()

@@ -67,7 +67,7 @@ pub struct RunRecord {
     /// The properties that broke, each with its anomaly.
     pub broken: IndexMap<String, String>,
     /// The properties that broke, each with the shape of its witness (triage.rs).
-    pub shapes: IndexMap<String, Shape>,
+    pub shapes: IndexMap<&'static str, Shape>,
     /// The properties the checkers could not decide.
     pub unknown: Vec<String>,
     pub messages: u64,
@@ -375,7 +375,7 @@ fn record_of(seed: u64, run: &Run, verdicts: &Verdicts) -> RunRecord {
                     verdict.anomaly.clone().unwrap_or_default(),
                 );
                 let shape = Shape::of(&verdict.operations, &run.history);
-                shapes.insert(property.name().to_string(), shape);
+                shapes.insert(property.name(), shape);
             }
             None => unknown.push(property.name().to_string()),
             Some(true) => {}

@@ -44,11 +44,13 @@ impl Shape {
     /// [`crate::check::Verdict::operations`] gives them).
     pub fn of(operations: &[usize], history: &[Operation]) -> Shape {
         let mut shape = Shape::default();
-        let mut clients = Vec::new();
-        let mut keys = Vec::new();
+        // The first distinct clients and keys, as many as are counted: a sweep computes a shape
+        // for every failure, and this takes no allocation.
+        let mut clients = [None; MANY];
+        let mut keys = [None; MANY];
         for op in operations.iter().filter_map(|&at| history.get(at)) {
-            clients.push(op.client);
-            keys.push(&op.key);
+            shape.clients = note_distinct(&mut clients, shape.clients, op.client);
+            shape.keys = note_distinct(&mut keys, shape.keys, &*op.key);
             let kind = match op.op {
                 OpKind::Put => &mut shape.puts,
                 OpKind::Append => &mut shape.appends,
@@ -61,14 +63,18 @@ impl Shape {
                 shape.unanswered = (shape.unanswered + 1).min(MANY);
             }
         }
-        clients.sort_unstable();
-        clients.dedup();
-        keys.sort_unstable();
-        keys.dedup();
-        shape.clients = clients.len().min(MANY);
-        shape.keys = keys.len().min(MANY);
         shape
     }
+}
+
+/// Counts `item` among the `seen` distinct items of `first` (which holds them, up to [`MANY`]):
+/// how many distinct items there are now, stopping at [`MANY`].
+fn note_distinct<T: PartialEq>(first: &mut [Option<T>; MANY], seen: usize, item: T) -> usize {
+    if seen == MANY || first[..seen].iter().any(|f| f.as_ref() == Some(&item)) {
+        return seen;
+    }
+    first[seen] = Some(item);
+    seen + 1
 }
 
 /// `2 clients, 1 key: 2 puts, 1 get`, `3+ clients, 2 keys: 3+ puts, 3+ gets (1 unanswered)`:
@@ -76,39 +82,44 @@ impl Shape {
 /// stores) is `no operations`.
 impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let amount = |n: usize| {
+        // Written piece by piece: a sweep writes the shape of every failure it counts.
+        let amount = |f: &mut fmt::Formatter<'_>, n: usize| {
             if n < MANY {
-                n.to_string()
+                write!(f, "{n}")
             } else {
-                format!("{MANY}+")
+                write!(f, "{MANY}+")
             }
         };
-        let count = |n: usize, one: &str, many: &str| {
-            format!("{} {}", amount(n), if n == 1 { one } else { many })
+        let count = |f: &mut fmt::Formatter<'_>, n: usize, one: &str, many: &str| {
+            amount(f, n)?;
+            f.write_str(" ")?;
+            f.write_str(if n == 1 { one } else { many })
         };
-        let kinds: Vec<String> = [
+        let kinds = [
             (self.puts, "put", "puts"),
             (self.appends, "append", "appends"),
             (self.cas, "cas", "cas"),
             (self.failed_cas, "failed cas", "failed cas"),
             (self.gets, "get", "gets"),
-        ]
-        .into_iter()
-        .filter(|(n, _, _)| *n > 0)
-        .map(|(n, one, many)| count(n, one, many))
-        .collect();
-        if kinds.is_empty() {
+        ];
+        if kinds.iter().all(|(n, _, _)| *n == 0) {
             return f.write_str("no operations");
         }
-        write!(
-            f,
-            "{}, {}: {}",
-            count(self.clients, "client", "clients"),
-            count(self.keys, "key", "keys"),
-            kinds.join(", ")
-        )?;
+        count(f, self.clients, "client", "clients")?;
+        f.write_str(", ")?;
+        count(f, self.keys, "key", "keys")?;
+        let mut separator = ": ";
+        for (n, one, many) in kinds {
+            if n > 0 {
+                f.write_str(separator)?;
+                count(f, n, one, many)?;
+                separator = ", ";
+            }
+        }
         if self.unanswered > 0 {
-            write!(f, " ({} unanswered)", amount(self.unanswered))?;
+            f.write_str(" (")?;
+            amount(f, self.unanswered)?;
+            f.write_str(" unanswered)")?;
         }
         Ok(())
     }

@@ -136,7 +136,7 @@ impl ModelSummary {
             };
             self.anomalies[at].runs += 1;
             self.anomalies[at].note_seed(record.seed);
-            let shape = record.shapes.get(property);
+            let shape = record.shapes.get(property.as_str());
             self.failures.add(property, anomaly, shape, record.seed);
             // One count went up by one: the list stays in order if that anomaly moves up past the
             // ones it now beats.
