@@ -66,7 +66,8 @@ pub struct RunRecord {
     pub model: Model,
     /// The properties that broke, each with its anomaly.
     pub broken: IndexMap<String, String>,
-    /// The properties that broke, each with the shape of its witness (triage.rs).
+    /// The properties that broke, each with the shape of its witness (shape.rs), which triage
+    /// groups failures by.
     pub shapes: IndexMap<&'static str, Shape>,
     /// The properties the checkers could not decide.
     pub unknown: Vec<String>,

@@ -1,7 +1,8 @@
 //! A sweep's summary: what its runs came to, kept as counts that add up.
 //!
 //! A summary is built one run at a time and forgets each run once counted: runs per property and per
-//! anomaly, the smallest seeds of each anomaly, runs per value of each spread ([`Spread`]). None of it
+//! anomaly, the smallest seeds of each anomaly, the failures grouped by kind ([`Failures`]), runs
+//! per value of each spread ([`Spread`]). None of it
 //! depends on the order runs are counted in, and two summaries of different seeds add up to the
 //! summary of one sweep over both — which is how `--merge` joins the shards of a sweep.
 
