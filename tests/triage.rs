@@ -159,6 +159,11 @@ fn a_summary_from_before_triage_merges_with_its_failures_ungrouped() {
         .remove("failures");
     let old = Summary::parse(&value.to_string()).unwrap();
     assert_eq!(old.models[0].failures.ungrouped, 10);
+    let text = render_summary(&old, "kvsim run stale-read.json");
+    assert!(
+        text.contains("  sequential: 0 kinds of failure, 10 failures in all\n    10 not grouped: past 16 shapes an anomaly, or from an older kvsim\n"),
+        "{text}"
+    );
     let merged = merge(vec![("old".to_string(), old), ("new".to_string(), new)]).unwrap();
     let failures = &merged.models[0].failures;
     assert_eq!((failures.groups[0].runs, failures.ungrouped), (10, 10));

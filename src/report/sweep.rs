@@ -170,20 +170,24 @@ fn render_failures(out: &mut String, summary: &Summary) {
                 let shape = escape(&group.shape);
                 let pad = shape_width - shape.chars().count();
                 let line = format!("      {:>runs_width$}  {shape}{:pad$}  ", group.runs, "");
-                let _ = writeln!(out, "{line}{}", seeds(&group.first_seeds, line.len()));
+                let seeds = seeds(&group.first_seeds, line.chars().count());
+                let _ = writeln!(out, "{}", (line + &seeds).trim_end());
             }
         }
         if failures.ungrouped > 0 {
+            let more = if kinds == 0 { "" } else { "and " };
             let _ = writeln!(
                 out,
-                "    and {} more, not grouped: past {MAX_SHAPES} shapes an anomaly, or from an older kvsim",
-                failures.ungrouped
+                "    {more}{} {}not grouped: past {MAX_SHAPES} shapes an anomaly, or from an older kvsim",
+                failures.ungrouped,
+                if kinds == 0 { "" } else { "more, " }
             );
         }
     }
 }
 
-/// `seeds 4, 9, 12`: the first seeds, as many as fit after `used` columns (at least one).
+/// `seeds 4, 9, 12`: the first seeds, as many as fit after `used` columns (at least one, if
+/// there is one).
 fn seeds(first_seeds: &[u64], used: usize) -> String {
     let mut shown: Vec<String> = Vec::new();
     for seed in first_seeds.iter().take(SEEDS_SHOWN) {
@@ -193,8 +197,11 @@ fn seeds(first_seeds: &[u64], used: usize) -> String {
         }
         shown.push(seed.to_string());
     }
-    let plural = if shown.len() == 1 { "" } else { "s" };
-    format!("seed{plural} {}", shown.join(", "))
+    match shown.len() {
+        0 => String::new(),
+        1 => format!("seed {}", shown[0]),
+        _ => format!("seeds {}", shown.join(", ")),
+    }
 }
 
 fn same_anomaly(a: &FailureGroup, b: &FailureGroup) -> bool {

@@ -77,10 +77,10 @@ impl FailureGroup {
 /// A model's failures, grouped by signature.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failures {
-    /// Most runs first (ties in property order, then by anomaly, then simplest shape first).
+    /// Most runs first (ties in property order, then by anomaly, then by shape).
     pub groups: Vec<FailureGroup>,
-    /// Failures in no group: of a shape past the [`MAX_SHAPES`] simplest of its property and
-    /// anomaly, or counted by a kvsim that did not group failures.
+    /// Failures in no group: of a shape past the first [`MAX_SHAPES`] of its property and anomaly
+    /// (in the order of their text), or counted by a kvsim that did not group failures.
     pub ungrouped: u64,
 }
 
