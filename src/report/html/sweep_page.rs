@@ -106,7 +106,9 @@ fn failures(out: &mut String, m: &ModelSummary, replay: &str) {
         groups.len(),
         if groups.len() == 1 { "" } else { "s" }
     );
-    out.push_str("<table class=\"matrix failures\">\n<tr><th>runs</th><th>property</th><th>anomaly</th><th>witness</th><th>first seed</th></tr>\n");
+    if !groups.is_empty() {
+        out.push_str("<table class=\"matrix failures\">\n<tr><th>runs</th><th>property</th><th>anomaly</th><th>witness</th><th>first seed</th></tr>\n");
+    }
     for g in groups {
         let first = g.first_seeds.first().map_or_else(String::new, |seed| {
             format!(
@@ -124,11 +126,14 @@ fn failures(out: &mut String, m: &ModelSummary, replay: &str) {
             esc(&g.shape),
         );
     }
-    out.push_str("</table>\n");
+    if !groups.is_empty() {
+        out.push_str("</table>\n");
+    }
     if m.failures.ungrouped > 0 {
         let _ = writeln!(
             out,
-            "<p class=\"note\">and {} more failures, not grouped: of shapes past the first {MAX_SHAPES} of their anomaly, or counted by an older kvsim</p>",
+            "<p class=\"note\">{}{} failures not grouped: of shapes past the first {MAX_SHAPES} of their anomaly, or counted by an older kvsim</p>",
+            if groups.is_empty() { "" } else { "and " },
             m.failures.ungrouped
         );
     }
