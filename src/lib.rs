@@ -26,7 +26,8 @@
 //!   Porcupine) read into the checkers' input, and kvsim's written as Jepsen EDN.
 //! - [`check`]: the consistency checkers, which judge a history without looking inside the protocols;
 //!   [`check::glossary`] names every anomaly they find, with one plain sentence each.
-//! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised.
+//! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised, failures grouped
+//!   by kind.
 //! - [`report`]: the text and JSON renderings of runs and sweeps — [`report::render`] lays out the
 //!   sections [`report::Show`] picks, [`report::render_svg`] draws a run's space-time diagram;
 //!   [`text`] escapes user text they echo — and the results folder of `--out`

@@ -1,7 +1,7 @@
 //! Sweeps across machines: `--shard auto` reads the shard from a Kubernetes Indexed Job or a Slurm
 //! job array, each shard writes its summary into a results directory, and `--merge DIR` adds them
-//! up into exactly the whole sweep — run here as the deploy files' own commands, one process per
-//! shard — or refuses a directory that lacks a shard or holds one twice.
+//! up into exactly the whole sweep, kinds of failure included — run here as the deploy files' own
+//! commands, one process per shard — or refuses a directory that lacks a shard or holds one twice.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -215,6 +215,15 @@ fn the_slurm_array_runs_as_shards_that_merge_into_the_whole_sweep_byte_for_byte(
     let output = merged(&dir);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(output.stdout, whole_sweep(scenario, seeds));
+    // The kinds of failure are among what merged into the whole, several for one model.
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let kinds = summary["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["failures"]["groups"].as_array().unwrap().len())
+        .max();
+    assert!(kinds > Some(1), "{kinds:?}");
 }
 
 #[test]

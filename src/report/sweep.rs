@@ -1,12 +1,12 @@
 //! A sweep's summary as text: broken counts per model and property, the anomalies with the seeds to
-//! replay them, and the spread of messages and latencies.
+//! replay them, the kinds of failure (triage), and the spread of messages and latencies.
 
 use std::fmt::Write;
 
 use super::{table, wrap};
 use crate::check::glossary::Explained;
 use crate::check::Property;
-use crate::sweep::{Spread, Summary};
+use crate::sweep::{FailureGroup, Spread, Summary, MAX_SHAPES};
 use crate::text::escape;
 
 /// The summary; `replay` is how to rerun one seed (`kvsim run FILE`), shown with each anomaly.
@@ -91,6 +91,8 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
         }
     }
 
+    render_failures(&mut out, summary);
+
     out.push_str("\nspread over runs (min / p50 / p99 / max)\n");
     let mut rows = vec![vec![
         "model".to_string(),
@@ -110,6 +112,100 @@ pub fn render_summary(summary: &Summary, replay: &str) -> String {
     }
     table(&mut out, "  ", &rows);
     out
+}
+
+/// The most seeds of each kind of failure the text shows (the JSON has them all), and the width
+/// that fewer keep a line within.
+const SEEDS_SHOWN: usize = 3;
+const WIDTH: usize = 80;
+
+/// The kinds of failure of each model: under each anomaly, one line per witness shape with its runs
+/// and first seeds, most runs first.
+///
+/// ```text
+///   causal: 3 kinds of failure, 61 failures in all
+///     linearizable, stale read
+///        39  2 clients, 1 key: 2 puts, 1 get  seeds 0, 15, 19
+/// ```
+fn render_failures(out: &mut String, summary: &Summary) {
+    out.push_str(
+        "\nkinds of failure, by anomaly and by witness shape (the clients, keys and\noperations that prove it); a failure is one property broken in one run\n",
+    );
+    let all = || summary.models.iter().flat_map(|m| &m.failures.groups);
+    let runs_width = all().map(|g| g.runs.to_string().len()).max().unwrap_or(0);
+    let shape_width = all()
+        .map(|g| escape(&g.shape).chars().count())
+        .max()
+        .unwrap_or(0);
+    for model in &summary.models {
+        let failures = &model.failures;
+        let name = model.model.name();
+        let kinds = failures.groups.len();
+        let total = failures.total();
+        if total == 0 {
+            let _ = writeln!(out, "  {name}: no failure");
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "  {name}: {kinds} kind{} of failure, {total} failure{} in all",
+            if kinds == 1 { "" } else { "s" },
+            if total == 1 { "" } else { "s" },
+        );
+        // Anomalies in the order of their largest group, each with its groups in order.
+        let mut anomalies: Vec<&FailureGroup> = Vec::new();
+        for group in &failures.groups {
+            if !anomalies.iter().any(|a| same_anomaly(a, group)) {
+                anomalies.push(group);
+            }
+        }
+        for anomaly in anomalies {
+            let _ = writeln!(
+                out,
+                "    {}, {}",
+                anomaly.property.replace('_', " "),
+                escape(&anomaly.anomaly)
+            );
+            for group in failures.groups.iter().filter(|g| same_anomaly(g, anomaly)) {
+                let shape = escape(&group.shape);
+                let pad = shape_width - shape.chars().count();
+                let line = format!("      {:>runs_width$}  {shape}{:pad$}  ", group.runs, "");
+                let seeds = seeds(&group.first_seeds, line.chars().count());
+                let _ = writeln!(out, "{}", (line + &seeds).trim_end());
+            }
+        }
+        if failures.ungrouped > 0 {
+            let more = if kinds == 0 { "" } else { "and " };
+            let _ = writeln!(
+                out,
+                "    {more}{} {}not grouped: past {MAX_SHAPES} shapes an anomaly, or from an older kvsim",
+                failures.ungrouped,
+                if kinds == 0 { "" } else { "more, " }
+            );
+        }
+    }
+}
+
+/// `seeds 4, 9, 12`: the first seeds, as many as fit after `used` columns (at least one, if
+/// there is one).
+fn seeds(first_seeds: &[u64], used: usize) -> String {
+    let mut shown: Vec<String> = Vec::new();
+    for seed in first_seeds.iter().take(SEEDS_SHOWN) {
+        let longer = shown.iter().map(|s| s.len() + 2).sum::<usize>() + seed.to_string().len();
+        if !shown.is_empty() && used + "seeds ".len() + longer > WIDTH {
+            break;
+        }
+        shown.push(seed.to_string());
+    }
+    match shown.len() {
+        0 => String::new(),
+        1 => format!("seed {}", shown[0]),
+        _ => format!("seeds {}", shown.join(", ")),
+    }
+}
+
+fn same_anomaly(a: &FailureGroup, b: &FailureGroup) -> bool {
+    a.property == b.property && a.anomaly == b.anomaly
 }
 
 fn spread(s: &Spread) -> String {

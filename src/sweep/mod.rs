@@ -1,6 +1,6 @@
 //! Seed sweeps: run one scenario under many seeds, judge every run, and summarise — how often each
-//! model broke each property, the first seeds that show each named anomaly, and the spread of
-//! availability, messages and latencies.
+//! model broke each property, the first seeds that show each named anomaly, the kinds of failure
+//! (triage.rs), and the spread of availability, messages and latencies.
 //!
 //! A sweep's memory does not grow with its seeds. Every (seed, model) run is independent, so worker
 //! threads take seeds a few at a time in increasing order and send their records back to the calling
@@ -24,9 +24,11 @@ mod determinism;
 mod scheduler;
 mod seed_set;
 mod seeds;
+mod shape;
 mod shard_dir;
 mod spread;
 mod summary;
+mod triage;
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
@@ -42,9 +44,11 @@ pub use determinism::{
 pub use scheduler::{shard_from_env, ScheduledShard, Scheduler, SchedulerError, SHARDS_VARIABLE};
 pub use seed_set::{SeedSet, MAX_PIECES};
 pub use seeds::{SeedRange, Seeds, Shard, MAX_SEEDS};
+pub use shape::Shape;
 pub use shard_dir::{read_shard_dir, shard_file_name, write_shard_file, ShardDirError};
 pub use spread::{Figures, Spread};
 pub use summary::{merge, AnomalyCount, ModelSummary, Summary, SummaryError, FIRST_SEEDS};
+pub use triage::{FailureGroup, Failures, MAX_SHAPES};
 
 use crate::check::{check_run, Property, Verdicts};
 use crate::history::Operation;
@@ -62,6 +66,9 @@ pub struct RunRecord {
     pub model: Model,
     /// The properties that broke, each with its anomaly.
     pub broken: IndexMap<String, String>,
+    /// The properties that broke, each with the shape of its witness (shape.rs), which triage
+    /// groups failures by.
+    pub shapes: IndexMap<&'static str, Shape>,
     /// The properties the checkers could not decide.
     pub unknown: Vec<String>,
     pub messages: u64,
@@ -358,6 +365,7 @@ pub fn record(config: &Config, seed: u64, model: Model) -> RunRecord {
 /// What a summary keeps of the run of `seed` and its verdicts.
 fn record_of(seed: u64, run: &Run, verdicts: &Verdicts) -> RunRecord {
     let mut broken = IndexMap::new();
+    let mut shapes = IndexMap::new();
     let mut unknown = Vec::new();
     for property in Property::ALL {
         let verdict = verdicts.get(property);
@@ -367,6 +375,8 @@ fn record_of(seed: u64, run: &Run, verdicts: &Verdicts) -> RunRecord {
                     property.name().to_string(),
                     verdict.anomaly.clone().unwrap_or_default(),
                 );
+                let shape = Shape::of(&verdict.operations, &run.history);
+                shapes.insert(property.name(), shape);
             }
             None => unknown.push(property.name().to_string()),
             Some(true) => {}
@@ -383,6 +393,7 @@ fn record_of(seed: u64, run: &Run, verdicts: &Verdicts) -> RunRecord {
         seed,
         model: run.model,
         broken,
+        shapes,
         unknown,
         messages: run.stats.messages,
         events: run.stats.events,

@@ -1,7 +1,8 @@
 //! A sweep's summary: what its runs came to, kept as counts that add up.
 //!
 //! A summary is built one run at a time and forgets each run once counted: runs per property and per
-//! anomaly, the smallest seeds of each anomaly, runs per value of each spread ([`Spread`]). None of it
+//! anomaly, the smallest seeds of each anomaly, the failures grouped by kind ([`Failures`]), runs
+//! per value of each spread ([`Spread`]). None of it
 //! depends on the order runs are counted in, and two summaries of different seeds add up to the
 //! summary of one sweep over both — which is how `--merge` joins the shards of a sweep.
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::seed_set::{SeedSet, MAX_PIECES};
 use super::seeds::Seeds;
 use super::spread::Spread;
+use super::triage::Failures;
 use super::{RunRecord, SweepError};
 use crate::check::Property;
 use crate::json::Located;
@@ -34,11 +36,7 @@ pub struct AnomalyCount {
 impl AnomalyCount {
     /// Keeps `seed` if it is among the smallest seeds seen.
     fn note_seed(&mut self, seed: u64) {
-        let at = self.first_seeds.partition_point(|&s| s < seed);
-        if at < FIRST_SEEDS && self.first_seeds.get(at) != Some(&seed) {
-            self.first_seeds.insert(at, seed);
-            self.first_seeds.truncate(FIRST_SEEDS);
-        }
+        note_seed(&mut self.first_seeds, seed);
     }
 
     /// Whether it is listed before `other`: most runs first; ties in property order, then by name.
@@ -48,8 +46,18 @@ impl AnomalyCount {
     }
 }
 
+/// Keeps `seed` in `first_seeds` (increasing, at most [`FIRST_SEEDS`]) if it is among the smallest
+/// seeds seen.
+pub(super) fn note_seed(first_seeds: &mut Vec<u64>, seed: u64) {
+    let at = first_seeds.partition_point(|&s| s < seed);
+    if at < FIRST_SEEDS && first_seeds.get(at) != Some(&seed) {
+        first_seeds.insert(at, seed);
+        first_seeds.truncate(FIRST_SEEDS);
+    }
+}
+
 /// Where a property comes in [`Property::ALL`] (unknown names last; reading a summary refuses them).
-fn position(property: &str) -> usize {
+pub(super) fn position(property: &str) -> usize {
     Property::ALL
         .iter()
         .position(|p| p.name() == property)
@@ -67,6 +75,10 @@ pub struct ModelSummary {
     pub unknown: IndexMap<String, u64>,
     /// Most frequent first.
     pub anomalies: Vec<AnomalyCount>,
+    /// Every broken property of every run, grouped by its anomaly and the shape of its witness
+    /// (triage.rs). Absent from summaries of a kvsim that did not group failures.
+    #[serde(default)]
+    pub failures: Failures,
     /// Runs a limit cut short (time, events or queue), or that stalled: some of their operations
     /// never returned.
     pub cut_short: u64,
@@ -93,6 +105,7 @@ impl ModelSummary {
             broken: zero.clone(),
             unknown: zero,
             anomalies: Vec::new(),
+            failures: Failures::default(),
             cut_short: 0,
             timed_out: 0,
             answered_in_time: Spread::default(),
@@ -124,6 +137,8 @@ impl ModelSummary {
             };
             self.anomalies[at].runs += 1;
             self.anomalies[at].note_seed(record.seed);
+            let shape = record.shapes.get(property.as_str());
+            self.failures.add(property, anomaly, shape, record.seed);
             // One count went up by one: the list stays in order if that anomaly moves up past the
             // ones it now beats.
             while at > 0 && self.anomalies[at].goes_before(&self.anomalies[at - 1]) {
@@ -183,6 +198,7 @@ impl ModelSummary {
             }
         }
         self.sort_anomalies();
+        self.failures.merge(&other.failures);
         self.cut_short += other.cut_short;
         // Operations, not runs: the one count a file can make as large as it likes.
         self.timed_out = self.timed_out.saturating_add(other.timed_out);
@@ -337,6 +353,8 @@ impl Summary {
                 }
             }
             model.sort_anomalies();
+            let (broken, anomalies) = (&model.broken, &model.anomalies);
+            model.failures = model.failures.read_back(model.model, broken, anomalies)?;
             models.push(model);
         }
         models.sort_by_key(|m| m.model);
@@ -376,6 +394,20 @@ pub enum SummaryError {
     },
     #[error("unknown property {0:?}")]
     UnknownProperty(String),
+    #[error("model {model}: its failures count {counted} broken properties (grouped and ungrouped), but its runs broke properties {broken} times: every broken property of a run is one failure")]
+    FailuresDoNotAddUp {
+        model: Model,
+        counted: u128,
+        broken: u128,
+    },
+    #[error("model {model}: the failures of {property} by {anomaly:?} count {runs} runs, more than the {anomaly_runs} of that anomaly")]
+    FailuresPastTheirAnomaly {
+        model: Model,
+        property: String,
+        anomaly: String,
+        runs: u128,
+        anomaly_runs: u64,
+    },
 }
 
 /// Merges summaries of the same scenario and models over different seeds into the summary one sweep

@@ -288,7 +288,7 @@ fn report_cursor_of_a_large_run_is_thinned_to_a_bounded_number_of_instants() {
 }
 
 #[test]
-fn sweep_out_writes_the_summary_and_a_page_with_every_anomalys_replay_commands() {
+fn sweep_out_writes_the_summary_and_a_page_with_every_anomalys_and_failures_replay_commands() {
     let dir = fresh("sweep");
     let args = ["sweep", "scenarios/stale-read.json", "--seeds", "0..50"];
     let mut with_out = args.to_vec();
@@ -321,6 +321,13 @@ fn sweep_out_writes_the_summary_and_a_page_with_every_anomalys_replay_commands()
             let replay =
                 format!("kvsim run scenarios/stale-read.json --seed {seed} --model {name}");
             assert!(html.contains(&replay), "{replay}");
+        }
+        // Each kind of failure: a row with its shape and the replay of its first seed.
+        for group in model["failures"]["groups"].as_array().unwrap() {
+            let shape = group["shape"].as_str().unwrap();
+            let seed = &group["first_seeds"][0];
+            let row = format!("<td>{shape}</td><td><code class=\"replay\">kvsim run scenarios/stale-read.json --seed {seed} --model {name}");
+            assert!(html.contains(&row), "{row}");
         }
     }
 }

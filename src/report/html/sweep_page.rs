@@ -1,13 +1,14 @@
 //! The report of a sweep as one self-contained HTML page (`index.html` of `kvsim sweep --out DIR`):
 //! per model, how many runs broke each property (bars), the distribution over seeds of messages,
-//! mean latencies and availability (histograms), and each named anomaly with its first seeds and
-//! the command that replays each. No script: everything is drawn here, in Rust.
+//! mean latencies and availability (histograms), each named anomaly with its first seeds and the
+//! command that replays each, and the kinds of failure (a table). No script: everything is drawn
+//! here, in Rust.
 
 use std::fmt::Write;
 
 use super::esc;
 use crate::check::Property;
-use crate::sweep::{ModelSummary, Spread, Summary};
+use crate::sweep::{ModelSummary, Spread, Summary, MAX_SHAPES};
 
 const CSS: &str = include_str!("page.css");
 const WIDTH: f64 = 300.0;
@@ -85,7 +86,57 @@ fn section(out: &mut String, m: &ModelSummary, replay: &str) {
         }
         out.push_str("</ul>\n");
     }
+    failures(out, m, replay);
     out.push_str("</section>\n");
+}
+
+/// The kinds of failure: one row per group (anomaly and witness shape), most runs first, with the
+/// command that replays its first seed.
+fn failures(out: &mut String, m: &ModelSummary, replay: &str) {
+    let name = m.model.name();
+    let groups = &m.failures.groups;
+    out.push_str("<h3>Kinds of failure</h3>\n");
+    if m.failures.total() == 0 {
+        out.push_str("<p class=\"note\">none in any run</p>\n");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<p class=\"note\">{} kind{} of failure (a property broken in a run), by anomaly and by the shape of the witness: the clients, keys and operations that prove it</p>",
+        groups.len(),
+        if groups.len() == 1 { "" } else { "s" }
+    );
+    if !groups.is_empty() {
+        out.push_str("<table class=\"matrix failures\">\n<tr><th>runs</th><th>property</th><th>anomaly</th><th>witness</th><th>first seed</th></tr>\n");
+    }
+    for g in groups {
+        let first = g.first_seeds.first().map_or_else(String::new, |seed| {
+            format!(
+                "<code class=\"replay\">{} --seed {seed} --model {name} --out {name}-{seed}</code>",
+                esc(replay)
+            )
+        });
+        let _ = writeln!(
+            out,
+            "<tr class=\"failure\" data-property=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{first}</td></tr>",
+            esc(&g.property),
+            g.runs,
+            esc(&g.property.replace('_', " ")),
+            esc(&g.anomaly),
+            esc(&g.shape),
+        );
+    }
+    if !groups.is_empty() {
+        out.push_str("</table>\n");
+    }
+    if m.failures.ungrouped > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">{}{} failures not grouped: of shapes past the first {MAX_SHAPES} of their anomaly, or counted by an older kvsim</p>",
+            if groups.is_empty() { "" } else { "and " },
+            m.failures.ungrouped
+        );
+    }
 }
 
 /// How many runs broke each property (and left it unknown), as horizontal bars over the runs.
