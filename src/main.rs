@@ -124,12 +124,12 @@ kvsim sweep scenarios/loss-duplication.json --seeds 0..1000 --check-determinism"
     /// shows the anomaly by itself under `kvsim run FILE --model M`, and is 1-minimal: without any one
     /// of its clients, operations, replicas or faults, it does not.
     ///
-    /// Exit status: 0 when found, 1 when no seed in the range showed it, 2 on bad input, 4 when
-    /// --out could not be written.
+    /// Exit status: 0 when found, 1 when no seed in the range showed it, 2 on bad input, 3 when the
+    /// found run could not be shrunk (a bug: please report it), 4 when --out could not be written.
     #[command(after_help = "Examples:\n  \
 kvsim hunt scenarios/largest.json --model sequential --anomaly \"stale read\" > stale.json\n  \
 kvsim hunt scenarios/largest.json --model eventual --anomaly \"causal reversal\" --out reversal.json\n  \
-kvsim hunt scenarios/partition.json --model linearizable --property own --seeds 0..10000")]
+kvsim hunt scenarios/partition-never-heals.json --model eventual --property own")]
     Hunt(cli::hunt::HuntArgs),
 }
 

@@ -1,14 +1,14 @@
 //! `kvsim hunt`: search seeds for a run that shows an anomaly, shrink it, and write the shrunk
 //! scenario.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use kvsim::check::Property;
 use kvsim::hunt::{self, Sizes, Target};
 use kvsim::protocol::Model;
-use kvsim::scenario::{Config, Scenario};
+use kvsim::scenario::Config;
 use kvsim::sim::simulate_noting_delays;
 use kvsim::sweep::SeedRange;
 
@@ -16,6 +16,7 @@ use super::gate::{self, Gate};
 use crate::{fail, MAX_JOBS};
 
 #[derive(clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).multiple(true).args(["property", "anomaly"])))]
 pub struct HuntArgs {
     /// The scenario file to search.
     scenario: PathBuf,
@@ -23,8 +24,7 @@ pub struct HuntArgs {
     #[arg(long, value_enum)]
     model: SingleModel,
     /// Hunt for a run in which this property is broken. `own` is the model's own guarantee.
-    #[arg(long, value_name = "PROPERTY", value_parser = gate::parser(),
-          required_unless_present = "anomaly")]
+    #[arg(long, value_name = "PROPERTY", value_parser = gate::parser())]
     property: Option<Gate>,
     /// Hunt for a run showing this anomaly (as the checkers name it: "stale read", "causal
     /// reversal", …; the detail in parentheses may be left out).
@@ -74,14 +74,21 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
         }
     };
     let path = &args.scenario;
-    let (raw, mut config) = match load(path) {
+    let (raw, mut config) = match super::shrink::load(path) {
         Ok(loaded) => loaded,
         Err(err) => return fail(path, &err),
     };
-    if args.seeds.start >= args.seeds.end {
-        eprintln!("kvsim: the seed range {} holds no seed", args.seeds);
-        return ExitCode::from(2);
+    if let Some(out) = &args.out {
+        // Known now, before a long search, rather than after it.
+        if let Err(err) = writable(out) {
+            eprintln!(
+                "kvsim: {}: {err}",
+                kvsim::text::escape(&out.display().to_string())
+            );
+            return ExitCode::from(4);
+        }
     }
+    let name = kvsim::text::escape(&config.name);
     let jobs = args
         .jobs
         .map_or_else(
@@ -94,8 +101,7 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
         Ok(Ok(found)) => found,
         Ok(Err(runs)) => {
             eprintln!(
-                "kvsim: no run of {} under {model} showed {} (seeds {}, {runs} runs)",
-                config.name,
+                "kvsim: no run of {name} under {model} showed {} (seeds {}, {runs} runs)",
                 target.describe(),
                 args.seeds
             );
@@ -109,13 +115,17 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
     let searched = started.elapsed();
     config.seed = found.seed;
     let started = Instant::now();
-    let Some(shrunk) = hunt::shrink(&raw, &config, model, &target) else {
-        eprintln!(
-            "kvsim: seed {} showed {} in the search but not when run again: please report this",
-            found.seed,
-            target.describe()
-        );
-        return ExitCode::from(3);
+    // The very anomaly the found run showed, so that the shrunk scenario shows it too.
+    let target = target.narrowed_to(&found.shown);
+    let shrunk = match hunt::shrink(&raw, &config, model, &target) {
+        Ok(shrunk) => shrunk,
+        Err(err) => {
+            eprintln!(
+                "kvsim: {}: please report this",
+                kvsim::text::escape(&err.to_string())
+            );
+            return ExitCode::from(3);
+        }
     };
     let shrinking = started.elapsed();
     let before = sizes(&config, model);
@@ -130,11 +140,11 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
         None => "FILE".to_string(),
     };
     let report = format!(
-        "found {} in {} under {model} at seed {} ({} {} run, {:.1} s)\n\
+        "found {} ({} broken) in {name} under {model} at seed {} ({} {} run, {:.1} s)\n\
          shrank it in {:.1} s ({} candidates run and checked):\n{}\
          replay it: kvsim run {} --model {model}\n",
-        shrunk.shown.anomaly,
-        config.name,
+        found.shown.anomaly,
+        found.shown.property.name(),
         found.seed,
         found.runs,
         if found.runs == 1 { "seed" } else { "seeds" },
@@ -147,8 +157,10 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
     match &args.out {
         Some(out) => {
             if let Err(err) = std::fs::write(out, &json) {
+                // The work is not lost: the scenario goes to standard output instead.
+                print!("{json}");
                 eprintln!(
-                    "kvsim: {}: cannot write the shrunk scenario: {err}",
+                    "kvsim: {}: cannot write the shrunk scenario ({err}); it is on standard output",
                     kvsim::text::escape(&out.display().to_string())
                 );
                 return ExitCode::from(4);
@@ -161,17 +173,6 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-/// The scenario as written and validated (named after the file, as `kvsim run` names it).
-fn load(path: &Path) -> Result<(Scenario, Config), kvsim::scenario::ScenarioError> {
-    let text = std::fs::read_to_string(path)?;
-    let raw = Scenario::parse(&text)?;
-    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-    let config = raw
-        .clone()
-        .validate(stem.as_deref().unwrap_or("scenario"))?;
-    Ok((raw, config))
 }
 
 fn sizes(config: &Config, model: Model) -> Sizes {
@@ -201,4 +202,17 @@ fn table(before: &Sizes, after: &Sizes) -> String {
         out.push_str(&format!("  {name:<16}{before:>8}{after:>8}\n"));
     }
     out
+}
+
+/// Whether `out` can be written as a file: not a directory, in a directory that exists.
+fn writable(out: &std::path::Path) -> Result<(), &'static str> {
+    if out.is_dir() {
+        return Err("is a directory; --out names the file to write the shrunk scenario to");
+    }
+    match out.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+            Err("its folder does not exist")
+        }
+        _ => Ok(()),
+    }
 }

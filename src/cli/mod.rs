@@ -3,4 +3,5 @@
 pub mod gate;
 pub mod hunt;
 pub mod run;
+pub mod shrink;
 pub mod sweep;

@@ -73,6 +73,10 @@ pub struct SweepArgs {
         "check_determinism", "throughput",
     ])]
     merge: Vec<PathBuf>,
+    /// After the summary, shrink the first seed of each kind of failure as `kvsim hunt` does, and
+    /// print each as a scenario that shows that failure by itself.
+    #[arg(long, conflicts_with_all = ["json", "per_run", "merge"])]
+    shrink: bool,
     /// Also write a results folder: `index.html` (per model, the runs breaking each property, the
     /// spread of messages and latencies over seeds, each anomaly with the commands replaying its
     /// first seeds) and `summary.json` (as --json). Refuses a non-empty folder that is not a kvsim
@@ -367,7 +371,16 @@ fn finish(args: &SweepArgs, summary: &Summary, shard: Option<Shard>) -> ExitCode
     } else {
         render_summary(summary, &replay)
     };
-    let status = emit(&text);
+    let mut status = emit(&text);
+    if let (true, Some(path), ExitCode::SUCCESS) = (args.shrink, &args.scenario, status) {
+        status = match super::shrink::shrink_kinds(path, summary) {
+            Ok(text) => emit(&text),
+            Err(err) => {
+                eprintln!("kvsim: {err}");
+                return ExitCode::from(2);
+            }
+        };
+    }
     match gate::judge_summary(&args.fail_on, summary) {
         Some(failed) if status == ExitCode::SUCCESS => {
             eprintln!("{failed}");

@@ -11,7 +11,9 @@ use crate::ids::Time;
 use crate::op::Op;
 use crate::protocol::Model;
 use crate::run::Run;
-use crate::scenario::{ClientSpec, Config, FaultSpec, OnewaySpec, PinSpec, Scenario, StepSpec};
+use crate::scenario::{
+    ClientSpec, Config, FaultSpec, NetworkConfig, OnewaySpec, PinSpec, Scenario, StepSpec,
+};
 use crate::sim::fault::{Fault, TimedFault};
 use crate::sim::network::Delay;
 use crate::sim::schedule::{Hop, Pin, PinnedMessage};
@@ -33,8 +35,19 @@ pub fn explicit(raw: &Scenario, config: &Config) -> Scenario {
     }
     out.clients = Some(clients);
     out.workload = None;
-    // In the order the engine takes them, which validation keeps (a stable sort by time).
-    out.faults = fault_schedule(config).iter().map(fault_spec).collect();
+    // In the order the engine takes them, which validation keeps (a stable sort by time). A nemesis
+    // may crash a replica a scripted fault already crashed (or restart one running): the engine lets
+    // that change nothing, but a script may not say it, so it is left out.
+    let mut down = std::collections::BTreeSet::new();
+    out.faults = fault_schedule(config)
+        .iter()
+        .filter(|timed| match timed.fault {
+            Fault::Crash(r) => down.insert(r),
+            Fault::Restart(r) => down.remove(&r),
+            _ => true,
+        })
+        .map(fault_spec)
+        .collect();
     out.nemesis = None;
     out
 }
@@ -48,18 +61,15 @@ pub fn pinned(explicit: &Scenario, config: &Config, model: Model) -> Scenario {
     let mut out = explicit.clone();
     let net = &config.network;
     out.network.delay = Some(Delay::Constant(typical(net.delay)));
-    out.network.client_delay = Some(Delay::Constant(typical(net.client_delay)));
+    // A constant 0 is the default, and says nothing.
+    out.network.client_delay = match typical(net.client_delay) {
+        0 => None,
+        ms => Some(Delay::Constant(ms)),
+    };
     for link in &mut out.network.links {
         link.delay = Delay::Constant(typical(link.delay));
     }
-    let default_of = |message: PinnedMessage| match message {
-        PinnedMessage::Request | PinnedMessage::Reply => typical(net.client_delay),
-        PinnedMessage::Between { from, to } => net
-            .links
-            .iter()
-            .find(|&&(f, t, _)| f == from && t == to)
-            .map_or(typical(net.delay), |&(_, _, d)| typical(d)),
-    };
+    let default_of = |message: PinnedMessage| typical(delay_of(net, message));
     let mut seen = std::collections::BTreeSet::new();
     let mut schedule = Vec::new();
     for pin in used {
@@ -72,8 +82,20 @@ pub fn pinned(explicit: &Scenario, config: &Config, model: Model) -> Scenario {
     out
 }
 
+/// The distribution a message's delay is drawn from: its link's, or the clients' hops'.
+fn delay_of(net: &NetworkConfig, message: PinnedMessage) -> Delay {
+    match message {
+        PinnedMessage::Request | PinnedMessage::Reply => net.client_delay,
+        PinnedMessage::Between { from, to } => net
+            .links
+            .iter()
+            .find(|&&(f, t, _)| f == from && t == to)
+            .map_or(net.delay, |&(_, _, d)| d),
+    }
+}
+
 /// The constant that stands for a distribution: its mean, in whole ms.
-pub fn typical(delay: Delay) -> Time {
+fn typical(delay: Delay) -> Time {
     match delay {
         Delay::Constant(ms) | Delay::Exponential(ms) => ms,
         Delay::Uniform(min, max) => min + (max - min) / 2,
@@ -102,15 +124,7 @@ impl Sizes {
         let pinned: std::collections::BTreeSet<_> = net.schedule.iter().map(Pin::key).collect();
         let mut choices = 0;
         for pin in used {
-            let delay = match pin.message {
-                PinnedMessage::Request | PinnedMessage::Reply => net.client_delay,
-                PinnedMessage::Between { from, to } => net
-                    .links
-                    .iter()
-                    .find(|&&(f, t, _)| f == from && t == to)
-                    .map_or(net.delay, |&(_, _, d)| d),
-            };
-            if random(delay) && !pinned.contains(&pin.key()) {
+            if random(delay_of(net, pin.message)) && !pinned.contains(&pin.key()) {
                 choices += 1;
             }
         }
@@ -128,8 +142,8 @@ impl Sizes {
             .workload
             .as_ref()
             .map_or(0, |w| u64::from(w.clients) * u64::from(w.ops));
-        let drawn_faults = fault_schedule(config).len() - config.faults.len();
-        choices += generated + drawn_faults as u64;
+        let faults = fault_schedule(config).len();
+        choices += generated + (faults - config.faults.len()) as u64;
         let scripted_ops: usize = config
             .clients
             .iter()
@@ -145,7 +159,7 @@ impl Sizes {
                 + config.workload.as_ref().map_or(0, |w| w.clients as usize),
             operations: scripted_ops as u64 + generated,
             replicas: config.replicas as u32,
-            faults: fault_schedule(config).len(),
+            faults,
             random_choices: choices,
         }
     }

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! Like any other user of the library, a hunt only validates, simulates and checks: it knows
-//! nothing of the protocols. `kvsim hunt` and `kvsim sweep --shrink` drive it.
+//! nothing of the protocols. `kvsim hunt` drives it, and `kvsim sweep --shrink` shrinks with it.
 
 mod ddmin;
 pub mod edit;
@@ -21,8 +21,8 @@ mod write;
 use std::ops::ControlFlow;
 
 pub use ddmin::ddmin;
-pub use explicit::{explicit, pinned, typical, Sizes};
-pub use shrink::{shrink, Judge, Shrunk};
+pub use explicit::{explicit, pinned, Sizes};
+pub use shrink::{shrink, ShrinkError, Shrunk};
 pub use target::{Shown, Target};
 pub use write::to_json;
 
@@ -37,8 +37,8 @@ pub struct Found {
     pub seed: u64,
     /// How many seeds were run, the matching one included.
     pub runs: u64,
-    pub property: String,
-    pub anomaly: String,
+    /// What its run showed.
+    pub shown: Shown,
 }
 
 /// The first seeds a search runs: so few that a target shown by the first seeds is found at once
@@ -74,12 +74,7 @@ pub fn search(
             runs += 1;
             match shown {
                 Some(shown) => {
-                    found = Some(Found {
-                        seed,
-                        runs,
-                        property: shown.property.name().to_string(),
-                        anomaly: shown.anomaly,
-                    });
+                    found = Some(Found { seed, runs, shown });
                     ControlFlow::Break(())
                 }
                 None => ControlFlow::Continue(()),

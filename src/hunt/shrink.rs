@@ -34,24 +34,35 @@ pub struct Shrunk {
     pub scenario: Scenario,
     /// What its run shows.
     pub shown: Shown,
-    /// Whether every delay is a constant or pinned (`false` when pinning lost the anomaly — a run
-    /// with losses or duplicates draws them from the seed — and the result replays its seed).
+    /// Whether every delay is a constant or pinned (`false` when pinning lost the anomaly, and the
+    /// result draws its delays from its seed as the original did).
     pub pinned: bool,
     /// How many candidates were run and checked.
     pub candidates: u64,
 }
 
+/// Why a run could not be shrunk.
+#[derive(Debug, thiserror::Error)]
+pub enum ShrinkError {
+    #[error("the run at seed {seed} does not show {target}")]
+    NotShown { seed: u64, target: String },
+    /// Written out as a scenario, the run no longer validates or no longer shows the target: a bug
+    /// in writing it out.
+    #[error("the run at seed {seed}, written out as a scenario, {why}")]
+    NotWrittenOut { seed: u64, why: String },
+}
+
 /// Runs candidates under one model and asks whether they show the target.
-pub struct Judge<'a> {
-    pub model: Model,
-    pub target: &'a Target,
-    pub candidates: u64,
+struct Judge<'a> {
+    model: Model,
+    target: &'a Target,
+    candidates: u64,
 }
 
 impl Judge<'_> {
     /// What `scenario`'s run shows of the target, if anything; a scenario that does not validate
     /// shows nothing.
-    pub fn shows(&mut self, scenario: &Scenario) -> Option<Shown> {
+    fn shows(&mut self, scenario: &Scenario) -> Option<Shown> {
         self.candidates += 1;
         let config = scenario.clone().validate("candidate").ok()?;
         self.shows_config(&config)
@@ -71,22 +82,43 @@ impl Judge<'_> {
 }
 
 /// Shrinks `raw` (as written; `config` is it validated, at the seed to shrink) under `model`.
-/// `None` when the run of `config` does not show `target`.
-pub fn shrink(raw: &Scenario, config: &Config, model: Model, target: &Target) -> Option<Shrunk> {
+pub fn shrink(
+    raw: &Scenario,
+    config: &Config,
+    model: Model,
+    target: &Target,
+) -> Result<Shrunk, ShrinkError> {
     let mut judge = Judge {
         model,
         target,
         candidates: 0,
     };
-    judge.shows_config(config)?;
+    let seed = config.seed;
+    if judge.shows_config(config).is_none() {
+        return Err(ShrinkError::NotShown {
+            seed,
+            target: target.describe(),
+        });
+    }
     let explicit = explicit(raw, config);
-    let explicit_config = explicit.clone().validate(&config.name).ok()?;
+    let explicit_config =
+        explicit
+            .clone()
+            .validate(&config.name)
+            .map_err(|err| ShrinkError::NotWrittenOut {
+                seed,
+                why: format!("is not valid: {err}"),
+            })?;
     let pinned = pinned(&explicit, &explicit_config, model);
     let (mut current, is_pinned) = if judge.shows(&pinned).is_some() {
         (pinned, true)
-    } else {
-        judge.shows(&explicit)?;
+    } else if judge.shows(&explicit).is_some() {
         (explicit, false)
+    } else {
+        return Err(ShrinkError::NotWrittenOut {
+            seed,
+            why: format!("no longer shows {}", target.describe()),
+        });
     };
     for _ in 0..MAX_ROUNDS {
         let mut changed = false;
@@ -100,9 +132,15 @@ pub fn shrink(raw: &Scenario, config: &Config, model: Model, target: &Target) ->
             break;
         }
     }
-    let shown = judge.shows(&current)?;
+    // Every round kept only candidates that showed it, so this cannot fail; asked again for `shown`.
+    let shown = judge
+        .shows(&current)
+        .ok_or_else(|| ShrinkError::NotWrittenOut {
+            seed,
+            why: "lost it while shrinking".into(),
+        })?;
     describe(&mut current, config, model, &shown, is_pinned);
-    Some(Shrunk {
+    Ok(Shrunk {
         scenario: current,
         shown,
         pinned: is_pinned,
@@ -110,20 +148,27 @@ pub fn shrink(raw: &Scenario, config: &Config, model: Model, target: &Target) ->
     })
 }
 
-/// Names the shrunk scenario after the original and says in its description what it shows: a claim
-/// that replaying it checks.
+/// Names the shrunk scenario after the original and says in its description what it shows (a claim
+/// that replaying it checks), and what of it still comes from the seed.
 fn describe(scenario: &mut Scenario, original: &Config, model: Model, shown: &Shown, pinned: bool) {
     scenario.name = Some(format!("{}-shrunk", original.name));
     let delays = if !pinned {
-        " Its losses or duplicates come from its seed, so its delays are left as they were drawn."
+        " Its delays are drawn from its seed, as in the run it came from: with them pinned, the \
+         anomaly did not show."
     } else if scenario.network.schedule.is_empty() {
         " Every message takes the constant delay."
     } else {
         " The delays that matter are pinned in network.schedule; every other message takes the \
          constant delay."
     };
+    let losses = scenario.network.drop.unwrap_or(0.0) > 0.0
+        || scenario.network.duplicate.unwrap_or(0.0) > 0.0;
+    let losses = match losses {
+        true => " Its losses and duplicates are drawn from its seed.",
+        false => "",
+    };
     scenario.description = Some(format!(
-        "Found by kvsim hunt in {} at seed {} and shrunk: under {model}, {} breaks {}.{delays}",
+        "Found by kvsim hunt in {} at seed {} and shrunk: under {model}, {} breaks {}.{delays}{losses}",
         original.name,
         original.seed,
         shown.anomaly,

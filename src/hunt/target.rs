@@ -49,6 +49,16 @@ impl Target {
         })
     }
 
+    /// This target narrowed to the very anomaly a run showed (`causal reversal` to `causal reversal
+    /// (WriteCOInitRead)`), so that shrinking that run keeps that anomaly rather than drifting to
+    /// another that breaks the same property.
+    pub fn narrowed_to(&self, shown: &Shown) -> Target {
+        Target {
+            property: self.property,
+            anomaly: Some(shown.anomaly.clone()),
+        }
+    }
+
     /// Whether a broken `property` (by name) with `anomaly` is what this target looks for.
     pub fn matches(&self, property: &str, anomaly: &str) -> bool {
         self.property.is_none_or(|p| p.name() == property)

@@ -204,21 +204,7 @@ impl Scenario {
                 "a scenario needs `clients`, `workload`, or both: with neither, nothing happens",
             ));
         }
-        if !pin_specs.is_empty() {
-            let mut operations: Vec<u64> = clients
-                .iter()
-                .map(|c| {
-                    c.steps
-                        .iter()
-                        .filter(|s| matches!(s, Step::Op { .. }))
-                        .count() as u64
-                })
-                .collect();
-            if let Some(workload) = &workload {
-                operations.extend((0..workload.clients).map(|_| u64::from(workload.ops)));
-            }
-            network.schedule = validate_schedule(&pin_specs, replicas, &operations)?;
-        }
+        network.schedule = validate_schedule(&pin_specs, replicas, &clients, workload.as_ref())?;
 
         if let Some(timeout) = self.timeout {
             check_time("timeout", timeout)?;

@@ -3,18 +3,36 @@
 
 use std::collections::BTreeSet;
 
-use super::config::check_time;
+use super::config::{check_time, ClientConfig};
 use super::{invalid, PinSpec, ScenarioError};
+use crate::client::{Step, Workload};
 use crate::ids::{ClientId, ReplicaId};
 use crate::sim::schedule::{Hop, Pin, PinnedMessage};
 
-/// Checks every pin against the scenario: `operations[c]` is how many operations client `c` runs
-/// (scripted clients first, then generated ones, as the engine numbers them).
+/// Checks every pin against the scenario's clients: the scripted ones, then those `workload`
+/// generates, as the engine numbers them.
 pub(super) fn validate_schedule(
     specs: &[PinSpec],
     replicas: u32,
-    operations: &[u64],
+    scripted: &[ClientConfig],
+    workload: Option<&Workload>,
 ) -> Result<Vec<Pin>, ScenarioError> {
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    // How many operations each client runs.
+    let mut operations: Vec<u64> = scripted
+        .iter()
+        .map(|c| {
+            c.steps
+                .iter()
+                .filter(|s| matches!(s, Step::Op { .. }))
+                .count() as u64
+        })
+        .collect();
+    if let Some(workload) = workload {
+        operations.extend((0..workload.clients).map(|_| u64::from(workload.ops)));
+    }
     let mut pins = Vec::with_capacity(specs.len());
     let mut seen = BTreeSet::new();
     for (i, spec) in specs.iter().enumerate() {

@@ -44,12 +44,13 @@ mod planted;
 pub mod queue;
 mod record;
 pub mod schedule;
+mod streams;
 mod timers;
 
-use rand::{RngExt, SeedableRng};
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use crate::client::{Client, ClientAction, Step};
+use crate::client::{Client, ClientAction};
 use crate::events::{EventLog, Loss, What};
 use crate::history::{History, Operation};
 use crate::ids::{ClientId, ReplicaId, Time};
@@ -69,57 +70,13 @@ use network::{Delay, Network};
 pub use planted::plant_nondeterminism;
 use queue::EventQueue;
 use schedule::{Pin, PinnedMessage, Pins};
+pub use streams::{fault_schedule, generated_clients};
+use streams::{rng, CONTROL_STREAM, LOSS_STREAM, NETWORK_STREAM};
 
 /// The most events that may wait in the queue at once. Each message in flight is an event, and the
 /// totally-ordered multicast sends n² messages per operation, so a large cluster with many clients can
 /// have millions in flight; past this the run stops rather than exhaust memory.
 pub const MAX_PENDING_EVENTS: usize = 10_000_000;
-
-/// The random stream for the delays of first transmissions between replicas, and of client hops.
-const NETWORK_STREAM: u64 = 0;
-/// The random stream for generated workloads.
-const WORKLOAD_STREAM: u64 = 1;
-/// The random stream for the delays of acknowledgements and retransmissions.
-const CONTROL_STREAM: u64 = 2;
-/// The random stream for losses, duplicates and the duplicates' delays.
-const LOSS_STREAM: u64 = 3;
-/// The random stream for the nemesis schedule.
-const NEMESIS_STREAM: u64 = 4;
-
-/// A ChaCha8 generator for one purpose: the seed picks the key, the stream number the purpose.
-fn rng(seed: u64, stream: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(stream);
-    rng
-}
-
-/// Every fault of a run, scripted and drawn by the nemesis from `config.seed`, in time order; at the
-/// same instant, scripted faults come first.
-pub fn fault_schedule(config: &Config) -> Vec<TimedFault> {
-    let mut faults = config.faults.clone();
-    if let Some(nemesis) = &config.nemesis {
-        let mut nemesis_rng = rng(config.seed, NEMESIS_STREAM);
-        faults.extend(nemesis.schedule(config.replicas, &mut nemesis_rng));
-        faults.sort_by_key(|f| f.at);
-    }
-    faults
-}
-
-/// The clients `config.workload` generates from `config.seed`, numbered after the scripted ones: each
-/// one's id, home replica and script.
-pub fn generated_clients(config: &Config) -> Vec<(ClientId, ReplicaId, Vec<Step>)> {
-    match &config.workload {
-        None => Vec::new(),
-        Some(workload) => {
-            let mut workload_rng = rng(config.seed, WORKLOAD_STREAM);
-            workload.generate(
-                config.clients.len() as u32,
-                config.replicas,
-                &mut workload_rng,
-            )
-        }
-    }
-}
 
 /// What a run keeps besides the history, stores and statistics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
