@@ -331,3 +331,55 @@ fn kvsim_hunt_refuses_an_unknown_anomaly_and_a_missing_target() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn kvsim_sweep_shrink_prints_each_kind_of_failure_as_a_scenario_that_shows_it() {
+    let out = kvsim(&[
+        "sweep",
+        "scenarios/loss-duplication.json",
+        "--seeds",
+        "0..40",
+        "--model",
+        "eventual",
+        "--shrink",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let shrunk = &text[text.find("\nshrunk: ").expect("a shrunk section")..];
+    // Each kind: a line saying what it is and one with the sizes, then its scenario, indented.
+    let mut kinds = 0;
+    let mut lines = shrunk.lines().skip(3).peekable();
+    while let Some(head) = lines.next() {
+        assert!(head.starts_with("  eventual: "), "{head}");
+        assert!(lines.next().unwrap().starts_with("    shrunk to "));
+        let mut json = String::new();
+        while let Some(line) = lines.next_if(|l| l.starts_with("    ")) {
+            json.push_str(&line[4..]);
+            json.push('\n');
+        }
+        // The description's claim, `… under eventual, ANOMALY breaks PROPERTY.`, is what it shows.
+        let scenario = Scenario::parse(&json).unwrap();
+        let description = scenario.description.clone().unwrap();
+        let claim = description.split("under eventual, ").nth(1).unwrap();
+        let (anomaly, rest) = claim.split_once(" breaks ").unwrap();
+        let property = rest.split('.').next().unwrap();
+        assert!(
+            head.contains(&format!("{property}, {anomaly} (")),
+            "{head} / {description}"
+        );
+        let property = Property::ALL.into_iter().find(|p| p.name() == property);
+        let target = Target::new(property, Some(anomaly)).unwrap();
+        assert!(replays(&scenario, Model::Eventual, &target), "{head}");
+        kinds += 1;
+    }
+    assert!(kinds >= 2, "{shrunk}");
+    let refused = kvsim(&[
+        "sweep",
+        "scenarios/stale-read.json",
+        "--seeds",
+        "0..5",
+        "--shrink",
+        "--json",
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+}

@@ -43,7 +43,7 @@ pub fn shrink_kinds(path: &Path, summary: &Summary) -> Result<String, String> {
             })?;
             kinds += 1;
             out.push_str(&format!(
-                "  {model}: {}, {} ({}), seed {seed} → {} clients, {} operations, {} replicas\n",
+                "  {model}: {}, {} ({}), seed {seed}\n    shrunk to {} clients, {} operations, {} replicas:\n",
                 group.property,
                 group.anomaly,
                 group.shape,
