@@ -258,7 +258,7 @@ fn kvsim_hunt_writes_a_scenario_that_kvsim_run_replays() {
     let report = String::from_utf8(out.stdout).unwrap();
     assert!(
         report.starts_with(
-            "found stale read (linearizable broken) in largest under sequential at seed "
+            "found stale read, breaking linearizable, in largest under sequential at seed "
         ),
         "{report}"
     );

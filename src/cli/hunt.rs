@@ -140,7 +140,7 @@ pub fn hunt(args: &HuntArgs) -> ExitCode {
         None => "FILE".to_string(),
     };
     let report = format!(
-        "found {} ({} broken) in {name} under {model} at seed {} ({} {} run, {:.1} s)\n\
+        "found {}, breaking {}, in {name} under {model} at seed {} ({} {} run, {:.1} s)\n\
          shrank it in {:.1} s ({} candidates run and checked):\n{}\
          replay it: kvsim run {} --model {model}\n",
         found.shown.anomaly,
