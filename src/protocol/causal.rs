@@ -21,6 +21,8 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::clocks::{LamportClock, Stamp, VectorClock};
 use super::lww::LwwStore;
@@ -31,7 +33,7 @@ use crate::ids::{ReplicaId, Time};
 use crate::op::{Key, Reply, Request, RequestId, Value};
 
 /// A write on its way from the replica that applied it first to the others.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CausalWrite {
     /// Lamport stamp, for last-writer-wins; `stamp.replica` is the origin.
     pub stamp: Stamp,

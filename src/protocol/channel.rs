@@ -34,7 +34,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::note::Note;
 use super::summary::{Summarize, Summary};
@@ -65,8 +65,8 @@ impl Default for ChannelConfig {
 pub const MAX_BACKOFF: Time = 16;
 
 /// What travels between two replicas' channels: the protocol's message `M` with its sequence number,
-/// or an acknowledgement.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// or an acknowledgement. Serializable, for the real transport's wire (`net::frame`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Packet<M> {
     /// The `seq`-th message sent on this link (counting from 0).
     Data { seq: u64, msg: M },

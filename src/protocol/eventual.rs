@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::clocks::{LamportClock, Stamp};
 use super::lww::LwwStore;
@@ -18,7 +20,7 @@ use crate::ids::{ReplicaId, Time};
 use crate::op::{Key, Reply, Request, RequestId, Value};
 
 /// A write on its way to the other replicas.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventualWrite {
     /// Lamport stamp, for last-writer-wins; `stamp.replica` is the origin.
     pub stamp: Stamp,

@@ -27,6 +27,8 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
+use serde::{Deserialize, Serialize};
+
 use super::clocks::{LamportClock, Stamp};
 use super::note::{Note, Why};
 use super::summary::{Clock, MessageKind, Summarize, Summary};
@@ -34,7 +36,7 @@ use crate::ids::ReplicaId;
 use crate::op::Request;
 
 /// What totally-ordered multicast replicas send each other; `P` is the payload being ordered.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TobMessage<P> {
     /// A payload multicast by `stamp.replica`.
     Multicast { stamp: Stamp, payload: P },
