@@ -28,6 +28,7 @@ use super::{unix_ms, Clock, NetError, ReplicaReport};
 use crate::client::Client;
 use crate::history::History;
 use crate::ids::{ClientId, ReplicaId, Time};
+use crate::op::OpKind;
 use crate::protocol::Model;
 use crate::run::{Counters, ReplicaRun, Run, Stats, Stop};
 use crate::scenario::Config;
@@ -69,6 +70,11 @@ pub struct RealRun {
     pub origin: u64,
     /// When every replica answered and the clients started, on the run's clock.
     pub ready_at: Time,
+    /// How long the clients took, from their start to the last one's last answer.
+    pub clients_took: Duration,
+    /// The kind and latency of every operation answered in time, in microseconds, in no particular
+    /// order.
+    pub latencies_us: Vec<(OpKind, u64)>,
 }
 
 /// Runs the scenario for real under one model, and stops every replica it started, whatever happens.
@@ -130,6 +136,7 @@ async fn cluster(
     }
     let ready_at = clock.now();
     let clients = clients_of(config, ready_at);
+    let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for (client, start) in clients {
         let addrs = addrs.clone();
@@ -154,6 +161,11 @@ async fn cluster(
             }
         }
     }
+    let clients_took = started.elapsed();
+    let latencies_us = records
+        .iter()
+        .flat_map(|record| record.latencies_us.iter().copied())
+        .collect();
     wait_until_quiet(&mut control, children).await?;
     let mut reports = Vec::new();
     for connection in &mut control {
@@ -165,6 +177,8 @@ async fn cluster(
         addrs,
         origin,
         ready_at,
+        clients_took,
+        latencies_us,
     })
 }
 
