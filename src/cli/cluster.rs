@@ -116,8 +116,13 @@ fn real_header(config: &Config, runs: &[RealRun], delays: bool) -> String {
         "no injected delays (--no-delays)".to_string()
     };
     text.push_str(&format!("  network: {delays}\n"));
-    if config.has_faults() || config.network.drop > 0.0 || config.network.duplicate > 0.0 {
-        text.push_str("  not applied for real: the scenario's faults, losses and duplicates\n");
+    if config.network.drop > 0.0 || config.network.duplicate > 0.0 {
+        text.push_str("  not applied for real: the scenario's random losses and duplicates\n");
+    }
+    if config.has_faults() {
+        text.push_str(
+            "  faults applied for real: partitions cut links; a crash stops the replica inside its process, keeping its state\n",
+        );
     }
     for real in runs {
         let addrs: Vec<String> = real.addrs.iter().map(SocketAddr::to_string).collect();

@@ -65,7 +65,7 @@ impl ReplicaConnection {
         Ok(connection)
     }
 
-    async fn send<T: serde::Serialize>(&mut self, frame: &T) -> Result<(), NetError> {
+    pub(super) async fn send<T: serde::Serialize>(&mut self, frame: &T) -> Result<(), NetError> {
         write_frame(&mut self.write, frame).await?;
         self.write.flush().await?;
         Ok(())

@@ -23,6 +23,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::children::Children;
 use super::client::{run_client, ClientRecord, ReplicaConnection};
+use super::faults::{apply_faults, FaultsDone};
 use super::frame::Status;
 use super::{unix_ms, Clock, NetError, ReplicaReport};
 use crate::client::Client;
@@ -142,36 +143,49 @@ async fn cluster(
         let addrs = addrs.clone();
         tasks.spawn(async move { run_client(client, start, &addrs, clock).await });
     }
+    let fault_addrs = addrs.clone();
+    let faults = apply_faults(config, &fault_addrs, ready_at, clock);
+    tokio::pin!(faults);
+    let mut faults_done: Option<FaultsDone> = None;
     let mut records: Vec<ClientRecord> = Vec::new();
+    let mut clients_took = Duration::ZERO;
     let deadline = tokio::time::Instant::now() + options.deadline;
     let mut watch = tokio::time::interval(Duration::from_millis(100));
-    while !tasks.is_empty() {
+    while !tasks.is_empty() || faults_done.is_none() {
         tokio::select! {
-            done = tasks.join_next() => match done {
-                Some(Ok(record)) => records.push(record?),
+            done = tasks.join_next(), if !tasks.is_empty() => match done {
+                Some(Ok(record)) => {
+                    records.push(record?);
+                    clients_took = started.elapsed();
+                }
                 Some(Err(panicked)) => std::panic::resume_unwind(panicked.into_panic()),
-                None => break,
+                None => {}
             },
+            done = &mut faults, if faults_done.is_none() => faults_done = Some(done?),
             _ = watch.tick() => children.check()?,
             () = tokio::time::sleep_until(deadline) => {
                 return Err(NetError::TimedOut {
-                    what: "the clients' work".into(),
+                    what: "the clients' work and the scenario's faults".into(),
                     ms: options.deadline.as_millis() as u64,
                 });
             }
         }
     }
-    let clients_took = started.elapsed();
+    let faults = faults_done.expect("the loop ends once the faults are done");
     let latencies_us = records
         .iter()
         .flat_map(|record| record.latencies_us.iter().copied())
         .collect();
-    wait_until_quiet(&mut control, children).await?;
+    // Across a cut that never heals, or to a replica that stays down, messages stay unacknowledged
+    // for ever: there is nothing to wait for.
+    if faults.healed(config.replicas) {
+        wait_until_quiet(&mut control, children).await?;
+    }
     let mut reports = Vec::new();
     for connection in &mut control {
         reports.push(connection.shutdown().await?);
     }
-    let run = assemble(options.model, records, reports, clock.now());
+    let run = assemble(options.model, records, reports, faults, clock.now());
     Ok(RealRun {
         run,
         addrs,
@@ -277,6 +291,7 @@ fn assemble(
     model: Model,
     records: Vec<ClientRecord>,
     reports: Vec<ReplicaReport>,
+    faults: FaultsDone,
     now: Time,
 ) -> Run {
     let mut counters = Counters::default();
@@ -291,20 +306,23 @@ fn assemble(
         counters.messages += report.messages;
         counters.acks += report.acks;
         counters.retransmitted += report.retransmitted;
+        counters.dropped += report.dropped;
         replicas.push(ReplicaRun {
             id: report.id,
+            up: faults.state.is_up(report.id),
             committed: report.committed,
             store: report.store,
-            up: true,
             unacknowledged: report.unacknowledged as usize,
         });
     }
-    let stats = Stats::new(&history, counters, now, Stop::Idle);
+    let finished = replicas.iter().all(|r| r.unacknowledged == 0);
+    let stopped = if finished { Stop::Idle } else { Stop::Stalled };
+    let stats = Stats::new(&history, counters, now, stopped);
     Run {
         model,
         replicas,
         history,
-        faults: Vec::new(),
+        faults: faults.applied,
         stats,
         events: None,
     }

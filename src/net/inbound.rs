@@ -9,7 +9,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
-use super::frame::{read_frame, write_frame, FromReplica, Hello, ToReplica};
+use super::frame::{read_frame, write_frame, FromReplica, Hello, LinkState, ToReplica};
 use crate::ids::ReplicaId;
 use crate::op::Request;
 use crate::protocol::channel::Packet;
@@ -31,6 +31,7 @@ pub(super) enum Input<M> {
     Shutdown {
         answers: UnboundedSender<Answer>,
     },
+    Faults(LinkState),
 }
 
 /// A frame for a client connection, and whom to tell once it is written.
@@ -97,6 +98,7 @@ async fn handle_connection<M>(
                     ToReplica::Request(request) => Input::Request { request, answers },
                     ToReplica::Status => Input::Status { answers },
                     ToReplica::Shutdown => Input::Shutdown { answers },
+                    ToReplica::Faults(state) => Input::Faults(state),
                 };
                 if inputs.send(input).is_err() {
                     return;

@@ -22,6 +22,7 @@
 //!   reading side.
 //! - [`client`]: a scripted client against real replicas (`kvsim client`, and `kvsim cluster`'s
 //!   clients), recording the history the checkers judge.
+//! - [`faults`]: a scenario's partitions and crashes applied for real, at their times.
 //! - [`children`]: child processes that die with their parent, whatever kills it.
 //! - [`cluster`]: a whole scenario for real (`kvsim cluster`): replicas as child processes, clients,
 //!   quiescence, and the [`Run`](crate::run::Run) the report and checkers take.
@@ -36,6 +37,7 @@ pub mod client;
 pub mod cluster;
 pub mod compare;
 pub mod delay;
+pub mod faults;
 pub mod frame;
 mod inbound;
 pub mod peer;
@@ -118,6 +120,10 @@ pub struct ReplicaReport {
     pub messages: u64,
     pub acks: u64,
     pub retransmitted: u64,
+    /// Packets it dropped because of the scenario's faults: sent across a cut, arriving across one,
+    /// or arriving while it was crashed.
+    #[serde(default)]
+    pub dropped: u64,
     /// Its clock's reading when it stopped.
     pub stopped_at: Time,
 }

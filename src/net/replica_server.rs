@@ -25,7 +25,7 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
 use super::delay::LinkDelays;
-use super::frame::{FromReplica, Status};
+use super::frame::{FromReplica, LinkState, Status};
 use super::inbound::{accept, Answer, Input};
 use super::peer::{run_link, LinkEnds, Outgoing};
 use super::{Clock, NetError, ReplicaReport};
@@ -123,6 +123,11 @@ where
         links,
         routes: BTreeMap::new(),
         committed: Vec::new(),
+        faults: LinkState {
+            up: true,
+            cut_to: vec![false; replicas],
+            cut_from: vec![false; replicas],
+        },
         report: ReplicaReport {
             id: options.id,
             model: options.model,
@@ -132,6 +137,7 @@ where
             messages: 0,
             acks: 0,
             retransmitted: 0,
+            dropped: 0,
             stopped_at: 0,
         },
     };
@@ -160,6 +166,9 @@ struct ReplicaTask<R: Replica> {
     /// For each client, the connection its last request came in on.
     routes: BTreeMap<ClientId, UnboundedSender<Answer>>,
     committed: Vec<CommitEntry>,
+    /// What the scenario's faults leave of this replica and its links (nothing cut, unless
+    /// `kvsim cluster` says otherwise).
+    faults: LinkState,
     /// The counts so far (its committed order and store are filled in by `finish`).
     report: ReplicaReport,
 }
@@ -168,7 +177,8 @@ impl<R: Replica> ReplicaTask<R> {
     async fn run(&mut self, inputs: &mut UnboundedReceiver<Input<R::Message>>) -> Stopped {
         let mut terminate = Terminate::new();
         loop {
-            let timer = self.replica.poll_timeout();
+            // A crashed replica's timers do not fire; they are due again once it restarts.
+            let timer = self.replica.poll_timeout().filter(|_| self.faults.up);
             let input = tokio::select! {
                 input = inputs.recv() => input,
                 () = tokio::time::sleep_until(self.clock.instant(timer.unwrap_or(0))),
@@ -184,12 +194,24 @@ impl<R: Replica> ReplicaTask<R> {
             match input {
                 // Every connection's sender is alive as long as the accept task is.
                 None => return Stopped::Signal,
+                // A request to a crashed replica is lost; its client waits in vain.
+                Some(Input::Request { .. }) if !self.faults.up => continue,
                 Some(Input::Request { request, answers }) => {
                     self.routes.insert(request.id.client, answers);
                     self.replica.handle_request(now, request);
                 }
+                Some(Input::Packet { from, .. })
+                    if !self.faults.up || self.faults.cut_from.get(from.index()) == Some(&true) =>
+                {
+                    self.report.dropped += 1;
+                    continue;
+                }
                 Some(Input::Packet { from, packet }) => {
                     self.replica.handle_message(now, from, packet);
+                }
+                Some(Input::Faults(state)) => {
+                    self.faults = state;
+                    continue;
                 }
                 Some(Input::Status { answers }) => {
                     let status = Status {
@@ -218,6 +240,10 @@ impl<R: Replica> ReplicaTask<R> {
                         Traffic::Data => {}
                         Traffic::Ack => self.report.acks += 1,
                         Traffic::Retransmission => self.report.retransmitted += 1,
+                    }
+                    if self.faults.cut_to.get(to.index()) == Some(&true) {
+                        self.report.dropped += 1;
+                        continue;
                     }
                     let at = match &mut self.delays {
                         Some(delays) => delays.release(now, to, traffic),

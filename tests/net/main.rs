@@ -1,6 +1,7 @@
 //! The real transport, as processes on 127.0.0.1: replicas and a client started by hand, whole
-//! clusters under each model judged by the same checkers, the stale read of `stale-read` happening on
-//! real sockets, and no replica process left behind — even when `kvsim cluster` is killed.
+//! clusters under each model judged by the same checkers, the stale read of `stale-read` and the
+//! partition of `partition` happening on real sockets, and no replica process left behind — even
+//! when `kvsim cluster` is killed.
 //!
 //! Every process a test starts carries an environment variable naming the test (children inherit
 //! it), so the test can find its processes in the process list (`/proc`) and prove that none is left,
@@ -165,6 +166,41 @@ fn sequential_reads_are_stale_for_real_behind_a_slow_link() {
         "{stdout}"
     );
     assert!(stdout.contains("sequential           holds"), "{stdout}");
+    assert_none_left(tag);
+}
+
+#[test]
+fn linearizable_writes_time_out_across_a_real_partition_and_commit_after_the_heal() {
+    let tag = "net-partition";
+    let output = wait_bounded(
+        kvsim(tag).args([
+            "cluster",
+            "scenarios/partition.json",
+            "--model",
+            "linearizable",
+        ]),
+        Duration::from_secs(20),
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("partition {r0 r1} | {r2}") && stdout.contains("heal"));
+    // The multicast needs every replica's acknowledgement: both sides' writes time out...
+    assert!(
+        stdout.contains("client 1 @ r2  put x = b  (timed out"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("client 0 @ r0  put x = a  (timed out"),
+        "{stdout}"
+    );
+    // ...and commit once the heal lets the retransmissions through: the last reads see b.
+    assert!(stdout.contains("client 1 @ r2  get x -> b"), "{stdout}");
+    assert!(stdout.contains("client 0 @ r0  get x -> b"), "{stdout}");
+    assert!(
+        stdout.contains("final stores: every replica holds x=b"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("linearizable         holds"), "{stdout}");
     assert_none_left(tag);
 }
 
