@@ -30,7 +30,7 @@ pub struct ClientArgs {
     #[arg(long, value_name = "FILE", requires = "client")]
     scenario: Option<PathBuf>,
     /// Which scripted client of --scenario to run, from 0.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", requires = "scenario")]
     client: Option<u32>,
     /// The client's id in the history (default: --client, or 0). Give each concurrent client its own.
     #[arg(long)]
@@ -122,6 +122,11 @@ fn client_of(args: &ClientArgs) -> Result<(Client, Time), ExitCode> {
                 return Err(fail(path, &message));
             };
             (spec.steps.clone(), spec.home, spec.start, config.timeout)
+        }
+        _ if args.ops.is_empty() => {
+            return Err(usage(
+                "nothing to do: give operations with --op, a scripted client with --scenario FILE --client N, or --shutdown",
+            ));
         }
         _ => {
             let mut steps = Vec::new();

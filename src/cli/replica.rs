@@ -59,7 +59,8 @@ pub fn replica(args: &ReplicaArgs) -> ExitCode {
     let id = ReplicaId(args.id);
     if id.index() >= replicas {
         let message = format!(
-            "--id {id} names no replica: --peers lists {replicas} (0 to {})",
+            "--id {} names no replica: --peers lists {replicas} (0 to {})",
+            args.id,
             replicas - 1
         );
         return usage(&message);

@@ -204,6 +204,49 @@ fn linearizable_writes_time_out_across_a_real_partition_and_commit_after_the_hea
     assert_none_left(tag);
 }
 
+#[test]
+fn bad_arguments_are_refused_with_status_2_and_name_the_problem() {
+    let tag = "net-bad-arguments";
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "replica",
+                "--model",
+                "causal",
+                "--id",
+                "3",
+                "--peers",
+                "127.0.0.1:1",
+            ],
+            "--id 3 names no replica",
+        ),
+        (&["client", "--connect", "127.0.0.1:1"], "nothing to do"),
+        (
+            &["client", "--connect", "127.0.0.1:1", "--op", "put x"],
+            "expected `put K V`",
+        ),
+        (
+            &[
+                "client",
+                "--connect",
+                "127.0.0.1:1",
+                "--op",
+                "get x",
+                "--home",
+                "2",
+            ],
+            "--connect lists 1",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = wait_bounded(kvsim(tag).args(args), Duration::from_secs(10));
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+    assert_none_left(tag);
+}
+
 /// A cluster whose only client sleeps for a minute: it is still running when the test stops it.
 const LONG_RUN: &str = r#"{
     "replicas": 3,
