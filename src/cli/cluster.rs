@@ -121,7 +121,7 @@ fn real_header(config: &Config, runs: &[RealRun], delays: bool) -> String {
     }
     if config.has_faults() {
         text.push_str(
-            "  faults applied for real: partitions cut links; a crash stops the replica inside its process, keeping its state\n",
+            "  faults applied for real: a partition cuts links; a crash stops the replica's process, which saves its state, and a restart starts it again from that state\n",
         );
     }
     for real in runs {

@@ -47,6 +47,13 @@ pub struct ReplicaArgs {
     /// `kvsim cluster` puts its replicas on its clock.
     #[arg(long, hide = true)]
     clock_origin: Option<u64>,
+    /// Where to save the replica's state when it is told to crash (`kvsim cluster` does, for the
+    /// scenario's crashes), so that it can be restarted from it with --restore.
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Start from the state saved in --state rather than afresh: a restart after a crash.
+    #[arg(long, requires = "state")]
+    restore: bool,
     /// Also write the final report (committed order, store, counts) to FILE, as JSON.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -95,6 +102,8 @@ pub fn replica(args: &ReplicaArgs) -> ExitCode {
         peers: args.peers.clone(),
         channels,
         delays,
+        state: args.state.clone(),
+        restore: args.restore,
         clock: args
             .clock_origin
             .map_or_else(Clock::starting_now, Clock::from_unix_origin),

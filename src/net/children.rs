@@ -28,11 +28,17 @@ pub struct Children {
     children: Vec<(ReplicaId, Child)>,
     /// The process group they share: the first child's id.
     group: Option<u32>,
+    /// Children asked to exit (crashed replicas), not checked any more.
+    retired: Vec<Child>,
 }
 
 impl Children {
     /// Starts `command` as the process of replica `replica`.
     pub fn spawn(&mut self, replica: ReplicaId, mut command: Command) -> Result<(), NetError> {
+        if self.children.is_empty() {
+            // The group ends with its last member: a child started now leads a new one.
+            self.group = None;
+        }
         #[cfg(unix)]
         {
             use std::os::unix::process::CommandExt;
@@ -66,6 +72,15 @@ impl Children {
         Ok(())
     }
 
+    /// Replica `replica`'s process was asked to exit: it is no longer checked, and is reaped (or
+    /// killed, if it has not exited by then) with the others.
+    pub fn retire(&mut self, replica: ReplicaId) {
+        if let Some(index) = self.children.iter().position(|(id, _)| *id == replica) {
+            let (_, child) = self.children.remove(index);
+            self.retired.push(child);
+        }
+    }
+
     /// Waits up to `grace` for every child to exit by itself, then kills what is left.
     pub fn wait_or_kill(&mut self, grace: Duration) {
         let deadline = Instant::now() + grace;
@@ -89,13 +104,15 @@ impl Children {
                 libc_kill_group(group);
             }
         }
-        for (_, child) in &mut self.children {
+        let all = self.children.iter_mut().map(|(_, child)| child);
+        for child in all.chain(&mut self.retired) {
             if let Ok(None) = child.try_wait() {
                 let _ = child.kill();
             }
             let _ = child.wait();
         }
         self.children.clear();
+        self.retired.clear();
         self.group = None;
     }
 }

@@ -94,7 +94,16 @@ impl ReplicaConnection {
 
     /// Stops the replica and returns its report.
     pub async fn shutdown(&mut self) -> Result<ReplicaReport, NetError> {
-        self.send(&ToReplica::Shutdown).await?;
+        self.stop(ToReplica::Shutdown).await
+    }
+
+    /// Crashes the replica: it saves its state and stops, and this returns its report so far.
+    pub async fn crash(&mut self) -> Result<ReplicaReport, NetError> {
+        self.stop(ToReplica::Crash).await
+    }
+
+    async fn stop(&mut self, how: ToReplica) -> Result<ReplicaReport, NetError> {
+        self.send(&how).await?;
         loop {
             match self.receive().await? {
                 FromReplica::Report(json) => {

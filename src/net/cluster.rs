@@ -15,29 +15,24 @@
 
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::children::Children;
-use super::client::{run_client, ClientRecord, ReplicaConnection};
-use super::faults::{apply_faults, FaultsDone};
-use super::frame::Status;
+use super::client::{run_client, ClientRecord};
+use super::faults::FaultPlan;
+use super::replicas::{Launch, Replicas};
 use super::{unix_ms, Clock, NetError, ReplicaReport};
 use crate::client::Client;
 use crate::history::History;
-use crate::ids::{ClientId, ReplicaId, Time};
+use crate::ids::{ClientId, Time};
 use crate::op::OpKind;
 use crate::protocol::Model;
 use crate::run::{Counters, ReplicaRun, Run, Stats, Stop};
 use crate::scenario::Config;
 
-/// How long replicas may take to start answering.
-const START_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long replicas may take to go quiet after the clients finish.
-const QUIET_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long replicas may take to exit after they were asked to.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
 /// The random stream the simulator draws generated workloads from (the engine's `WORKLOAD_STREAM`),
@@ -85,11 +80,17 @@ pub fn run_cluster(config: &Config, options: &ClusterOptions) -> Result<RealRun,
         .enable_all()
         .build()?;
     let mut children = Children::default();
+    let origin = unix_ms();
+    let state_dir = std::env::temp_dir().join(format!(
+        "kvsim-cluster-{}-{origin}-{}",
+        std::process::id(),
+        options.model
+    ));
     // The runtime runs on this (the main) thread, which spawns the children and lives as long as
     // they should (see children.rs on PR_SET_PDEATHSIG).
     let result = runtime.block_on(async {
         tokio::select! {
-            result = cluster(config, options, &mut children) => result,
+            result = cluster(config, options, &mut children, origin, &state_dir) => result,
             signal = interrupted() => Err(NetError::Interrupted(signal)),
         }
     });
@@ -97,6 +98,8 @@ pub fn run_cluster(config: &Config, options: &ClusterOptions) -> Result<RealRun,
         Ok(_) => children.wait_or_kill(EXIT_GRACE),
         Err(_) => children.kill_all(),
     }
+    // Saved states are only for restarts within the run.
+    let _ = std::fs::remove_dir_all(&state_dir);
     result
 }
 
@@ -104,54 +107,35 @@ async fn cluster(
     config: &Config,
     options: &ClusterOptions,
     children: &mut Children,
+    origin: u64,
+    state_dir: &std::path::Path,
 ) -> Result<RealRun, NetError> {
-    let origin = unix_ms();
     let clock = Clock::reading(0);
     let addrs = free_addrs(options.host, config.replicas)?;
-    let peers = addrs
-        .iter()
-        .map(SocketAddr::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    for id in ReplicaId::all(config.replicas) {
-        let mut command = Command::new(&options.exe);
-        command
-            .arg("replica")
-            .args(["--model", options.model.name()])
-            .args(["--id", &id.0.to_string()])
-            .args(["--peers", &peers])
-            .arg("--scenario")
-            .arg(&options.scenario)
-            .args(["--seed", &config.seed.to_string()])
-            .args(["--clock-origin", &origin.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null());
-        if !options.delays {
-            command.arg("--no-delays");
-        }
-        children.spawn(id, command)?;
-    }
-    let mut control = Vec::new();
-    for (i, &addr) in addrs.iter().enumerate() {
-        control.push(wait_until_up(ReplicaId(i as u32), addr, children).await?);
-    }
+    let launch = Launch {
+        exe: options.exe.clone(),
+        model: options.model,
+        scenario: options.scenario.clone(),
+        seed: config.seed,
+        delays: options.delays,
+        origin,
+        state_dir: state_dir.to_path_buf(),
+    };
+    let mut replicas = Replicas::start(children, launch, addrs.clone()).await?;
     let ready_at = clock.now();
-    let clients = clients_of(config, ready_at);
     let started = std::time::Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for (client, start) in clients {
+    for (client, start) in clients_of(config, ready_at) {
         let addrs = addrs.clone();
         tasks.spawn(async move { run_client(client, start, &addrs, clock).await });
     }
-    let fault_addrs = addrs.clone();
-    let faults = apply_faults(config, &fault_addrs, ready_at, clock);
-    tokio::pin!(faults);
-    let mut faults_done: Option<FaultsDone> = None;
+    let mut plan = FaultPlan::new(config);
     let mut records: Vec<ClientRecord> = Vec::new();
     let mut clients_took = Duration::ZERO;
     let deadline = tokio::time::Instant::now() + options.deadline;
     let mut watch = tokio::time::interval(Duration::from_millis(100));
-    while !tasks.is_empty() || faults_done.is_none() {
+    while !tasks.is_empty() || plan.next_at().is_some() {
+        let next_fault = plan.next_at().map(|at| clock.instant(ready_at + at));
         tokio::select! {
             done = tasks.join_next(), if !tasks.is_empty() => match done {
                 Some(Ok(record)) => {
@@ -161,8 +145,12 @@ async fn cluster(
                 Some(Err(panicked)) => std::panic::resume_unwind(panicked.into_panic()),
                 None => {}
             },
-            done = &mut faults, if faults_done.is_none() => faults_done = Some(done?),
-            _ = watch.tick() => children.check()?,
+            () = tokio::time::sleep_until(next_fault.unwrap_or(deadline)), if next_fault.is_some() => {
+                if let Some(fault) = plan.advance(clock.now()) {
+                    replicas.follow(&fault, &plan).await?;
+                }
+            }
+            _ = watch.tick() => replicas.check()?,
             () = tokio::time::sleep_until(deadline) => {
                 return Err(NetError::TimedOut {
                     what: "the clients' work and the scenario's faults".into(),
@@ -171,21 +159,17 @@ async fn cluster(
             }
         }
     }
-    let faults = faults_done.expect("the loop ends once the faults are done");
     let latencies_us = records
         .iter()
         .flat_map(|record| record.latencies_us.iter().copied())
         .collect();
     // Across a cut that never heals, or to a replica that stays down, messages stay unacknowledged
     // for ever: there is nothing to wait for.
-    if faults.healed(config.replicas) {
-        wait_until_quiet(&mut control, children).await?;
+    if plan.healed() {
+        replicas.wait_until_quiet().await?;
     }
-    let mut reports = Vec::new();
-    for connection in &mut control {
-        reports.push(connection.shutdown().await?);
-    }
-    let run = assemble(options.model, records, reports, faults, clock.now());
+    let reports = replicas.shutdown().await?;
+    let run = assemble(options.model, records, reports, plan, clock.now());
     Ok(RealRun {
         run,
         addrs,
@@ -212,53 +196,6 @@ fn free_addrs(host: IpAddr, count: usize) -> Result<Vec<SocketAddr>, NetError> {
         addrs.push(listener.local_addr()?);
     }
     Ok(addrs)
-}
-
-/// Connects to a starting replica, retrying until it answers.
-async fn wait_until_up(
-    replica: ReplicaId,
-    addr: SocketAddr,
-    children: &mut Children,
-) -> Result<ReplicaConnection, NetError> {
-    let deadline = tokio::time::Instant::now() + START_TIMEOUT;
-    loop {
-        children.check()?;
-        if let Ok(connection) = ReplicaConnection::open(replica, addr).await {
-            return Ok(connection);
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(NetError::TimedOut {
-                what: format!("replica {replica} answering at {addr}"),
-                ms: START_TIMEOUT.as_millis() as u64,
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// Waits until no replica has a message unacknowledged, twice in a row with nothing sent in between:
-/// then every write has reached every replica, and the stores can be compared.
-async fn wait_until_quiet(
-    control: &mut [ReplicaConnection],
-    children: &mut Children,
-) -> Result<(), NetError> {
-    let deadline = tokio::time::Instant::now() + QUIET_TIMEOUT;
-    let mut last: Option<Vec<Status>> = None;
-    while tokio::time::Instant::now() < deadline {
-        children.check()?;
-        let mut statuses = Vec::new();
-        for connection in control.iter_mut() {
-            statuses.push(connection.status().await?);
-        }
-        let quiet = statuses.iter().all(|s| s.unacknowledged == 0);
-        if quiet && last.as_ref() == Some(&statuses) {
-            return Ok(());
-        }
-        last = quiet.then_some(statuses);
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    // Not quiet in time: the report shows each replica's unacknowledged messages.
-    Ok(())
 }
 
 /// The scenario's clients, scripted then generated, as the simulator builds them, each with its
@@ -291,7 +228,7 @@ fn assemble(
     model: Model,
     records: Vec<ClientRecord>,
     reports: Vec<ReplicaReport>,
-    faults: FaultsDone,
+    faults: FaultPlan,
     now: Time,
 ) -> Run {
     let mut counters = Counters::default();
@@ -309,7 +246,7 @@ fn assemble(
         counters.dropped += report.dropped;
         replicas.push(ReplicaRun {
             id: report.id,
-            up: faults.state.is_up(report.id),
+            up: faults.is_up(report.id),
             committed: report.committed,
             store: report.store,
             unacknowledged: report.unacknowledged as usize,
@@ -322,7 +259,7 @@ fn assemble(
         model,
         replicas,
         history,
-        faults: faults.applied,
+        faults: faults.into_applied(),
         stats,
         events: None,
     }

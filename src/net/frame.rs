@@ -52,17 +52,17 @@ pub enum ToReplica {
     Status,
     /// Stop: answered by a [`FromReplica::Report`], after which the replica exits.
     Shutdown,
-    /// The scenario's faults as they now stand for this replica (not answered).
+    /// The scenario's faults as they now stand for this replica's links (not answered).
     Faults(LinkState),
+    /// Crash: save your state (to the file `kvsim replica --state` names) and stop, answering with a
+    /// [`FromReplica::Report`] once it is saved. `kvsim cluster` restarts it from that state later.
+    Crash,
 }
 
-/// What the faults leave of one replica and its links: `kvsim cluster` sends each replica its own
-/// after every fault of the scenario, and the replica drops what the simulator would lose.
+/// What the faults leave of one replica's links: `kvsim cluster` sends each replica its own after
+/// every fault of the scenario, and the replica drops what the simulator would lose.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkState {
-    /// False while it is crashed: it then drops every request and packet and fires no timer, keeping
-    /// its state, as a crashed replica of the simulator does.
-    pub up: bool,
     /// `cut_to[j]`: packets to replica `j` are lost.
     pub cut_to: Vec<bool>,
     /// `cut_from[j]`: packets from replica `j` are lost.

@@ -32,6 +32,9 @@ pub(super) enum Input<M> {
         answers: UnboundedSender<Answer>,
     },
     Faults(LinkState),
+    Crash {
+        answers: UnboundedSender<Answer>,
+    },
 }
 
 /// A frame for a client connection, and whom to tell once it is written.
@@ -99,6 +102,7 @@ async fn handle_connection<M>(
                     ToReplica::Status => Input::Status { answers },
                     ToReplica::Shutdown => Input::Shutdown { answers },
                     ToReplica::Faults(state) => Input::Faults(state),
+                    ToReplica::Crash => Input::Crash { answers },
                 };
                 if inputs.send(input).is_err() {
                     return;

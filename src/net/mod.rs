@@ -20,9 +20,11 @@
 //! - [`peer`]: one outgoing link to another replica: hold, connect, reconnect after a drop, write.
 //! - [`replica_server`]: one replica as a TCP server (`kvsim replica`); `inbound`: its accepting and
 //!   reading side.
+//! - [`saved`]: a crashed replica's saved state, from which its restarted process goes on.
 //! - [`client`]: a scripted client against real replicas (`kvsim client`, and `kvsim cluster`'s
 //!   clients), recording the history the checkers judge.
 //! - [`faults`]: a scenario's partitions and crashes applied for real, at their times.
+//! - [`replicas`]: a cluster's replica processes, started, crashed, restarted, asked and stopped.
 //! - [`children`]: child processes that die with their parent, whatever kills it.
 //! - [`cluster`]: a whole scenario for real (`kvsim cluster`): replicas as child processes, clients,
 //!   quiescence, and the [`Run`](crate::run::Run) the report and checkers take.
@@ -42,6 +44,8 @@ pub mod frame;
 mod inbound;
 pub mod peer;
 pub mod replica_server;
+pub mod replicas;
+pub mod saved;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -99,6 +103,11 @@ pub enum NetError {
     ChildExited {
         replica: ReplicaId,
         status: std::process::ExitStatus,
+    },
+    #[error("{}: cannot save or restore the replica's state: {source}", path.display())]
+    State {
+        path: std::path::PathBuf,
+        source: std::io::Error,
     },
     #[error("interrupted by {0}")]
     Interrupted(&'static str),

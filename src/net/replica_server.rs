@@ -18,8 +18,11 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
@@ -28,14 +31,14 @@ use super::delay::LinkDelays;
 use super::frame::{FromReplica, LinkState, Status};
 use super::inbound::{accept, Answer, Input};
 use super::peer::{run_link, LinkEnds, Outgoing};
-use super::{Clock, NetError, ReplicaReport};
+use super::{saved, Clock, NetError, ReplicaReport};
 use crate::ids::{ClientId, ReplicaId};
 use crate::protocol::causal::CausalReplica;
 use crate::protocol::channel::ChannelConfig;
 use crate::protocol::eventual::EventualReplica;
 use crate::protocol::linearizable::LinearizableReplica;
 use crate::protocol::sequential::SequentialReplica;
-use crate::protocol::{CommitEntry, Model, Output, Replica, Traffic};
+use crate::protocol::{Model, Output, Replica, Traffic};
 use crate::sim::network::Network;
 
 /// How long a stopping server waits for its report to be written to whoever asked for it.
@@ -53,6 +56,10 @@ pub struct ServerOptions {
     /// The network whose delays to apply, and the seed to draw them from; `None`: send at once.
     pub delays: Option<(Network, u64)>,
     pub clock: Clock,
+    /// Where to save the replica's state when it is told to crash (see [`saved`]).
+    pub state: Option<PathBuf>,
+    /// Whether to start from the state saved there rather than afresh.
+    pub restore: bool,
 }
 
 /// Runs the server on a runtime of its own until it is stopped, and returns its report.
@@ -76,13 +83,20 @@ pub async fn serve(options: ServerOptions) -> Result<ReplicaReport, NetError> {
 /// Why the replica task stopped, and whom its report goes to.
 enum Stopped {
     Asked(UnboundedSender<Answer>),
+    /// Told to crash: save the state, then answer.
+    Crashed(UnboundedSender<Answer>),
     Signal,
 }
 
-async fn serve_model<R: Replica>(options: ServerOptions) -> Result<ReplicaReport, NetError>
+async fn serve_model<R>(options: ServerOptions) -> Result<ReplicaReport, NetError>
 where
+    R: Replica + Serialize + DeserializeOwned,
     R::Message: Send + Sync + 'static,
 {
+    let restored = match (&options.state, options.restore) {
+        (Some(path), true) => Some(saved::load::<R>(path)?),
+        _ => None,
+    };
     let listener = TcpListener::bind(options.listen)
         .await
         .map_err(|source| NetError::Listen {
@@ -114,36 +128,51 @@ where
         tokio::spawn(run_link(ends, options.clock, packets));
         links.push(Some(sender));
     }
+    let (replica, report) = match restored {
+        Some((replica, report)) => (replica, report),
+        None => (
+            R::new(options.id, replicas, options.channels),
+            ReplicaReport {
+                id: options.id,
+                model: options.model,
+                committed: Vec::new(),
+                store: Default::default(),
+                unacknowledged: 0,
+                messages: 0,
+                acks: 0,
+                retransmitted: 0,
+                dropped: 0,
+                stopped_at: 0,
+            },
+        ),
+    };
     let mut task = ReplicaTask {
-        replica: R::new(options.id, replicas, options.channels),
+        replica,
         clock: options.clock,
         delays: options
             .delays
             .map(|(network, seed)| LinkDelays::new(options.id, replicas, network, seed)),
         links,
         routes: BTreeMap::new(),
-        committed: Vec::new(),
         faults: LinkState {
-            up: true,
             cut_to: vec![false; replicas],
             cut_from: vec![false; replicas],
         },
-        report: ReplicaReport {
-            id: options.id,
-            model: options.model,
-            committed: Vec::new(),
-            store: Default::default(),
-            unacknowledged: 0,
-            messages: 0,
-            acks: 0,
-            retransmitted: 0,
-            dropped: 0,
-            stopped_at: 0,
-        },
+        report,
     };
     let stopped = task.run(&mut received).await;
-    let report = task.finish();
-    if let Stopped::Asked(answers) = stopped {
+    let report = task.report();
+    let answers = match stopped {
+        Stopped::Asked(answers) => Some(answers),
+        Stopped::Crashed(answers) => {
+            if let Some(path) = &options.state {
+                saved::save(path, &task.replica, &report)?;
+            }
+            Some(answers)
+        }
+        Stopped::Signal => None,
+    };
+    if let Some(answers) = answers {
         let json = serde_json::to_string(&report).expect("a report serializes");
         let (written, done) = oneshot::channel();
         let answer = Answer {
@@ -165,11 +194,10 @@ struct ReplicaTask<R: Replica> {
     links: Vec<Option<UnboundedSender<Outgoing<R::Message>>>>,
     /// For each client, the connection its last request came in on.
     routes: BTreeMap<ClientId, UnboundedSender<Answer>>,
-    committed: Vec<CommitEntry>,
-    /// What the scenario's faults leave of this replica and its links (nothing cut, unless
-    /// `kvsim cluster` says otherwise).
+    /// What the scenario's faults leave of this replica's links (nothing cut, unless `kvsim
+    /// cluster` says otherwise).
     faults: LinkState,
-    /// The counts so far (its committed order and store are filled in by `finish`).
+    /// The committed order and counts so far (its store is filled in by [`Self::report`]).
     report: ReplicaReport,
 }
 
@@ -177,8 +205,7 @@ impl<R: Replica> ReplicaTask<R> {
     async fn run(&mut self, inputs: &mut UnboundedReceiver<Input<R::Message>>) -> Stopped {
         let mut terminate = Terminate::new();
         loop {
-            // A crashed replica's timers do not fire; they are due again once it restarts.
-            let timer = self.replica.poll_timeout().filter(|_| self.faults.up);
+            let timer = self.replica.poll_timeout();
             let input = tokio::select! {
                 input = inputs.recv() => input,
                 () = tokio::time::sleep_until(self.clock.instant(timer.unwrap_or(0))),
@@ -194,14 +221,12 @@ impl<R: Replica> ReplicaTask<R> {
             match input {
                 // Every connection's sender is alive as long as the accept task is.
                 None => return Stopped::Signal,
-                // A request to a crashed replica is lost; its client waits in vain.
-                Some(Input::Request { .. }) if !self.faults.up => continue,
                 Some(Input::Request { request, answers }) => {
                     self.routes.insert(request.id.client, answers);
                     self.replica.handle_request(now, request);
                 }
                 Some(Input::Packet { from, .. })
-                    if !self.faults.up || self.faults.cut_from.get(from.index()) == Some(&true) =>
+                    if self.faults.cut_from.get(from.index()) == Some(&true) =>
                 {
                     self.report.dropped += 1;
                     continue;
@@ -217,7 +242,7 @@ impl<R: Replica> ReplicaTask<R> {
                     let status = Status {
                         unacknowledged: self.replica.unacknowledged() as u64,
                         sent: self.report.messages,
-                        committed: self.committed.len() as u64,
+                        committed: self.report.committed.len() as u64,
                     };
                     let _ = answers.send(Answer {
                         frame: FromReplica::Status(status),
@@ -225,6 +250,7 @@ impl<R: Replica> ReplicaTask<R> {
                     });
                 }
                 Some(Input::Shutdown { answers }) => return Stopped::Asked(answers),
+                Some(Input::Crash { answers }) => return Stopped::Crashed(answers),
             }
             self.drain(now);
         }
@@ -261,20 +287,20 @@ impl<R: Replica> ReplicaTask<R> {
                         });
                     }
                 }
-                Output::Commit(entry) => self.committed.push(entry),
+                Output::Commit(entry) => self.report.committed.push(entry),
                 // Explanations are only made when asked for, and a server never asks.
                 Output::Note(_) => {}
             }
         }
     }
 
-    fn finish(self) -> ReplicaReport {
+    /// The report as things stand.
+    fn report(&self) -> ReplicaReport {
         ReplicaReport {
-            committed: self.committed,
             store: self.replica.store(),
             unacknowledged: self.replica.unacknowledged() as u64,
             stopped_at: self.clock.now(),
-            ..self.report
+            ..self.report.clone()
         }
     }
 }

@@ -58,7 +58,8 @@ impl Summarize for CausalWrite {
 }
 
 /// A replica of the causally consistent store.
-#[derive(Debug)]
+/// Serializable: a real replica saves it when it crashes and restores it when it restarts (`net`).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CausalReplica {
     id: ReplicaId,
     replicas: usize,
@@ -69,6 +70,7 @@ pub struct CausalReplica {
     /// Writes received whose dependencies are not all applied yet, in arrival order.
     held_back: Vec<Arc<CausalWrite>>,
     channels: Channels<Arc<CausalWrite>>,
+    #[serde(skip)]
     outbox: Outbox<Packet<Arc<CausalWrite>>>,
     /// Whether to output [`Note`]s on what is held back and released.
     explain: bool,

@@ -47,7 +47,7 @@ impl<'de> Deserialize<'de> for Stamp {
 }
 
 /// One replica's Lamport clock.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LamportClock {
     replica: ReplicaId,
     time: u64,

@@ -42,13 +42,15 @@ impl Summarize for EventualWrite {
 }
 
 /// A replica of the eventually consistent store.
-#[derive(Debug)]
+/// Serializable: a real replica saves it when it crashes and restores it when it restarts (`net`).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct EventualReplica {
     id: ReplicaId,
     replicas: usize,
     lamport: LamportClock,
     store: LwwStore,
     channels: Channels<Arc<EventualWrite>>,
+    #[serde(skip)]
     outbox: Outbox<Packet<Arc<EventualWrite>>>,
 }
 
