@@ -14,8 +14,9 @@
 //! frames one way and [`FromReplica`] frames the other.
 //!
 //! Why postcard rather than JSON lines: a totally-ordered multicast sends n² small packets per
-//! operation, and postcard (varint integers, no field names) makes a typical acknowledgement a few
-//! bytes instead of some sixty, and costs far less to encode and decode; it is a small, well-kept
+//! operation, and postcard (varint integers, no field names) makes a multicast acknowledgement in its
+//! channel packet 6 bytes instead of JSON's 58 (a test holds the figure), and costs far less to
+//! encode and decode; it is a small, well-kept
 //! serde format with a stable, documented wire specification (postcard 1.x). Why a length prefix:
 //! postcard is not self-delimiting, and the prefix lets a reader refuse an absurd frame before it
 //! allocates it. The one document that is JSON is a replica's final report, carried as text inside a
@@ -184,6 +185,23 @@ mod tests {
         assert_eq!(first, Some(ToReplica::Request(request)));
         assert_eq!(second, Some(packet));
         assert_eq!(end, None, "a clean close between frames is the end");
+    }
+
+    #[test]
+    fn a_multicast_acknowledgement_is_a_few_bytes_on_the_wire() {
+        let ack: Packet<TobMessage<Request>> = Packet::Data {
+            seq: 5,
+            msg: TobMessage::Ack {
+                stamp: Stamp {
+                    time: 3,
+                    replica: ReplicaId(1),
+                },
+                clock: 4,
+            },
+        };
+        let postcard = postcard::to_stdvec(&ack).expect("encodes");
+        let json = serde_json::to_string(&ack).expect("encodes");
+        assert_eq!((postcard.len(), json.len()), (6, 58), "{json}");
     }
 
     #[test]
