@@ -5,6 +5,8 @@
 //! is broken, and 3 when none is broken but some could not be decided. 4: the output could not be
 //! written.
 //! 5: `kvsim sweep --check-determinism` found a run that came out different when run again.
+//! 6: a real run (`kvsim replica`, `client`, `cluster`) failed; 130: it was stopped by Ctrl-C or
+//! SIGTERM.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -140,10 +142,9 @@ kvsim client --connect 127.0.0.1:7000 --op 'put x 1' --op 'get x'\n  \
 kvsim client --connect 127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002 --scenario scenarios/stale-read.json --client 1\n  \
 kvsim client --connect 127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002 --shutdown")]
     Client(ClientArgs),
-    /// Run a scenario for real: its replicas as processes on loopback ports, its clients in real
-    /// time, judged by the same checkers, beside the simulated run.
+    /// Run a scenario for real: replicas as processes on loopback, clients in real time.
     ///
-    /// Prints what `kvsim run` prints, then where the real run differed from the simulated one.
+    /// Judged by the same checkers, beside the simulated run of the same scenario. Prints what `kvsim run` prints, then where the real run differed from the simulated one.
     /// Real runs are not deterministic. Exit status: 0, 1 when a `--fail-on` gate fails, 2 on bad
     /// input, 6 when the real run fails (a replica could not start or exited, a time limit), 130
     /// on Ctrl-C or SIGTERM. No replica outlives it.
