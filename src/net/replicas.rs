@@ -30,7 +30,8 @@ pub struct Launch {
     pub delays: bool,
     /// The cluster's clock origin, in ms since the Unix epoch.
     pub origin: u64,
-    /// Where each replica saves its state when it crashes (`replica-I.state`).
+    /// Where each replica saves its state when it crashes (`replica-I.state`); made at the first
+    /// crash.
     pub state_dir: PathBuf,
 }
 
@@ -83,10 +84,6 @@ impl<'a> Replicas<'a> {
         launch: Launch,
         addrs: Vec<SocketAddr>,
     ) -> Result<Self, NetError> {
-        std::fs::create_dir_all(&launch.state_dir).map_err(|source| NetError::State {
-            path: launch.state_dir.clone(),
-            source,
-        })?;
         for id in ReplicaId::all(addrs.len()) {
             children.spawn(id, launch.command(id, &addrs, false))?;
         }
@@ -138,6 +135,13 @@ impl<'a> Replicas<'a> {
         match *fault {
             Fault::Crash(id) => {
                 if let Some(mut connection) = self.control[id.index()].take() {
+                    // Made only when needed, so that a cluster killed outright (which cannot
+                    // clean up) leaves a folder behind only if it had crashed a replica.
+                    let dir = &self.launch.state_dir;
+                    std::fs::create_dir_all(dir).map_err(|source| NetError::State {
+                        path: dir.clone(),
+                        source,
+                    })?;
                     let report = connection.crash().await?;
                     self.crashed[id.index()] = Some(report);
                     self.children.retire(id);
