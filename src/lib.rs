@@ -32,6 +32,8 @@
 //!   sections [`report::Show`] picks, [`report::render_svg`] draws a run's space-time diagram;
 //!   [`text`] escapes user text they echo — and the results folder of `--out`
 //!   ([`report::write_results`]) with its self-contained HTML report ([`report::render_html`]).
+//! - [`net`]: the same replicas and clients over real TCP, as processes (`kvsim replica`,
+//!   `kvsim client`, `kvsim cluster`), judged by the same checkers.
 //!
 //! # Example
 //!
@@ -73,6 +75,7 @@ pub mod history;
 pub mod hunt;
 pub mod ids;
 pub mod json;
+pub mod net;
 pub mod op;
 pub mod protocol;
 pub mod report;

@@ -5,6 +5,8 @@
 //! is broken, and 3 when none is broken but some could not be decided. 4: the output could not be
 //! written.
 //! 5: `kvsim sweep --check-determinism` found a run that came out different when run again.
+//! 6: a real run (`kvsim replica`, `client`, `cluster`) failed; 130: it was stopped by Ctrl-C or
+//! SIGTERM.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,10 @@ mod cli;
 
 use cli::run::{run, RunArgs};
 use cli::sweep::{sweep, SweepArgs};
+
+use cli::client::{client, ClientArgs};
+use cli::cluster::{cluster, ClusterArgs};
+use cli::replica::{replica, ReplicaArgs};
 
 /// The most worker threads a sweep starts.
 const MAX_JOBS: usize = 256;
@@ -131,6 +137,37 @@ kvsim hunt scenarios/largest.json --model sequential --anomaly \"stale read\" > 
 kvsim hunt scenarios/largest.json --model eventual --anomaly \"causal reversal\" --out reversal.json\n  \
 kvsim hunt scenarios/partition-never-heals.json --model eventual --property own")]
     Hunt(cli::hunt::HuntArgs),
+    /// Run one replica as a TCP server, driving the same replica code in real time.
+    ///
+    /// It serves clients and its peers until Ctrl-C, SIGTERM or a shutdown request (`kvsim client
+    /// --shutdown`), then prints its committed order and store. Exit status: 0, 2 on bad input, 6 if
+    /// it cannot listen.
+    #[command(
+        after_help = "Example (three terminals, then a fourth for clients):\n  \
+kvsim replica --model sequential --id 0 --peers 127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002\n  \
+kvsim replica --model sequential --id 1 --peers 127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002\n  \
+kvsim replica --model sequential --id 2 --peers 127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002"
+    )]
+    Replica(ReplicaArgs),
+    /// Run one client's operations against real replicas, and print its history (JSON lines).
+    ///
+    /// Exit status: 0, 2 on bad input, 6 if a replica cannot be reached or drops the connection.
+    #[command(after_help = "Examples:\n  \
+kvsim client --connect 127.0.0.1:7000 --op 'put x 1' --op 'get x'\n  \
+kvsim client --connect 127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002 --scenario scenarios/stale-read.json --client 1\n  \
+kvsim client --connect 127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002 --shutdown")]
+    Client(ClientArgs),
+    /// Run a scenario for real: replicas as processes on loopback, clients in real time.
+    ///
+    /// Judged by the same checkers, beside the simulated run of the same scenario. Prints what `kvsim run` prints, then where the real run differed from the simulated one.
+    /// Real runs are not deterministic. Exit status: 0, 1 when a `--fail-on` gate fails, 2 on bad
+    /// input, 6 when the real run fails (a replica could not start or exited, a time limit), 130
+    /// on Ctrl-C or SIGTERM. No replica outlives it.
+    #[command(after_help = "Examples:\n  \
+kvsim cluster scenarios/stale-read.json --model sequential     # the stale read, for real\n  \
+kvsim cluster scenarios/largest.json --model linearizable --fail-on own\n  \
+kvsim cluster scenarios/causal-chain.json --no-delays")]
+    Cluster(ClusterArgs),
 }
 
 #[derive(clap::Args)]
@@ -247,6 +284,9 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Sweep(args) => sweep(&args),
         Command::Hunt(args) => cli::hunt::hunt(&args),
+        Command::Replica(args) => replica(&args),
+        Command::Client(args) => client(&args),
+        Command::Cluster(args) => cluster(&args),
     }
 }
 

@@ -16,7 +16,7 @@ pub type Key = Arc<str>;
 pub type Value = Arc<str>;
 
 /// One operation on the store.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Op {
     /// Write `value`.
     Put { key: Key, value: Value },
@@ -168,14 +168,14 @@ impl fmt::Display for OpKind {
 
 /// Identifies one request of one client: the client and the position of the operation in the
 /// client's own sequence (0, 1, 2, …). A client has at most one request outstanding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RequestId {
     pub client: ClientId,
     pub seq: u32,
 }
 
 /// What a client sends to a replica.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Request {
     pub id: RequestId,
     pub op: Op,
@@ -184,7 +184,7 @@ pub struct Request {
 /// What a replica answers: the [`Effect::value`] and [`Effect::ok`] of the operation — for a put, the
 /// value written; for a get, the value read (`None` when the key was missing); for a compare-and-set,
 /// whether it succeeded and, when it failed, the value it saw; for an append, the key's new value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reply {
     pub id: RequestId,
     pub value: Option<Value>,

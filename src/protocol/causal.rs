@@ -21,6 +21,8 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::clocks::{LamportClock, Stamp, VectorClock};
 use super::lww::LwwStore;
@@ -31,7 +33,7 @@ use crate::ids::{ReplicaId, Time};
 use crate::op::{Key, Reply, Request, RequestId, Value};
 
 /// A write on its way from the replica that applied it first to the others.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CausalWrite {
     /// Lamport stamp, for last-writer-wins; `stamp.replica` is the origin.
     pub stamp: Stamp,
@@ -56,7 +58,8 @@ impl Summarize for CausalWrite {
 }
 
 /// A replica of the causally consistent store.
-#[derive(Debug)]
+/// Serializable: a real replica saves it when it crashes and restores it when it restarts (`net`).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct CausalReplica {
     id: ReplicaId,
     replicas: usize,
@@ -67,6 +70,7 @@ pub struct CausalReplica {
     /// Writes received whose dependencies are not all applied yet, in arrival order.
     held_back: Vec<Arc<CausalWrite>>,
     channels: Channels<Arc<CausalWrite>>,
+    #[serde(skip)]
     outbox: Outbox<Packet<Arc<CausalWrite>>>,
     /// Whether to output [`Note`]s on what is held back and released.
     explain: bool,

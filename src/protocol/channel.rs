@@ -34,7 +34,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::note::Note;
 use super::summary::{Summarize, Summary};
@@ -42,7 +42,7 @@ use super::{Outbox, Output, Traffic};
 use crate::ids::{ReplicaId, Time};
 
 /// How replicas' channels behave: the scenario's `"channels"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelConfig {
     /// The base retransmission timeout, in ms: how long a message may stay unacknowledged before it is
@@ -65,8 +65,8 @@ impl Default for ChannelConfig {
 pub const MAX_BACKOFF: Time = 16;
 
 /// What travels between two replicas' channels: the protocol's message `M` with its sequence number,
-/// or an acknowledgement.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// or an acknowledgement. Serializable, for the real transport's wire (`net::frame`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Packet<M> {
     /// The `seq`-th message sent on this link (counting from 0).
     Data { seq: u64, msg: M },
@@ -85,7 +85,7 @@ impl<M: Summarize> Packet<M> {
 }
 
 /// The sending end of one link.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Outgoing<M> {
     next_seq: u64,
     /// Sent but not yet acknowledged, in sequence order.
@@ -97,7 +97,7 @@ struct Outgoing<M> {
 }
 
 /// The receiving end of one link.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Incoming<M> {
     /// Every message below this sequence number has been received.
     next: u64,
@@ -114,8 +114,9 @@ struct Incoming<M> {
 /// [`handle_timeout`](Self::handle_timeout), each of which pushes the packets to send into the
 /// replica's outbox. After `receive`, take what it made deliverable with
 /// [`poll_delivery`](Self::poll_delivery) until `None`. [`poll_timeout`](Self::poll_timeout) says when
-/// `handle_timeout` is next due.
-#[derive(Debug)]
+/// `handle_timeout` is next due. Serializable, like the replicas that own them, for a real replica's
+/// saved state.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Channels<M> {
     config: ChannelConfig,
     /// Indexed by the other replica's id (this replica's own slots are never used).

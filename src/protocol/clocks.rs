@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::ReplicaId;
 
@@ -35,8 +35,19 @@ impl Serialize for Stamp {
     }
 }
 
+/// Read back from `[time, replica]`, as the real transport's wire and a replica's saved report carry it.
+impl<'de> Deserialize<'de> for Stamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let (time, replica) = <(u64, u32)>::deserialize(deserializer)?;
+        Ok(Stamp {
+            time,
+            replica: ReplicaId(replica),
+        })
+    }
+}
+
 /// One replica's Lamport clock.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct LamportClock {
     replica: ReplicaId,
     time: u64,
@@ -70,7 +81,7 @@ impl LamportClock {
 
 /// A vector clock: entry `i` counts the writes originated by replica `i` that the holder has applied
 /// (or, attached to a write, that the write depends on, itself included).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct VectorClock(Vec<u64>);
 

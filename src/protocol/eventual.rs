@@ -9,6 +9,8 @@
 
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::clocks::{LamportClock, Stamp};
 use super::lww::LwwStore;
@@ -18,7 +20,7 @@ use crate::ids::{ReplicaId, Time};
 use crate::op::{Key, Reply, Request, RequestId, Value};
 
 /// A write on its way to the other replicas.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventualWrite {
     /// Lamport stamp, for last-writer-wins; `stamp.replica` is the origin.
     pub stamp: Stamp,
@@ -40,13 +42,15 @@ impl Summarize for EventualWrite {
 }
 
 /// A replica of the eventually consistent store.
-#[derive(Debug)]
+/// Serializable: a real replica saves it when it crashes and restores it when it restarts (`net`).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct EventualReplica {
     id: ReplicaId,
     replicas: usize,
     lamport: LamportClock,
     store: LwwStore,
     channels: Channels<Arc<EventualWrite>>,
+    #[serde(skip)]
     outbox: Outbox<Packet<Arc<EventualWrite>>>,
 }
 

@@ -9,6 +9,8 @@
 //! The price is latency: even a read waits for a round of acknowledgements from every replica, and
 //! no operation completes while any replica is unreachable.
 
+use serde::{Deserialize, Serialize};
+
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::tob::{TobMessage, TotalOrderMulticast};
 use super::{drain_tob, receive_tob, Outbox, Output, Replica, Store};
@@ -16,12 +18,14 @@ use crate::ids::{ReplicaId, Time};
 use crate::op::Request;
 
 /// A replica of the linearizable store.
-#[derive(Debug)]
+/// Serializable: a real replica saves it when it crashes and restores it when it restarts (`net`).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct LinearizableReplica {
     id: ReplicaId,
     tob: TotalOrderMulticast<Request>,
     channels: Channels<TobMessage<Request>>,
     store: Store,
+    #[serde(skip)]
     outbox: Outbox<Packet<TobMessage<Request>>>,
 }
 

@@ -10,13 +10,16 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::clocks::Stamp;
 use super::{CommitEntry, Store};
+
 use crate::ids::{ClientId, Time};
 use crate::op::{Key, OpKind, Value};
 
 /// Values with the stamp of the write that produced them.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LwwStore {
     entries: BTreeMap<Key, (Value, Stamp)>,
 }

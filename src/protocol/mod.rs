@@ -45,6 +45,7 @@ pub mod tob;
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ClientId, ReplicaId, Time};
@@ -95,7 +96,7 @@ impl fmt::Display for Model {
 
 /// One operation as a replica applied it to its store: the replica's committed order is the sequence
 /// of these.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitEntry {
     /// When the replica applied it.
     pub at: Time,
@@ -107,7 +108,7 @@ pub struct CommitEntry {
     /// eventual replicas commit what a compare-and-set or an append wrote as a put.
     pub value: Option<Value>,
     /// False only for a compare-and-set that failed, which changed nothing.
-    #[serde(skip_serializing_if = "is_true")]
+    #[serde(skip_serializing_if = "is_true", default = "yes")]
     pub ok: bool,
     /// The client whose operation this was.
     pub client: ClientId,
@@ -130,6 +131,11 @@ impl CommitEntry {
 
 fn is_true(ok: &bool) -> bool {
     *ok
+}
+
+/// What a missing `ok` means when a commit is read back: it succeeded.
+fn yes() -> bool {
+    true
 }
 
 /// What kind of packet a [`Output::Send`] is: the engine counts each kind, and only first
@@ -165,8 +171,10 @@ pub enum Output<M> {
 /// A replica of one consistency model, as a sans-IO state machine (see the module docs for the call
 /// order).
 pub trait Replica {
-    /// What replicas of this model send each other (inside their channels' [`Packet`]s).
-    type Message: Clone + fmt::Debug + Summarize;
+    /// What replicas of this model send each other (inside their channels' [`Packet`]s). It is
+    /// serializable so that the same message can cross a real network (`net`), where it travels as
+    /// a postcard frame; the simulator never serializes it.
+    type Message: Clone + fmt::Debug + Summarize + Serialize + DeserializeOwned;
 
     /// Replica `id` of a cluster of `replicas`, with an empty store, talking through channels
     /// configured by `channels`.

@@ -11,6 +11,8 @@
 //! reads at another can miss its own write, which breaks program order and so sequential consistency:
 //! the `read-your-writes` scenario shows it.
 
+use serde::{Deserialize, Serialize};
+
 use super::channel::{ChannelConfig, Channels, Packet};
 use super::tob::{TobMessage, TotalOrderMulticast};
 use super::{drain_tob, receive_tob, Outbox, Output, Replica, Store};
@@ -18,12 +20,14 @@ use crate::ids::{ReplicaId, Time};
 use crate::op::{Op, Reply, Request};
 
 /// A replica of the sequentially consistent store.
-#[derive(Debug)]
+/// Serializable: a real replica saves it when it crashes and restores it when it restarts (`net`).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SequentialReplica {
     id: ReplicaId,
     tob: TotalOrderMulticast<Request>,
     channels: Channels<TobMessage<Request>>,
     store: Store,
+    #[serde(skip)]
     outbox: Outbox<Packet<TobMessage<Request>>>,
 }
 

@@ -27,6 +27,8 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 
+use serde::{Deserialize, Serialize};
+
 use super::clocks::{LamportClock, Stamp};
 use super::note::{Note, Why};
 use super::summary::{Clock, MessageKind, Summarize, Summary};
@@ -34,7 +36,7 @@ use crate::ids::ReplicaId;
 use crate::op::Request;
 
 /// What totally-ordered multicast replicas send each other; `P` is the payload being ordered.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TobMessage<P> {
     /// A payload multicast by `stamp.replica`.
     Multicast { stamp: Stamp, payload: P },
@@ -75,7 +77,7 @@ impl Summarize for TobMessage<Request> {
 }
 
 /// A message waiting in the hold-back queue, ordered by its stamp alone.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 struct Held<P> {
     stamp: Stamp,
     payload: P,
@@ -105,7 +107,11 @@ impl<P> Ord for Held<P> {
 ///
 /// Inputs: [`multicast`](Self::multicast) and [`handle_message`](Self::handle_message). After each,
 /// drain [`poll_output`](Self::poll_output) until `None`.
-#[derive(Debug)]
+///
+/// Serializable, so that a real replica can save its state when it crashes and restore it when it
+/// restarts (`net`); what is drained after every input, and explanations, are not saved.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(bound(serialize = "P: Serialize", deserialize = "P: Deserialize<'de>"))]
 pub struct TotalOrderMulticast<P> {
     id: ReplicaId,
     replicas: usize,
@@ -115,9 +121,11 @@ pub struct TotalOrderMulticast<P> {
     /// How many replicas have acknowledged each stamp not yet delivered. An acknowledgement can arrive
     /// before the message it acknowledges (it travels another link), so this is kept apart from the heap.
     acks: BTreeMap<Stamp, usize>,
+    #[serde(skip)]
     outputs: VecDeque<TobOutput<P>>,
     /// Only when explaining: which replicas have acknowledged each stamp not yet delivered (the origin
     /// and this replica included), so that a note can name the ones still missing.
+    #[serde(skip)]
     acked_by: Option<BTreeMap<Stamp, Vec<ReplicaId>>>,
 }
 
