@@ -17,9 +17,6 @@ use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-
 use super::children::Children;
 use super::client::{run_client, ClientRecord};
 use super::faults::FaultPlan;
@@ -35,10 +32,6 @@ use crate::scenario::Config;
 
 /// How long replicas may take to exit after they were asked to.
 const EXIT_GRACE: Duration = Duration::from_secs(2);
-/// The random stream the simulator draws generated workloads from (the engine's `WORKLOAD_STREAM`),
-/// so that the real clients run the very operations the simulated ones do; a test holds the two
-/// together.
-const WORKLOAD_STREAM: u64 = 1;
 
 /// How to run a cluster.
 #[derive(Clone, Debug)]
@@ -211,13 +204,9 @@ pub fn clients_of(config: &Config, ready_at: Time) -> Vec<(Client, Time)> {
         );
         clients.push((client, ready_at + spec.start));
     }
-    if let Some(workload) = &config.workload {
-        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-        rng.set_stream(WORKLOAD_STREAM);
-        let first = clients.len() as u32;
-        for (id, home, steps) in workload.generate(first, config.replicas, &mut rng) {
-            clients.push((Client::new(id, home, steps, config.timeout), ready_at));
-        }
+    // The very operations the simulated clients run.
+    for (id, home, steps) in crate::sim::generated_clients(config) {
+        clients.push((Client::new(id, home, steps, config.timeout), ready_at));
     }
     clients
 }
