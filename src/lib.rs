@@ -28,6 +28,8 @@
 //!   [`check::glossary`] names every anomaly they find, with one plain sentence each.
 //! - [`sweep`]: many seeds of one scenario, in parallel, judged and summarised, failures grouped
 //!   by kind.
+//! - [`hunt`]: search seeds for a run that shows an anomaly and shrink its scenario to what the
+//!   anomaly needs (delays pinned with [`sim::schedule`]).
 //! - [`report`]: the text and JSON renderings of runs and sweeps — [`report::render`] lays out the
 //!   sections [`report::Show`] picks, [`report::render_svg`] draws a run's space-time diagram;
 //!   [`text`] escapes user text they echo — and the results folder of `--out`
