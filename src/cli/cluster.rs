@@ -17,6 +17,7 @@ use kvsim::sim::simulate;
 
 use super::gate::{self, Gate};
 use super::net::net_failed;
+use super::run::ShowChoice;
 use crate::{emit, fail, ModelChoice};
 
 #[derive(clap::Args)]
@@ -41,11 +42,23 @@ pub struct ClusterArgs {
     /// Also write a results folder, as `kvsim run --out` does (without protocol events).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Print only these sections, in full, as `kvsim run --show` does: summary, history,
+    /// committed, stores, verdicts, or all (a real run records no protocol events, so no trace).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "SECTION")]
+    show: Vec<ShowChoice>,
 }
+
+/// The last line of the short report: how to see what it left out (`kvsim run`'s also offers a
+/// trace, which a real run does not record).
+const SEE_EVERYTHING: &str = "(--show all for the full history, committed orders and stores)\n";
 
 /// Runs a scenario for real, under each model asked for, and prints the report of `kvsim run` with
 /// what differed from the simulation.
 pub fn cluster(args: &ClusterArgs) -> ExitCode {
+    if args.show.contains(&ShowChoice::Trace) {
+        eprintln!("kvsim: --show trace: a real run records no protocol events; `kvsim run --trace` shows the simulated run's");
+        return ExitCode::from(2);
+    }
     let config = match Scenario::load(&args.scenario) {
         Ok(config) => config,
         Err(err) => return fail(&args.scenario, &err),
@@ -78,7 +91,19 @@ pub fn cluster(args: &ClusterArgs) -> ExitCode {
         }
     }
     let mut text = real_header(&config, &real_runs, !args.no_delays);
-    text.push_str(&render(&config, &runs, &verdicts, &Show::default()));
+    let show = if args.show.is_empty() {
+        Show::default()
+    } else {
+        Show::only(args.show.iter().flat_map(|choice| choice.sections()))
+    };
+    let report = render(&config, &runs, &verdicts, &show);
+    match report.strip_suffix(kvsim::report::SEE_EVERYTHING) {
+        Some(report) => {
+            text.push_str(report);
+            text.push_str(SEE_EVERYTHING);
+        }
+        None => text.push_str(&report),
+    }
     for (real, verdicts) in real_runs.iter().zip(&verdicts) {
         let simulated = simulate(&config, real.run.model);
         let simulated_verdicts = check_run(&simulated);

@@ -72,7 +72,7 @@ enum HistoryFormat {
 
 /// A value of `--show`.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ShowChoice {
+pub(crate) enum ShowChoice {
     /// Faults, statistics, cost.
     Summary,
     /// Every operation and what it returned (side by side for several models).
@@ -90,7 +90,7 @@ enum ShowChoice {
 }
 
 impl ShowChoice {
-    fn sections(self) -> Vec<Section> {
+    pub(crate) fn sections(self) -> Vec<Section> {
         match self {
             ShowChoice::Summary => vec![Section::Summary],
             ShowChoice::History => vec![Section::History],
@@ -104,7 +104,7 @@ impl ShowChoice {
         }
     }
 
-    fn wants_trace(self) -> bool {
+    pub(crate) fn wants_trace(self) -> bool {
         matches!(self, ShowChoice::Trace | ShowChoice::All)
     }
 }

@@ -79,8 +79,14 @@ impl ReplicaConnection {
         })
     }
 
-    /// Asks how the replica stands.
+    /// Asks how the replica stands; a replica that does not answer within [`CONTROL_TIMEOUT`] is
+    /// an error, so that a stopped or wedged replica cannot hang its cluster.
     pub async fn status(&mut self) -> Result<Status, NetError> {
+        let what = format!("replica {}'s answer to a status request", self.replica);
+        within(CONTROL_TIMEOUT, what, self.ask_status()).await
+    }
+
+    async fn ask_status(&mut self) -> Result<Status, NetError> {
         self.send(&ToReplica::Status).await?;
         loop {
             match self.receive().await? {
@@ -102,7 +108,13 @@ impl ReplicaConnection {
         self.stop(ToReplica::Crash).await
     }
 
+    /// Asks the replica to stop, and waits at most [`CONTROL_TIMEOUT`] for its report.
     async fn stop(&mut self, how: ToReplica) -> Result<ReplicaReport, NetError> {
+        let what = format!("replica {}'s report as it stopped", self.replica);
+        within(CONTROL_TIMEOUT, what, self.ask_report(how)).await
+    }
+
+    async fn ask_report(&mut self, how: ToReplica) -> Result<ReplicaReport, NetError> {
         self.send(&how).await?;
         loop {
             match self.receive().await? {
@@ -123,6 +135,25 @@ impl ReplicaConnection {
             replica: self.replica,
             expected,
         }
+    }
+}
+
+/// How long a replica may take to answer a control request (a status, or its report as it stops):
+/// it answers at once unless it is stopped or wedged, and then the cluster must not wait for ever.
+pub const CONTROL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `work`, or [`NetError::TimedOut`] naming `what` if it takes longer than `limit`.
+async fn within<T>(
+    limit: std::time::Duration,
+    what: String,
+    work: impl std::future::Future<Output = Result<T, NetError>>,
+) -> Result<T, NetError> {
+    match tokio::time::timeout(limit, work).await {
+        Ok(result) => result,
+        Err(_) => Err(NetError::TimedOut {
+            what,
+            ms: limit.as_millis() as u64,
+        }),
     }
 }
 

@@ -21,6 +21,7 @@ use super::children::Children;
 use super::client::{run_client, ClientRecord};
 use super::faults::FaultPlan;
 use super::replicas::{Launch, Replicas};
+use super::signals::Signals;
 use super::{unix_ms, Clock, NetError, ReplicaReport};
 use crate::client::Client;
 use crate::history::History;
@@ -82,9 +83,12 @@ pub fn run_cluster(config: &Config, options: &ClusterOptions) -> Result<RealRun,
     // The runtime runs on this (the main) thread, which spawns the children and lives as long as
     // they should (see children.rs on PR_SET_PDEATHSIG).
     let result = runtime.block_on(async {
+        // Registered before any replica is spawned: a signal from here on stops the run cleanly.
+        let mut signals = Signals::register();
         tokio::select! {
+            biased;
+            signal = signals.recv() => Err(NetError::Interrupted(signal)),
             result = cluster(config, options, &mut children, origin, &state_dir) => result,
-            signal = interrupted() => Err(NetError::Interrupted(signal)),
         }
     });
     match &result {
@@ -252,25 +256,6 @@ fn assemble(
         stats,
         events: None,
     }
-}
-
-/// Ctrl-C, or on Unix SIGTERM: which one came.
-async fn interrupted() -> &'static str {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        if let Ok(mut term) = signal(SignalKind::terminate()) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => return "Ctrl-C",
-                _ = term.recv() => return "SIGTERM",
-            }
-        }
-    }
-    if tokio::signal::ctrl_c().await.is_err() {
-        // No signal handling here: nothing to wait for.
-        std::future::pending::<()>().await;
-    }
-    "Ctrl-C"
 }
 
 #[cfg(test)]

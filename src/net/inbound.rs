@@ -13,6 +13,7 @@ use super::frame::{read_frame, write_frame, FromReplica, Hello, LinkState, ToRep
 use crate::ids::ReplicaId;
 use crate::op::Request;
 use crate::protocol::channel::Packet;
+use crate::protocol::summary::{Clock, Summarize};
 use crate::protocol::Model;
 
 /// What the connections hand the replica task.
@@ -51,7 +52,7 @@ pub(super) async fn accept<M>(
     me: ReplicaId,
     replicas: usize,
 ) where
-    M: serde::de::DeserializeOwned + Send + 'static,
+    M: serde::de::DeserializeOwned + Summarize + Send + 'static,
 {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -77,7 +78,7 @@ async fn handle_connection<M>(
     me: ReplicaId,
     replicas: usize,
 ) where
-    M: serde::de::DeserializeOwned + Send + 'static,
+    M: serde::de::DeserializeOwned + Summarize + Send + 'static,
 {
     let (read, write) = stream.into_split();
     let mut read = BufReader::new(read);
@@ -87,6 +88,10 @@ async fn handle_connection<M>(
             model: theirs,
         })) if theirs == model && from != me && from.index() < replicas => {
             while let Ok(Some(packet)) = read_frame::<_, Packet<M>>(&mut read).await {
+                if !fits(&packet, replicas) {
+                    // Not from a peer of this cluster: drop the connection, as for garbage.
+                    return;
+                }
                 if inputs.send(Input::Packet { from, packet }).is_err() {
                     return;
                 }
@@ -137,5 +142,56 @@ where
         for done in written {
             let _ = done.send(());
         }
+    }
+}
+
+/// Whether a packet fits a cluster of `replicas`: every replica it names is one of them, and a vector
+/// clock has an entry for each. The protocols trust what their peers send — in the simulator they
+/// are its own replicas — and index by those replicas; over a socket anyone can connect, so the
+/// transport checks, as validation checks a scenario, before the protocol sees the packet.
+fn fits<M: Summarize>(packet: &Packet<M>, replicas: usize) -> bool {
+    let (_, summary) = packet.summary();
+    let Some(summary) = summary else {
+        return true;
+    };
+    let clock_fits = match &summary.clock {
+        Clock::Vector(clock) => clock.replicas() == replicas,
+        Clock::None | Clock::Lamport(_) => true,
+    };
+    summary.stamp.replica.index() < replicas && clock_fits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::ClientId;
+    use crate::op::RequestId;
+    use crate::protocol::causal::CausalWrite;
+    use crate::protocol::clocks::{Stamp, VectorClock};
+
+    fn write(origin: u32, clock: usize) -> Packet<CausalWrite> {
+        let msg = CausalWrite {
+            stamp: Stamp {
+                time: 1,
+                replica: ReplicaId(origin),
+            },
+            deps: VectorClock::new(clock),
+            request: RequestId {
+                client: ClientId(0),
+                seq: 0,
+            },
+            key: "x".into(),
+            value: "1".into(),
+        };
+        Packet::Data { seq: 0, msg }
+    }
+
+    #[test]
+    fn a_packet_naming_a_replica_the_cluster_lacks_does_not_fit() {
+        assert!(fits(&write(2, 3), 3));
+        assert!(!fits(&write(99, 3), 3), "a stamp from replica 99");
+        assert!(!fits(&write(1, 0), 3), "a vector clock of no entries");
+        assert!(!fits(&write(1, 4), 3), "a vector clock of four");
+        assert!(fits(&Packet::<CausalWrite>::Ack { next: u64::MAX }, 3));
     }
 }

@@ -46,6 +46,7 @@ pub mod peer;
 pub mod replica_server;
 pub mod replicas;
 pub mod saved;
+pub mod signals;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -31,6 +31,7 @@ use super::delay::LinkDelays;
 use super::frame::{FromReplica, LinkState, Status};
 use super::inbound::{accept, Answer, Input};
 use super::peer::{run_link, LinkEnds, Outgoing};
+use super::signals::Signals;
 use super::{saved, Clock, NetError, ReplicaReport};
 use crate::ids::{ClientId, ReplicaId};
 use crate::protocol::causal::CausalReplica;
@@ -203,7 +204,8 @@ struct ReplicaTask<R: Replica> {
 
 impl<R: Replica> ReplicaTask<R> {
     async fn run(&mut self, inputs: &mut UnboundedReceiver<Input<R::Message>>) -> Stopped {
-        let mut terminate = Terminate::new();
+        // Ctrl-C or SIGTERM stops the server as a `Shutdown` would.
+        let mut terminate = Signals::register();
         loop {
             let timer = self.replica.poll_timeout();
             let input = tokio::select! {
@@ -215,7 +217,7 @@ impl<R: Replica> ReplicaTask<R> {
                     self.drain(now);
                     continue;
                 }
-                () = terminate.recv() => return Stopped::Signal,
+                _ = terminate.recv() => return Stopped::Signal,
             };
             let now = self.clock.now();
             match input {
@@ -301,36 +303,6 @@ impl<R: Replica> ReplicaTask<R> {
             unacknowledged: self.replica.unacknowledged() as u64,
             stopped_at: self.clock.now(),
             ..self.report.clone()
-        }
-    }
-}
-
-/// Ctrl-C, and on Unix SIGTERM: either stops a server as a `Shutdown` would.
-struct Terminate {
-    #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-}
-
-impl Terminate {
-    fn new() -> Self {
-        Terminate {
-            #[cfg(unix)]
-            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
-        }
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        if let Some(term) = &mut self.term {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-        if tokio::signal::ctrl_c().await.is_err() {
-            // No signal handling here: only a shutdown request stops the server.
-            std::future::pending::<()>().await;
         }
     }
 }

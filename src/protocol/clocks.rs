@@ -91,6 +91,11 @@ impl VectorClock {
         VectorClock(vec![0; replicas])
     }
 
+    /// How many replicas it has an entry for.
+    pub fn replicas(&self) -> usize {
+        self.0.len()
+    }
+
     /// The entry of one replica.
     pub fn get(&self, replica: ReplicaId) -> u64 {
         self.0[replica.index()]
