@@ -61,7 +61,9 @@ pub fn client(args: &ClientArgs) -> ExitCode {
         Err(err) => return net_failed(&NetError::Io(err)),
     };
     if args.shutdown {
+        // Every replica that can be stopped is, and its report printed, even when another cannot.
         let mut text = String::new();
+        let mut failed = None;
         for (i, &addr) in args.connect.iter().enumerate() {
             let replica = ReplicaId(i as u32);
             let report = runtime.block_on(async {
@@ -72,10 +74,14 @@ pub fn client(args: &ClientArgs) -> ExitCode {
             });
             match report {
                 Ok(report) => text.push_str(&report_text(&report)),
-                Err(err) => return net_failed(&err),
+                Err(err) => failed = failed.or(Some(err)),
             }
         }
-        return emit(&text);
+        let status = emit(&text);
+        return match failed {
+            Some(err) => net_failed(&err),
+            None => status,
+        };
     }
     let (client, start) = match client_of(args) {
         Ok(client) => client,

@@ -79,7 +79,7 @@ impl Comparison {
             let _ = writeln!(
                 out,
                 "  {:<20} {:<8} {mark}",
-                pair.property.name(),
+                pair.property.name().replace('_', " "),
                 word(pair.real)
             );
         }
@@ -124,8 +124,12 @@ fn store_text(store: &Store) -> String {
 
 fn latency_text(latency: &Latency) -> String {
     let figure = |ms: Option<u64>| ms.map_or("-".to_string(), |ms| ms.to_string());
+    let ops = match latency.count {
+        1 => "op",
+        _ => "ops",
+    };
     format!(
-        "{}/{}/{} ({} ops)",
+        "{}/{}/{} ({} {ops})",
         figure(latency.p50),
         figure(latency.p99),
         figure(latency.max),
