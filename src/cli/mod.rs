@@ -1,5 +1,6 @@
 //! The commands of the `kvsim` binary that have grown past a few lines, each in its own file.
 
+pub mod check;
 pub mod client;
 pub mod cluster;
 pub mod gate;
