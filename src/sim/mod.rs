@@ -531,6 +531,34 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
         true
     }
 
+    /// When a packet about an operation arrives (only asked when the scenario pins delays or the
+    /// run notes them, so that other runs keep this off their path): at its pinned delay, or drawn
+    /// as any other; a first transmission's delay is noted when asked.
+    #[cold]
+    fn arrival_about(
+        &mut self,
+        now: Time,
+        from: ReplicaId,
+        to: ReplicaId,
+        traffic: Traffic,
+        key: (ClientId, u32, PinnedMessage),
+    ) -> Time {
+        let pinned = self.pins.as_ref().and_then(|pins| pins.delay(key));
+        let at = match (traffic, pinned) {
+            (Traffic::Data, Some(delay)) => self.network.arrival_pinned(now, from, to, delay),
+            (Traffic::Data, None) => self.network.arrival(now, from, to, &mut self.network_rng),
+            (Traffic::Retransmission | Traffic::Ack, Some(delay)) => now.saturating_add(delay),
+            (Traffic::Retransmission | Traffic::Ack, None) => {
+                self.network
+                    .arrival_unordered(now, from, to, &mut self.control_rng)
+            }
+        };
+        if let (Traffic::Data, Some(pins)) = (traffic, &mut self.pins) {
+            pins.note(key, at - now);
+        }
+        at
+    }
+
     /// Puts a packet on the network: lost, delivered, or delivered twice.
     fn send(
         &mut self,
@@ -572,19 +600,16 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
         if traffic != Traffic::Retransmission {
             self.progress += 1;
         }
-        let pinned = about.and_then(|key| self.pins.as_ref()?.delay(key));
-        let at = match (traffic, pinned) {
-            (Traffic::Data, Some(delay)) => self.network.arrival_pinned(now, from, to, delay),
-            (Traffic::Data, None) => self.network.arrival(now, from, to, &mut self.network_rng),
-            (Traffic::Retransmission | Traffic::Ack, Some(delay)) => now.saturating_add(delay),
-            (Traffic::Retransmission | Traffic::Ack, None) => {
-                self.network
-                    .arrival_unordered(now, from, to, &mut self.control_rng)
-            }
+        let at = match about {
+            None => match traffic {
+                Traffic::Data => self.network.arrival(now, from, to, &mut self.network_rng),
+                Traffic::Retransmission | Traffic::Ack => {
+                    self.network
+                        .arrival_unordered(now, from, to, &mut self.control_rng)
+                }
+            },
+            Some(key) => self.arrival_about(now, from, to, traffic, key),
         };
-        if let (Traffic::Data, Some(key), Some(pins)) = (traffic, about, &mut self.pins) {
-            pins.note(key, at - now);
-        }
         if self.duplicate > 0.0 && self.loss_rng.random_bool(self.duplicate) {
             self.counters.duplicated += 1;
             self.log_event(now, || What::Duplicated { msg: id });

@@ -78,8 +78,13 @@ impl Network {
         to: ReplicaId,
         rng: &mut ChaCha8Rng,
     ) -> Time {
-        let delay = self.delays[from.index() * self.replicas + to.index()].sample(rng);
-        self.arrival_pinned(now, from, to, delay)
+        let link = from.index() * self.replicas + to.index();
+        let mut at = now.saturating_add(self.delays[link].sample(rng));
+        if self.fifo {
+            at = at.max(self.last_arrival[link]);
+            self.last_arrival[link] = at;
+        }
+        at
     }
 
     /// When a message sent now from `from` to `to` with a pinned `delay` arrives: as [`arrival`]
