@@ -122,8 +122,16 @@ where
     if len > MAX_FRAME {
         return Err(NetError::FrameTooLarge(u64::from(len)));
     }
-    let mut bytes = vec![0u8; len as usize];
-    input.read_exact(&mut bytes).await?;
+    // Grown as the bytes arrive rather than allocated from the prefix: a peer that announces a large
+    // frame and sends little costs what it sent, not what it announced.
+    let mut bytes = Vec::new();
+    (&mut *input)
+        .take(u64::from(len))
+        .read_to_end(&mut bytes)
+        .await?;
+    if bytes.len() != len as usize {
+        return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+    }
     postcard::from_bytes(&bytes)
         .map(Some)
         .map_err(NetError::Decode)
@@ -210,5 +218,15 @@ mod tests {
         let mut input = wire.as_slice();
         let read: Result<Option<ToReplica>, _> = block_on(read_frame(&mut input));
         assert!(matches!(read, Err(NetError::FrameTooLarge(_))));
+    }
+
+    #[test]
+    fn a_frame_that_ends_before_its_length_is_an_error_not_a_wait_for_the_rest() {
+        // Announces 1 MiB and sends three bytes, then the connection ends.
+        let mut wire = (1u32 << 20).to_be_bytes().to_vec();
+        wire.extend([1, 2, 3]);
+        let mut input = wire.as_slice();
+        let read: Result<Option<ToReplica>, _> = block_on(read_frame(&mut input));
+        assert!(matches!(read, Err(NetError::Io(_))), "{read:?}");
     }
 }
