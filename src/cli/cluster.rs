@@ -85,7 +85,15 @@ pub fn cluster(args: &ClusterArgs) -> ExitCode {
     let runs: Vec<Run> = real_runs.iter().map(|real| real.run.clone()).collect();
     let verdicts: Vec<Verdicts> = runs.iter().map(check_run).collect();
     if let Some(dir) = &args.out {
-        if let Err(err) = write_results(dir, &config, &runs, &verdicts) {
+        // The folder is read apart from this output: its description says it is of a real run,
+        // which its seed does not reproduce.
+        let mut described = config.clone();
+        described.description = format!(
+            "A REAL RUN (kvsim cluster): replicas as processes over TCP, clients in real time. It is \
+             not deterministic: its seed ({}) gives the simulated run, not this one. {}",
+            config.seed, config.description
+        );
+        if let Err(err) = write_results(dir, &described, &runs, &verdicts) {
             eprintln!("kvsim: {}", kvsim::text::escape(&err.to_string()));
             return ExitCode::from(if err.is_refusal() { 2 } else { 4 });
         }
