@@ -72,6 +72,11 @@ impl Client {
         }
     }
 
+    /// Which client it is.
+    pub fn id(&self) -> ClientId {
+        self.id
+    }
+
     /// The client is woken: at its start time, or at the end of a sleep.
     pub fn handle_wake(&mut self, now: Time) {
         if self.waiting.is_none() {

@@ -25,7 +25,7 @@ use super::signals::Signals;
 use super::{unix_ms, Clock, NetError, ReplicaReport};
 use crate::client::Client;
 use crate::history::History;
-use crate::ids::{ClientId, Time};
+use crate::ids::Time;
 use crate::op::OpKind;
 use crate::protocol::Model;
 use crate::run::{Counters, ReplicaRun, Run, Stats, Stop};
@@ -198,21 +198,10 @@ fn free_addrs(host: IpAddr, count: usize) -> Result<Vec<SocketAddr>, NetError> {
 /// The scenario's clients, scripted then generated, as the simulator builds them, each with its
 /// start time on the cluster's clock.
 pub fn clients_of(config: &Config, ready_at: Time) -> Vec<(Client, Time)> {
-    let mut clients = Vec::new();
-    for (i, spec) in config.clients.iter().enumerate() {
-        let client = Client::new(
-            ClientId(i as u32),
-            spec.home,
-            spec.steps.clone(),
-            config.timeout,
-        );
-        clients.push((client, ready_at + spec.start));
-    }
-    // The very operations the simulated clients run.
-    for (id, home, steps) in crate::sim::generated_clients(config) {
-        clients.push((Client::new(id, home, steps, config.timeout), ready_at));
-    }
-    clients
+    crate::sim::clients(config)
+        .into_iter()
+        .map(|(client, start)| (client, ready_at + start))
+        .collect()
 }
 
 /// The run the report and checkers take: the clients' operations in the order they were invoked, and
@@ -262,6 +251,7 @@ fn assemble(
 mod tests {
     use super::*;
     use crate::client::ClientAction;
+    use crate::ids::ClientId;
     use crate::op::Reply;
     use crate::scenario::Scenario;
     use crate::sim::simulate;

@@ -70,7 +70,7 @@ use network::{Delay, Network};
 pub use planted::plant_nondeterminism;
 use queue::EventQueue;
 use schedule::{Pin, PinnedMessage, Pins};
-pub use streams::{fault_schedule, generated_clients};
+pub use streams::{clients, fault_schedule, generated_clients};
 use streams::{rng, CONTROL_STREAM, LOSS_STREAM, NETWORK_STREAM};
 
 /// The most events that may wait in the queue at once. Each message in flight is an event, and the
@@ -191,19 +191,9 @@ impl<R: Replica, const EVENTS: bool> Simulation<R, EVENTS> {
             queue.push(fault.at, Event::Fault(i));
         }
         let mut clients = Vec::new();
-        for (i, spec) in config.clients.iter().enumerate() {
-            let id = ClientId(i as u32);
-            clients.push(Client::new(
-                id,
-                spec.home,
-                spec.steps.clone(),
-                config.timeout,
-            ));
-            queue.push(spec.start, Event::Wake(id));
-        }
-        for (id, home, steps) in generated_clients(config) {
-            clients.push(Client::new(id, home, steps, config.timeout));
-            queue.push(0, Event::Wake(id));
+        for (client, start) in streams::clients(config) {
+            queue.push(start, Event::Wake(client.id()));
+            clients.push(client);
         }
         // Each operation of a script is invoked at most once and committed at most once per replica,
         // so these are the records' final sizes (or bounds on them). Reserving them up front spares

@@ -1,5 +1,5 @@
-//! The random streams of a run, and what is drawn from them before it starts: the generated
-//! workload and the nemesis's faults.
+//! The random streams of a run, and what a run starts with: its clients (the generated ones drawn
+//! from the workload's stream) and its faults (the nemesis's drawn from its own).
 //!
 //! Every random choice comes from a [`ChaCha8Rng`] seeded from the scenario's seed, one stream per
 //! purpose, so that turning one feature on does not shift the draws of the others.
@@ -8,8 +8,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::fault::TimedFault;
-use crate::client::Step;
-use crate::ids::{ClientId, ReplicaId};
+use crate::client::{Client, Step};
+use crate::ids::{ClientId, ReplicaId, Time};
 use crate::scenario::Config;
 
 /// The random stream for the delays of first transmissions between replicas, and of client hops.
@@ -40,6 +40,21 @@ pub fn fault_schedule(config: &Config) -> Vec<TimedFault> {
         faults.sort_by_key(|f| f.at);
     }
     faults
+}
+
+/// Every client of a run, each with the time it starts: the scripted ones in file order, then those
+/// the workload generates (which start at 0). The engine and the real transport both start these.
+pub fn clients(config: &Config) -> Vec<(Client, Time)> {
+    let mut clients = Vec::new();
+    for (i, spec) in config.clients.iter().enumerate() {
+        let id = ClientId(i as u32);
+        let client = Client::new(id, spec.home, spec.steps.clone(), config.timeout);
+        clients.push((client, spec.start));
+    }
+    for (id, home, steps) in generated_clients(config) {
+        clients.push((Client::new(id, home, steps, config.timeout), 0));
+    }
+    clients
 }
 
 /// The clients `config.workload` generates from `config.seed`, numbered after the scripted ones: each
